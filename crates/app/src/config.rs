@@ -1,0 +1,127 @@
+//! Configuration: defaults → `ondo.toml` → `ONDO_*` environment variables → CLI flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything the binary needs to start.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Where the SQLite database and other files live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; SQLite in the data dir when absent.
+    pub database_url: Option<String>,
+    /// The workspace the CLI and the web pages work in.
+    pub workspace: String,
+    /// The address `serve` listens on.
+    pub listen: String,
+    /// Mark cookies `Secure` (set when Ondo is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Tracing filter, e.g. "info" or "ondo_web=debug".
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./ondo-data"),
+            database_url: None,
+            workspace: "default".into(),
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+            log: "info".into(),
+        }
+    }
+}
+
+// Secrets (the database password) never reach logs.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(ondo_store::redact_url))
+            .field("workspace", &self.workspace)
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub workspace: Option<String>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers in order; `ondo.toml` is read from `--config` or the current dir.
+    pub fn load(o: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let file = o.config_file.clone().unwrap_or_else(|| PathBuf::from("ondo.toml"));
+        let mut c: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&file))
+            .merge(Env::prefixed("ONDO_").only(&["data_dir", "database_url", "workspace", "listen", "secure_cookies", "log"]))
+            .extract()
+            .map_err(Box::new)?;
+        if let Some(v) = &o.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = &o.database_url {
+            c.database_url = Some(v.clone());
+        }
+        if let Some(v) = &o.workspace {
+            c.workspace = v.clone();
+        }
+        if let Some(v) = &o.listen {
+            c.listen = v.clone();
+        }
+        c.database_url = c.database_url.filter(|u| !u.trim().is_empty());
+        Ok(c)
+    }
+
+    /// The database URL in effect (SQLite in the data dir by default).
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("ondo.db").display()),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_database_password() {
+        let c = Config { database_url: Some("postgres://ondo:s3cret@db.local/ondo".into()), ..Config::default() };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.local"));
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("ondo.toml", "workspace = \"from-file\"\nlisten = \"127.0.0.1:9000\"\n")?;
+            jail.set_env("ONDO_WORKSPACE", "from-env");
+            let c = Config::load(&Overrides::default()).expect("config loads");
+            assert_eq!(c.workspace, "from-env");
+            assert_eq!(c.listen, "127.0.0.1:9000");
+            let c = Config::load(&Overrides { workspace: Some("from-flag".into()), ..Default::default() })
+                .expect("config loads");
+            assert_eq!(c.workspace, "from-flag");
+            Ok(())
+        });
+    }
+}

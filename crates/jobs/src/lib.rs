@@ -1,0 +1,24 @@
+//! The background worker. For now it only purges expired sessions; rescoring, imports,
+//! training and email steps arrive with their issues.
+
+use std::time::Duration;
+
+use ondo_store::Db;
+
+/// Runs housekeeping every `every` until `shutdown` resolves.
+pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tick.tick() => {
+                match ondo_store::sessions::purge_expired(&db).await {
+                    Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "session purge failed"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! Leads: one record per person, with touchpoints, status history and the audit trail
+//! written in the same transaction as the change.
+
+use ondo_domain::{LeadStatus, Micros, search_key};
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::{Actor, Db, WorkspaceId, with_db};
+
+/// A lead as stored, with the display names of its company and owner.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct Lead {
+    pub id: i64,
+    pub name: String,
+    pub kana: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub company_id: Option<i64>,
+    pub company_name: Option<String>,
+    pub company_display: Option<String>,
+    pub postcode: Option<String>,
+    pub address: Option<String>,
+    pub owner_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub owner_email: Option<String>,
+    pub status: String,
+    pub lost_reason: Option<String>,
+    pub renurture_on: Option<i64>,
+    pub custom_fields: String,
+    pub consent_source: Option<String>,
+    pub consent_at: Option<i64>,
+    pub email_opt_out: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Lead {
+    pub fn status(&self) -> LeadStatus {
+        LeadStatus::parse(&self.status).unwrap_or(LeadStatus::New)
+    }
+    pub fn custom_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_str(&self.custom_fields).unwrap_or_default()
+    }
+}
+
+/// The editable fields of a lead, already parsed and normalised by the caller.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LeadFields {
+    pub name: String,
+    pub kana: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub company_id: Option<i64>,
+    pub company_name: Option<String>,
+    pub postcode: Option<String>,
+    pub address: Option<String>,
+    pub owner_id: Option<i64>,
+    pub custom_fields: serde_json::Map<String, serde_json::Value>,
+    pub consent_source: Option<String>,
+    pub consent_at: Option<i64>,
+    pub email_opt_out: bool,
+}
+
+impl LeadFields {
+    /// The fields of a stored lead, to apply a change to.
+    pub fn of(lead: &Lead) -> LeadFields {
+        LeadFields {
+            name: lead.name.clone(),
+            kana: lead.kana.clone(),
+            email: lead.email.clone(),
+            phone: lead.phone.clone(),
+            mobile: lead.mobile.clone(),
+            title: lead.title.clone(),
+            department: lead.department.clone(),
+            company_id: lead.company_id,
+            company_name: lead.company_name.clone(),
+            postcode: lead.postcode.clone(),
+            address: lead.address.clone(),
+            owner_id: lead.owner_id,
+            custom_fields: lead.custom_fields(),
+            consent_source: lead.consent_source.clone(),
+            consent_at: lead.consent_at,
+            email_opt_out: lead.email_opt_out,
+        }
+    }
+
+    /// What search matches against: name, reading, email, company and phones.
+    pub fn search_text(&self) -> String {
+        let mut parts: Vec<&str> = vec![&self.name, &self.kana];
+        for s in [&self.email, &self.company_name, &self.department, &self.phone, &self.mobile]
+            .into_iter()
+            .flatten()
+        {
+            parts.push(s);
+        }
+        search_key(&parts.join(" \u{1f} "))
+    }
+}
+
+/// A status change to record with a lead change.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub to: LeadStatus,
+    pub reason: String,
+    pub lost_reason: Option<String>,
+    pub renurture_on: Option<i64>,
+}
+
+/// How a lead first reached us.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Touchpoint {
+    pub id: i64,
+    pub kind: String,
+    pub source: String,
+    pub occurred_at: i64,
+    pub details: String,
+}
+
+/// A new touchpoint.
+#[derive(Debug, Clone)]
+pub struct NewTouchpoint {
+    pub kind: String,
+    pub source: String,
+    pub occurred_at: Micros,
+    pub details: serde_json::Value,
+}
+
+/// One row of a lead's status history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StatusHistoryRow {
+    pub id: i64,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: String,
+    pub changed_by: Option<i64>,
+    pub changed_by_name: Option<String>,
+    pub changed_at: i64,
+}
+
+const SELECT: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
+    l.company_id, l.company_name, c.display_name AS company_display, l.postcode, l.address, \
+    l.owner_id, u.display_name AS owner_name, u.email AS owner_email, l.status, l.lost_reason, \
+    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
+    FROM leads l \
+    LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
+    LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id";
+
+/// The lead, or `NotFound` (also for a lead of another workspace).
+pub async fn get(db: &Db, ws: WorkspaceId, id: i64) -> Result<Lead> {
+    let sql = format!("{SELECT} WHERE l.workspace_id = $1 AND l.id = $2");
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, Lead>(&sql).bind(ws.0).bind(id).fetch_one(pool).await?)
+    })
+}
+
+/// The oldest lead with this normalised email.
+pub async fn find_by_email(db: &Db, ws: WorkspaceId, email: &str) -> Result<Option<Lead>> {
+    let sql = format!("{SELECT} WHERE l.workspace_id = $1 AND l.email = $2 ORDER BY l.id LIMIT 1");
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, Lead>(&sql).bind(ws.0).bind(email).fetch_optional(pool).await?)
+    })
+}
+
+/// Which owner a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    Unassigned,
+    User(i64),
+}
+
+/// Filters of the lead list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    /// Matched as a substring of the lead's search text (normalised by the caller).
+    pub q: Option<String>,
+    pub status: Option<LeadStatus>,
+    pub owner: Option<OwnerFilter>,
+    pub company_id: Option<i64>,
+    /// A touchpoint source, exactly.
+    pub source: Option<String>,
+    /// Only leads with an id below this (the previous page's last id).
+    pub before_id: Option<i64>,
+}
+
+enum Param {
+    I(i64),
+    T(String),
+}
+
+/// Leads matching the filter, newest first, at most `limit`.
+pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> Result<Vec<Lead>> {
+    let mut sql = format!("{SELECT} WHERE l.workspace_id = $1");
+    let mut params: Vec<Param> = vec![Param::I(ws.0)];
+    let mut push = |sql: &mut String, clause: &str, p: Param| {
+        params.push(p);
+        sql.push_str(&clause.replace("$?", &format!("${}", params.len())));
+    };
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        push(&mut sql, " AND l.search_text LIKE $?", Param::T(format!("%{}%", escape_like(q))));
+        sql.push_str(" ESCAPE '\\'");
+    }
+    if let Some(status) = filter.status {
+        push(&mut sql, " AND l.status = $?", Param::T(status.key().to_string()));
+    }
+    match filter.owner {
+        Some(OwnerFilter::Unassigned) => sql.push_str(" AND l.owner_id IS NULL"),
+        Some(OwnerFilter::User(id)) => push(&mut sql, " AND l.owner_id = $?", Param::I(id)),
+        None => {}
+    }
+    if let Some(company) = filter.company_id {
+        push(&mut sql, " AND l.company_id = $?", Param::I(company));
+    }
+    if let Some(source) = &filter.source {
+        push(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM touchpoints t WHERE t.workspace_id = l.workspace_id \
+             AND t.lead_id = l.id AND t.source = $?)",
+            Param::T(source.clone()),
+        );
+    }
+    if let Some(before) = filter.before_id {
+        push(&mut sql, " AND l.id < $?", Param::I(before));
+    }
+    push(&mut sql, " ORDER BY l.id DESC LIMIT $?", Param::I(limit));
+    with_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, Lead>(&sql);
+        for p in params {
+            query = match p {
+                Param::I(v) => query.bind(v),
+                Param::T(v) => query.bind(v),
+            };
+        }
+        Ok(query.fetch_all(pool).await?)
+    })
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Creates a lead in status `new` with its first touchpoint, its first status history row
+/// and an audit entry, in one transaction.
+pub async fn create(
+    db: &Db,
+    ws: WorkspaceId,
+    fields: &LeadFields,
+    touchpoint: Option<&NewTouchpoint>,
+    actor: &Actor,
+) -> Result<Lead> {
+    let now = Micros::now().0;
+    let custom = serde_json::to_string(&fields.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let after = serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let status = LeadStatus::New.key();
+    let id = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
+             company_name, postcode, address, owner_id, status, custom_fields, consent_source, consent_at, \
+             email_opt_out, search_text, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) \
+             RETURNING id",
+        )
+        .bind(ws.0)
+        .bind(&fields.name)
+        .bind(&fields.kana)
+        .bind(&fields.email)
+        .bind(&fields.phone)
+        .bind(&fields.mobile)
+        .bind(&fields.title)
+        .bind(&fields.department)
+        .bind(fields.company_id)
+        .bind(&fields.company_name)
+        .bind(&fields.postcode)
+        .bind(&fields.address)
+        .bind(fields.owner_id)
+        .bind(status)
+        .bind(&custom)
+        .bind(&fields.consent_source)
+        .bind(fields.consent_at)
+        .bind(fields.email_opt_out)
+        .bind(fields.search_text())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(tp) = touchpoint {
+            sqlx::query(
+                "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ws.0)
+            .bind(id)
+            .bind(&tp.kind)
+            .bind(&tp.source)
+            .bind(tp.occurred_at.0)
+            .bind(tp.details.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
+             VALUES ($1, $2, NULL, $3, $4, $5, $6)",
+        )
+        .bind(ws.0)
+        .bind(id)
+        .bind(status)
+        .bind("")
+        .bind(actor.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "create", None::<&str>, Some(after.as_str()), now);
+        tx.commit().await?;
+        id
+    });
+    get(db, ws, id).await
+}
+
+/// Adds a touchpoint to an existing lead (a repeated form submission, an import row).
+pub async fn add_touchpoint(db: &Db, ws: WorkspaceId, lead_id: i64, tp: &NewTouchpoint) -> Result<()> {
+    with_db!(db, pool => {
+        sqlx::query(
+            "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(ws.0)
+        .bind(lead_id)
+        .bind(&tp.kind)
+        .bind(&tp.source)
+        .bind(tp.occurred_at.0)
+        .bind(tp.details.to_string())
+        .bind(Micros::now().0)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+/// Replaces a lead's fields (and optionally its status), recording the before and after
+/// of what changed in the audit log and the status change in the history. A change that
+/// changes nothing writes nothing.
+pub async fn update(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    actor: &Actor,
+) -> Result<Lead> {
+    let current = get(db, ws, id).await?;
+    let before_fields = LeadFields::of(&current);
+    let status_changes = status.is_some_and(|s| s.to.key() != current.status
+        || s.lost_reason != current.lost_reason
+        || s.renurture_on != current.renurture_on);
+    if before_fields == *fields && !status_changes {
+        return Ok(current);
+    }
+    let (before, after) = diff_json(&before_fields, fields, &current, status);
+    let now = Micros::now().0;
+    let custom = serde_json::to_string(&fields.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (new_status, lost_reason, renurture_on) = match status {
+        Some(s) => (s.to.key().to_string(), s.lost_reason.clone(), s.renurture_on),
+        None => (current.status.clone(), current.lost_reason.clone(), current.renurture_on),
+    };
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE leads SET name = $3, kana = $4, email = $5, phone = $6, mobile = $7, title = $8, \
+             department = $9, company_id = $10, company_name = $11, postcode = $12, address = $13, owner_id = $14, \
+             custom_fields = $15, consent_source = $16, consent_at = $17, email_opt_out = $18, search_text = $19, \
+             status = $20, lost_reason = $21, renurture_on = $22, updated_at = $23 \
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(id)
+        .bind(&fields.name)
+        .bind(&fields.kana)
+        .bind(&fields.email)
+        .bind(&fields.phone)
+        .bind(&fields.mobile)
+        .bind(&fields.title)
+        .bind(&fields.department)
+        .bind(fields.company_id)
+        .bind(&fields.company_name)
+        .bind(&fields.postcode)
+        .bind(&fields.address)
+        .bind(fields.owner_id)
+        .bind(&custom)
+        .bind(&fields.consent_source)
+        .bind(fields.consent_at)
+        .bind(fields.email_opt_out)
+        .bind(fields.search_text())
+        .bind(&new_status)
+        .bind(&lost_reason)
+        .bind(renurture_on)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(s) = status.filter(|s| s.to.key() != current.status) {
+            sqlx::query(
+                "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ws.0)
+            .bind(id)
+            .bind(&current.status)
+            .bind(s.to.key())
+            .bind(&s.reason)
+            .bind(actor.user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
+        tx.commit().await?;
+    });
+    get(db, ws, id).await
+}
+
+/// The changed keys only, before and after, as JSON objects.
+fn diff_json(
+    before: &LeadFields,
+    after: &LeadFields,
+    current: &Lead,
+    status: Option<&StatusChange>,
+) -> (String, String) {
+    let b = serde_json::to_value(before).unwrap_or_default();
+    let a = serde_json::to_value(after).unwrap_or_default();
+    let mut bm = serde_json::Map::new();
+    let mut am = serde_json::Map::new();
+    if let (Some(bo), Some(ao)) = (b.as_object(), a.as_object()) {
+        for (k, av) in ao {
+            let bv = bo.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            if &bv != av {
+                bm.insert(k.clone(), bv);
+                am.insert(k.clone(), av.clone());
+            }
+        }
+    }
+    if let Some(s) = status {
+        if s.to.key() != current.status {
+            bm.insert("status".into(), current.status.clone().into());
+            am.insert("status".into(), s.to.key().into());
+        }
+        if s.lost_reason != current.lost_reason {
+            bm.insert("lost_reason".into(), current.lost_reason.clone().into());
+            am.insert("lost_reason".into(), s.lost_reason.clone().into());
+        }
+        if s.renurture_on != current.renurture_on {
+            bm.insert("renurture_on".into(), current.renurture_on.into());
+            am.insert("renurture_on".into(), s.renurture_on.into());
+        }
+    }
+    (serde_json::Value::Object(bm).to_string(), serde_json::Value::Object(am).to_string())
+}
+
+/// A lead's touchpoints, oldest first.
+pub async fn touchpoints(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<Touchpoint>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, Touchpoint>(
+            "SELECT id, kind, source, occurred_at, details FROM touchpoints \
+             WHERE workspace_id = $1 AND lead_id = $2 ORDER BY occurred_at, id",
+        )
+        .bind(ws.0)
+        .bind(lead_id)
+        .fetch_all(pool)
+        .await?)
+    })
+}
+
+/// A lead's status history, newest first.
+pub async fn status_history(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<StatusHistoryRow>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, StatusHistoryRow>(
+            "SELECT h.id, h.from_status, h.to_status, h.reason, h.changed_by, u.display_name AS changed_by_name, \
+             h.changed_at FROM status_history h \
+             LEFT JOIN users u ON u.workspace_id = h.workspace_id AND u.id = h.changed_by \
+             WHERE h.workspace_id = $1 AND h.lead_id = $2 ORDER BY h.changed_at DESC, h.id DESC",
+        )
+        .bind(ws.0)
+        .bind(lead_id)
+        .fetch_all(pool)
+        .await?)
+    })
+}
+
+/// Distinct touchpoint sources of the workspace with their lead counts, most used first.
+pub async fn sources(db: &Db, ws: WorkspaceId) -> Result<Vec<(String, i64)>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, (String, i64)>(
+            "SELECT source, COUNT(DISTINCT lead_id) FROM touchpoints WHERE workspace_id = $1 \
+             GROUP BY source ORDER BY COUNT(DISTINCT lead_id) DESC, source LIMIT 200",
+        )
+        .bind(ws.0)
+        .fetch_all(pool)
+        .await?)
+    })
+}

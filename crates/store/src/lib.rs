@@ -1,0 +1,45 @@
+//! Storage for Ondo: one `Db` over SQLite or PostgreSQL, migrations for both, and a
+//! repository module per aggregate. Every function takes the workspace it works in, and
+//! every query filters by it. No business rules live here.
+
+mod db;
+mod error;
+
+pub mod activities;
+pub mod audit;
+pub mod bulk;
+pub mod companies;
+pub mod events;
+pub mod leads;
+pub mod sessions;
+pub mod stats;
+pub mod testing;
+pub mod tokens;
+pub mod users;
+pub mod workspaces;
+
+pub use db::{Db, DbKind, redact_url};
+pub use error::StoreError;
+
+/// A workspace's id; every repository call is scoped by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct WorkspaceId(pub i64);
+
+/// Who did something, for the audit log and status history.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user, when a signed-in user or an API token acted.
+    pub user_id: Option<i64>,
+    /// How they acted, e.g. "web", "api", "cli", "demo".
+    pub label: String,
+}
+
+impl Actor {
+    pub fn user(user_id: i64, label: &str) -> Self {
+        Actor { user_id: Some(user_id), label: label.to_string() }
+    }
+    pub fn system(label: &str) -> Self {
+        Actor { user_id: None, label: label.to_string() }
+    }
+}

@@ -1,0 +1,26 @@
+//! The JSON API under `/api/v1`, authenticated by bearer tokens, and its OpenAPI document.
+
+mod extract;
+pub mod leads;
+mod misc;
+pub mod openapi;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub use extract::ApiJson;
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/leads", post(leads::create).get(leads::list))
+        .route("/api/v1/leads/{id}", get(leads::get_one).patch(leads::patch))
+        .route("/api/v1/leads/{id}/activities", post(leads::add_activity))
+        .route("/api/v1/stats", get(misc::stats))
+        .route("/api/v1/audit", get(misc::audit))
+        .route("/api/openapi.json", get(openapi::document))
+}

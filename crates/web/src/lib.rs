@@ -1,0 +1,86 @@
+//! The HTTP face of Ondo: HTML pages, the JSON API under `/api/v1`, and the OpenAPI
+//! document. Handlers parse input, call one service function, and map the result to a
+//! response; no SQL and no scoring math live here.
+
+pub mod api;
+pub mod auth;
+mod error;
+pub mod i18n;
+mod pages;
+pub mod service;
+mod state;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+pub use auth::api_token::new_token;
+pub use auth::password;
+pub use error::ApiError;
+pub use state::{AppState, WebConfig};
+
+const APP_CSS: &str = include_str!("../static/app.css");
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], APP_CSS)
+        .into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/leads")
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError::NotFound.into_response();
+    }
+    let t = i18n::Tr::new(i18n::Lang::negotiate(req.headers(), None));
+    pages::PageError::NotFound(t).into_response()
+}
+
+/// The whole application: pages, API, docs, with security headers and body limits.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(home))
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/lang/{code}", get(pages::login::switch_language))
+        .route("/leads", get(pages::leads::list).post(pages::leads::create))
+        .route("/leads/new", get(pages::leads::new_form))
+        .route("/leads/{id}", get(pages::leads::show).post(pages::leads::update))
+        .route("/leads/{id}/edit", get(pages::leads::edit_form))
+        .route("/companies", get(pages::companies::list))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+        ));
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi-ui.json", api::openapi::ApiDoc::openapi());
+    Router::new()
+        .merge(pages)
+        .merge(api::routes())
+        .merge(docs)
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(css))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
+        .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A plain status answer, for handlers outside the API.
+pub fn status(code: StatusCode) -> Response {
+    code.into_response()
+}

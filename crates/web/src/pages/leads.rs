@@ -1,0 +1,505 @@
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ondo_domain::{LeadStatus, search_key};
+use ondo_store::leads::{Lead, LeadFilter, OwnerFilter};
+
+use super::{Chrome, PageError, render};
+use crate::auth::CurrentUser;
+use crate::auth::csrf::tokens_match;
+use crate::i18n::Tr;
+use crate::service::ServiceError;
+use crate::service::leads::{CONSENT_SOURCES, LeadChanges, OwnerRef};
+use crate::state::AppState;
+
+const PAGE_SIZE: i64 = 50;
+/// Lost reasons offered until the managed list exists.
+pub const LOST_REASONS: [&str; 6] = ["予算なし", "時期尚早", "競合採用", "連絡不通", "ニーズなし", "その他"];
+
+/// One row of the lead list.
+pub struct LeadRow {
+    pub id: i64,
+    pub name: String,
+    pub kana: String,
+    pub company: String,
+    pub title: String,
+    pub email: String,
+    pub status: String,
+    pub status_label: String,
+    pub owner: String,
+    pub created: String,
+}
+
+impl LeadRow {
+    fn of(l: &Lead, t: &Tr) -> LeadRow {
+        LeadRow {
+            id: l.id,
+            name: l.name.clone(),
+            kana: l.kana.clone(),
+            company: l.company_display.clone().or_else(|| l.company_name.clone()).unwrap_or_default(),
+            title: [l.department.as_deref(), l.title.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" / "),
+            email: l.email.clone().unwrap_or_default(),
+            status: l.status.clone(),
+            status_label: t.status(&l.status),
+            owner: l.owner_name.clone().unwrap_or_default(),
+            created: t.date(l.created_at),
+        }
+    }
+}
+
+/// An option of a select box.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "leads.html")]
+struct LeadsPage {
+    c: Chrome,
+    t: Tr,
+    rows: Vec<LeadRow>,
+    q: String,
+    statuses: Vec<Choice>,
+    owners: Vec<Choice>,
+    sources: Vec<Choice>,
+    status_counts: Vec<(String, String, i64, bool)>,
+    total: i64,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+fn query_href(params: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        s.append_pair(k, v);
+    }
+    format!("/leads?{}", s.finish())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    let ws = user.workspace;
+    let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let (text, status_key, owner_key, source, before) = (get("q"), get("status"), get("owner"), get("source"), get("before"));
+    let status = LeadStatus::parse(&status_key).ok();
+    let owner = match owner_key.as_str() {
+        "" => None,
+        "none" => Some(OwnerFilter::Unassigned),
+        "me" => Some(OwnerFilter::User(user.user.id)),
+        id => id.parse().ok().map(OwnerFilter::User),
+    };
+    let filter = LeadFilter {
+        q: Some(search_key(&text)).filter(|s| !s.is_empty()),
+        status,
+        owner,
+        company_id: q.get("company_id").and_then(|s| s.parse().ok()),
+        source: Some(source.clone()).filter(|s| !s.is_empty()),
+        before_id: before.parse().ok(),
+    };
+    let mut leads = ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1).await.map_err(PageError::store(t))?;
+    let more = leads.len() as i64 > PAGE_SIZE;
+    leads.truncate(PAGE_SIZE as usize);
+    let company_id = q.get("company_id").cloned().unwrap_or_default();
+    let base = [
+        ("q", text.as_str()),
+        ("status", status_key.as_str()),
+        ("owner", owner_key.as_str()),
+        ("source", source.as_str()),
+        ("company_id", company_id.as_str()),
+    ];
+    let next_href = match (more, leads.last()) {
+        (true, Some(last)) => {
+            let id = last.id.to_string();
+            let mut p = base.to_vec();
+            p.push(("before", id.as_str()));
+            Some(query_href(&p))
+        }
+        _ => None,
+    };
+    let first_href = (!before.is_empty()).then(|| query_href(&base));
+
+    let stats = ondo_store::stats::workspace(&state.db, ws).await.map_err(PageError::store(t))?;
+    let counts: BTreeMap<String, i64> = stats.by_status.into_iter().collect();
+    let status_counts = LeadStatus::ALL
+        .iter()
+        .map(|s| (s.key().to_string(), t.status(s.key()), counts.get(s.key()).copied().unwrap_or(0), Some(*s) == status))
+        .collect();
+    let statuses = LeadStatus::ALL
+        .iter()
+        .map(|s| Choice { value: s.key().into(), label: t.status(s.key()), selected: Some(*s) == status })
+        .collect();
+    let users = ondo_store::users::list(&state.db, ws).await.map_err(PageError::store(t))?;
+    let mut owners = vec![
+        Choice { value: "me".into(), label: t.t("filter-owner-me"), selected: owner_key == "me" },
+        Choice { value: "none".into(), label: t.t("filter-owner-none"), selected: owner_key == "none" },
+    ];
+    owners.extend(users.iter().map(|u| Choice {
+        value: u.id.to_string(),
+        label: u.display_name.clone(),
+        selected: owner_key == u.id.to_string(),
+    }));
+    let sources = ondo_store::leads::sources(&state.db, ws)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|(s, n)| Choice { selected: s == source, label: format!("{s} ({n})"), value: s })
+        .collect();
+    let page = LeadsPage {
+        c: Chrome::new(&user, "leads", &query_href(&base)),
+        t,
+        rows: leads.iter().map(|l| LeadRow::of(l, &t)).collect(),
+        q: text,
+        statuses,
+        owners,
+        sources,
+        status_counts,
+        total: stats.leads,
+        next_href,
+        first_href,
+    };
+    Ok(render(&page))
+}
+
+/// One line of a lead's timeline.
+pub struct TimelineItem {
+    pub at: i64,
+    pub when: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub who: String,
+}
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+struct LeadPage {
+    c: Chrome,
+    t: Tr,
+    lead: Lead,
+    status_label: String,
+    custom_fields: Vec<(String, String)>,
+    touchpoints: Vec<(String, String, String)>,
+    timeline: Vec<TimelineItem>,
+    colleagues: Vec<LeadRow>,
+    company_number: String,
+    company_domain: String,
+    consent: String,
+    created: String,
+    updated: String,
+}
+
+fn event_title(t: &Tr, kind: &str) -> String {
+    let key = format!("event-{}", kind.replace('_', "-"));
+    if t.has(&key) { t.t(&key) } else { kind.to_string() }
+}
+
+pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let t = user.tr;
+    let ws = user.workspace;
+    let db = &state.db;
+    let lead = ondo_store::leads::get(db, ws, id).await.map_err(PageError::store(t))?;
+    let touchpoints = ondo_store::leads::touchpoints(db, ws, id).await.map_err(PageError::store(t))?;
+    let history = ondo_store::leads::status_history(db, ws, id).await.map_err(PageError::store(t))?;
+    let activities = ondo_store::activities::for_lead(db, ws, id).await.map_err(PageError::store(t))?;
+    let events = ondo_store::events::recent_for_lead(db, ws, id, 100).await.map_err(PageError::store(t))?;
+
+    let mut timeline: Vec<TimelineItem> = Vec::new();
+    for h in history {
+        let title = match &h.from_status {
+            Some(from) => format!("{} → {}", t.status(from), t.status(&h.to_status)),
+            None => t.t1("timeline-created", "status", &t.status(&h.to_status)),
+        };
+        timeline.push(TimelineItem {
+            at: h.changed_at,
+            when: t.datetime(h.changed_at),
+            kind: "status",
+            title,
+            detail: h.reason,
+            who: h.changed_by_name.unwrap_or_default(),
+        });
+    }
+    for a in activities {
+        let key = format!("activity-{}", a.kind);
+        let mut title = if t.has(&key) { t.t(&key) } else { a.kind.clone() };
+        if let Some(o) = &a.outcome {
+            title = format!("{title}: {o}");
+        }
+        timeline.push(TimelineItem {
+            at: a.occurred_at,
+            when: t.datetime(a.occurred_at),
+            kind: "activity",
+            title,
+            detail: a.note.unwrap_or_default(),
+            who: a.user_name.unwrap_or_default(),
+        });
+    }
+    for e in events {
+        timeline.push(TimelineItem {
+            at: e.occurred_at,
+            when: t.datetime(e.occurred_at),
+            kind: "event",
+            title: event_title(&t, &e.kind),
+            detail: e.url.unwrap_or_default(),
+            who: String::new(),
+        });
+    }
+    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+
+    let (company_number, company_domain, colleagues) = match lead.company_id {
+        Some(cid) => {
+            let company = ondo_store::companies::get(db, ws, cid).await.map_err(PageError::store(t))?;
+            let filter = LeadFilter { company_id: Some(cid), ..Default::default() };
+            let others = ondo_store::leads::list(db, ws, &filter, 21).await.map_err(PageError::store(t))?;
+            (
+                company.corporate_number.unwrap_or_default(),
+                company.domain.unwrap_or_default(),
+                others.iter().filter(|o| o.id != id).take(20).map(|o| LeadRow::of(o, &t)).collect(),
+            )
+        }
+        None => (String::new(), String::new(), Vec::new()),
+    };
+    let custom_fields = lead
+        .custom_fields()
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
+    let consent = match (&lead.consent_source, lead.consent_at) {
+        (Some(src), at) => {
+            let label = t.t(&format!("consent-{}", src.replace('_', "-")));
+            match at {
+                Some(at) => format!("{label} ({})", t.date(at)),
+                None => label,
+            }
+        }
+        (None, _) => t.t("consent-none"),
+    };
+    let page = LeadPage {
+        c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
+        t,
+        status_label: t.status(&lead.status),
+        custom_fields,
+        touchpoints: touchpoints
+            .into_iter()
+            .map(|tp| {
+                let key = format!("touchpoint-{}", tp.kind.replace('_', "-"));
+                (t.date(tp.occurred_at), if t.has(&key) { t.t(&key) } else { tp.kind.clone() }, tp.source)
+            })
+            .collect(),
+        timeline,
+        colleagues,
+        company_number,
+        company_domain,
+        consent,
+        created: t.datetime(lead.created_at),
+        updated: t.datetime(lead.updated_at),
+        lead,
+    };
+    Ok(render(&page))
+}
+
+/// The lead form's values as typed, and its errors by field.
+#[derive(Default, Clone)]
+pub struct FormValues(pub HashMap<String, String>);
+
+impl FormValues {
+    pub fn get(&self, k: &str) -> &str {
+        self.0.get(k).map(String::as_str).unwrap_or("")
+    }
+    pub fn checked(&self, k: &str) -> bool {
+        matches!(self.get(k), "on" | "true" | "1")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lead_form.html")]
+struct LeadFormPage {
+    c: Chrome,
+    t: Tr,
+    /// The lead being edited, or none for a new lead.
+    id: Option<i64>,
+    v: FormValues,
+    errors: HashMap<String, String>,
+    owners: Vec<Choice>,
+    statuses: Vec<Choice>,
+    consent_sources: Vec<Choice>,
+    lost_reasons: Vec<Choice>,
+}
+
+impl LeadFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+fn form_from_lead(l: &Lead) -> FormValues {
+    let mut m = HashMap::new();
+    let mut put = |k: &str, v: Option<&str>| {
+        m.insert(k.to_string(), v.unwrap_or("").to_string());
+    };
+    put("name", Some(&l.name));
+    put("kana", Some(&l.kana));
+    put("email", l.email.as_deref());
+    put("phone", l.phone.as_deref());
+    put("mobile", l.mobile.as_deref());
+    put("title", l.title.as_deref());
+    put("department", l.department.as_deref());
+    put("company", l.company_name.as_deref().or(l.company_display.as_deref()));
+    put("postcode", l.postcode.as_deref());
+    put("address", l.address.as_deref());
+    put("status", Some(&l.status));
+    put("lost_reason", l.lost_reason.as_deref());
+    put("consent_source", l.consent_source.as_deref());
+    let owner = l.owner_id.map(|o| o.to_string());
+    put("owner", owner.as_deref());
+    let consent_at = l.consent_at.map(|c| ondo_domain::Micros(c).format_jst_date().replace('/', "-"));
+    put("consent_at", consent_at.as_deref());
+    if l.email_opt_out {
+        put("email_opt_out", Some("on"));
+    }
+    FormValues(m)
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Option<i64>,
+    v: FormValues,
+    errors: HashMap<String, String>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    let users = ondo_store::users::list(&state.db, user.workspace).await.map_err(PageError::store(t))?;
+    let mut owners = vec![Choice { value: String::new(), label: t.t("owner-none"), selected: v.get("owner").is_empty() }];
+    owners.extend(users.iter().map(|u| Choice {
+        value: u.id.to_string(),
+        label: format!("{} ({})", u.display_name, t.role(u.role())),
+        selected: v.get("owner") == u.id.to_string(),
+    }));
+    let current_status = if v.get("status").is_empty() { "new" } else { v.get("status") };
+    let statuses = LeadStatus::ALL
+        .iter()
+        .map(|s| Choice { value: s.key().into(), label: t.status(s.key()), selected: s.key() == current_status })
+        .collect();
+    let mut consent_sources = vec![Choice { value: String::new(), label: t.t("consent-none"), selected: v.get("consent_source").is_empty() }];
+    consent_sources.extend(CONSENT_SOURCES.iter().map(|s| Choice {
+        value: s.to_string(),
+        label: t.t(&format!("consent-{}", s.replace('_', "-"))),
+        selected: v.get("consent_source") == *s,
+    }));
+    let mut lost_reasons = vec![Choice { value: String::new(), label: "—".into(), selected: v.get("lost_reason").is_empty() }];
+    lost_reasons.extend(LOST_REASONS.iter().map(|r| Choice { value: r.to_string(), label: r.to_string(), selected: v.get("lost_reason") == *r }));
+    if !v.get("lost_reason").is_empty() && !LOST_REASONS.contains(&v.get("lost_reason")) {
+        lost_reasons.push(Choice { value: v.get("lost_reason").into(), label: v.get("lost_reason").into(), selected: true });
+    }
+    let path = match id {
+        Some(id) => format!("/leads/{id}/edit"),
+        None => "/leads/new".to_string(),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = LeadFormPage {
+        c: Chrome::new(user, "leads", &path),
+        t,
+        id,
+        v,
+        errors,
+        owners,
+        statuses,
+        consent_sources,
+        lost_reasons,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    form_page(&state, &user, None, FormValues::default(), HashMap::new()).await
+}
+
+pub async fn edit_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let lead = ondo_store::leads::get(&state.db, user.workspace, id).await.map_err(PageError::store(user.tr))?;
+    form_page(&state, &user, Some(id), form_from_lead(&lead), HashMap::new()).await
+}
+
+/// The form's fields as a change: every field is present, an empty one clears.
+fn changes_from_form(v: &FormValues) -> LeadChanges {
+    let opt = |k: &str| Some(Some(v.get(k).trim().to_string()).filter(|s| !s.is_empty()));
+    LeadChanges {
+        name: Some(v.get("name").to_string()),
+        kana: opt("kana"),
+        email: opt("email"),
+        phone: opt("phone"),
+        mobile: opt("mobile"),
+        title: opt("title"),
+        department: opt("department"),
+        company: opt("company"),
+        postcode: opt("postcode"),
+        address: opt("address"),
+        owner: Some(v.get("owner").parse::<i64>().ok().map(OwnerRef::Id)),
+        status: Some(v.get("status").to_string()).filter(|s| !s.is_empty()),
+        status_reason: Some(v.get("status_reason").to_string()).filter(|s| !s.trim().is_empty()),
+        lost_reason: opt("lost_reason"),
+        consent_source: opt("consent_source"),
+        consent_at: opt("consent_at"),
+        email_opt_out: Some(v.checked("email_opt_out")),
+        ..Default::default()
+    }
+}
+
+fn field_error(t: &Tr, e: ServiceError) -> Result<HashMap<String, String>, PageError> {
+    match e {
+        ServiceError::Invalid { field, message } => {
+            let key = format!("invalid-{}", field.replace('_', "-"));
+            let text = if t.has(&key) { format!("{} ({message})", t.t(&key)) } else { message };
+            Ok(HashMap::from([(field.to_string(), text)]))
+        }
+        other => Err(PageError::from_service(*t, other)),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<HashMap<String, String>>) -> Result<Response, PageError> {
+    let t = user.tr;
+    let v = FormValues(form);
+    if !tokens_match(v.get("csrf"), &user.csrf) {
+        return Err(PageError::Forbidden(t));
+    }
+    let mut changes = changes_from_form(&v);
+    changes.source = Some(t.t("source-manual"));
+    changes.source_kind = Some("manual".into());
+    let actor = ondo_store::Actor::user(user.user.id, "web");
+    match crate::service::leads::create_or_unify(&state.db, user.workspace, &changes, &actor, "manual", "manual").await {
+        Ok((lead, _)) => Ok(Redirect::to(&format!("/leads/{}", lead.id)).into_response()),
+        Err(e) => {
+            let errors = field_error(&t, e)?;
+            form_page(&state, &user, None, v, errors).await
+        }
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    let v = FormValues(form);
+    if !tokens_match(v.get("csrf"), &user.csrf) {
+        return Err(PageError::Forbidden(t));
+    }
+    let changes = changes_from_form(&v);
+    let actor = ondo_store::Actor::user(user.user.id, "web");
+    match crate::service::leads::update(&state.db, user.workspace, id, &changes, &actor).await {
+        Ok(_) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),
+        Err(e) => {
+            let errors = field_error(&t, e)?;
+            form_page(&state, &user, Some(id), v, errors).await
+        }
+    }
+}
