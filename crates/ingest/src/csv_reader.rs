@@ -133,7 +133,8 @@ mod tests {
 
     #[test]
     fn cp932_file_end_to_end() {
-        let src = "株式会社サカタのタネ,カネコ種苗株式会社\r\n\"（株）髙島屋\",\"東京都\r\n中央区\"\r\n";
+        let src =
+            "株式会社サカタのタネ,カネコ種苗株式会社\r\n\"（株）髙島屋\",\"東京都\r\n中央区\"\r\n";
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(src);
         let d = decode(&bytes, None).unwrap();
         assert_eq!(d.encoding, encoding_rs::SHIFT_JIS);

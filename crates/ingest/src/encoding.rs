@@ -6,7 +6,7 @@
 //! (Windows-31J) with the NEC/IBM extensions, which is what Excel writes on Japanese
 //! Windows.
 
-use encoding_rs::{Encoding, EUC_JP, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{EUC_JP, Encoding, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::IngestError;
 
@@ -31,11 +31,13 @@ pub struct Decoded {
 /// [`IngestError::UnknownEncoding`] for an unknown override label.
 pub fn decode(bytes: &[u8], override_label: Option<&str>) -> Result<Decoded, IngestError> {
     let forced = match override_label.map(str::trim).filter(|l| !l.is_empty()) {
-        Some(label) => Some(encoding_for_label(label).ok_or_else(|| {
-            IngestError::UnknownEncoding {
-                label: label.to_owned(),
-            }
-        })?),
+        Some(label) => {
+            Some(
+                encoding_for_label(label).ok_or_else(|| IngestError::UnknownEncoding {
+                    label: label.to_owned(),
+                })?,
+            )
+        }
         None => None,
     };
 
@@ -91,11 +93,7 @@ fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
 }
 
 /// Decode with `encoding` (no BOM handling), rejecting malformed input and binary content.
-fn finish(
-    encoding: &'static Encoding,
-    body: &[u8],
-    had_bom: bool,
-) -> Result<Decoded, IngestError> {
+fn finish(encoding: &'static Encoding, body: &[u8], had_bom: bool) -> Result<Decoded, IngestError> {
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     if had_errors {
         return Err(IngestError::Encoding {
@@ -269,7 +267,10 @@ mod tests {
         let ctrl: Vec<u8> = b"\x01\x02\x03\x04abc\x05\x06\x07\x08".repeat(50);
         assert!(matches!(decode(&ctrl, None), Err(IngestError::Binary)));
         // Forcing an encoding does not let binary through.
-        assert!(matches!(decode(&xlsx, Some("utf-8")), Err(IngestError::Binary)));
+        assert!(matches!(
+            decode(&xlsx, Some("utf-8")),
+            Err(IngestError::Binary)
+        ));
     }
 
     #[test]

@@ -14,7 +14,9 @@ pub use encoding::{Decoded, decode};
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The input looks like a binary file (an Excel workbook, an image, a zip…), not text.
-    #[error("the file looks like a binary file, not text (is it an .xlsx saved without exporting to CSV?)")]
+    #[error(
+        "the file looks like a binary file, not text (is it an .xlsx saved without exporting to CSV?)"
+    )]
     Binary,
     /// The text could not be decoded in the detected (or requested) encoding.
     #[error("line {line}: the file is not valid {encoding}")]

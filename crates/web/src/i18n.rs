@@ -135,11 +135,12 @@ impl Tr {
         }
     }
     /// A date-time in Japan time, formatted for this language.
-    pub fn datetime(&self, micros: i64) -> String {
-        ondo_domain::Micros(micros).format_jst()
+    pub fn datetime(&self, micros: impl std::borrow::Borrow<i64>) -> String {
+        ondo_domain::Micros(*micros.borrow()).format_jst()
     }
-    pub fn date(&self, micros: i64) -> String {
-        ondo_domain::Micros(micros).format_jst_date()
+    /// A date in Japan time, formatted for this language.
+    pub fn date(&self, micros: impl std::borrow::Borrow<i64>) -> String {
+        ondo_domain::Micros(*micros.borrow()).format_jst_date()
     }
 }
 

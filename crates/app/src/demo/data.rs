@@ -188,26 +188,42 @@ pub(super) const BUILTIN_COMPANIES: &[(&str, &str, &str)] = &[
     ("有限会社石井工務店", "ishii-komuten", "建設業"),
     ("株式会社つばさ物流", "tsubasa-butsuryu", "倉庫・運輸関連"),
     ("株式会社和光テキスタイル", "wako-textile", "繊維製品"),
-    ("株式会社　エコリサイクル九州", "eco-recycle-kyushu", "サービス業"),
+    (
+        "株式会社　エコリサイクル九州",
+        "eco-recycle-kyushu",
+        "サービス業",
+    ),
     ("関西オートパーツ株式会社", "kansai-autoparts", "輸送用機器"),
     ("株式会社フォレストホーム", "forest-home", "不動産業"),
     ("株式会社イーストウインド", "eastwind", "小売業"),
     ("株式会社さくら保険サービス", "sakura-hoken", "保険業"),
     ("合同会社ブライトコード", "brightcode", "情報・通信業"),
     ("株式会社共進工業", "kyoshin-kogyo", "機械"),
-    ("東北グリーンエナジー株式会社", "tohoku-green-energy", "電気・ガス業"),
+    (
+        "東北グリーンエナジー株式会社",
+        "tohoku-green-energy",
+        "電気・ガス業",
+    ),
     ("株式会社あおい薬品", "aoi-yakuhin", "医薬品"),
     ("Mirai Robotics Co., Ltd.", "mirai-robotics", "機械"),
     ("株式会社ユニバーサル教育", "universal-kyoiku", "サービス業"),
     ("（株）日進ガラス", "nisshin-glass", "ガラス・土石製品"),
     ("株式会社ベイサイドホテルズ", "bayside-hotels", "サービス業"),
-    ("株式会社千代田コンサルティング", "chiyoda-consulting", "サービス業"),
+    (
+        "株式会社千代田コンサルティング",
+        "chiyoda-consulting",
+        "サービス業",
+    ),
     ("有限会社やまびこ食品", "yamabiko-foods", "食料品"),
     ("株式会社トライアングル", "triangle", "情報・通信業"),
     ("株式会社北海ゴム工業", "hokkai-rubber", "ゴム製品"),
     ("株式会社　リンクスタッフ", "link-staff", "サービス業"),
     ("株式会社オーシャンペーパー", "ocean-paper", "パルプ・紙"),
-    ("株式会社琉球ネットワークス", "ryukyu-networks", "情報・通信業"),
+    (
+        "株式会社琉球ネットワークス",
+        "ryukyu-networks",
+        "情報・通信業",
+    ),
     ("名古屋精工株式会社", "nagoya-seiko", "機械"),
     ("株式会社スマイルケア", "smile-care", "サービス業"),
     ("株式会社中部リース", "chubu-lease", "その他金融業"),
@@ -410,10 +426,21 @@ pub(super) const EMPLOYEE_SIZES: &[&str] = &[
     "1001名以上",
 ];
 
-pub(super) const PRODUCTS: &[&str] = &["MA", "SFA", "名刺管理連携", "インサイドセールス支援", "BI・レポート"];
+pub(super) const PRODUCTS: &[&str] = &[
+    "MA",
+    "SFA",
+    "名刺管理連携",
+    "インサイドセールス支援",
+    "BI・レポート",
+];
 pub(super) const TIMINGS: &[&str] = &["3ヶ月以内", "半年以内", "1年以内", "未定"];
 pub(super) const BUDGETS: &[&str] = &["100万円未満", "100〜300万円", "300〜1000万円", "未定"];
-pub(super) const SURVEY: &[&str] = &["情報収集", "具体的に検討中", "比較検討中", "導入済みツールの見直し"];
+pub(super) const SURVEY: &[&str] = &[
+    "情報収集",
+    "具体的に検討中",
+    "比較検討中",
+    "導入済みツールの見直し",
+];
 
 /// Page categories on the (fictional) vendor website.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -430,25 +457,85 @@ pub(super) const PAGES: &[(&str, &str, Cat)] = &[
     ("/product/", "製品概要", Cat::Product),
     ("/product/marketing-automation", "MA機能", Cat::Product),
     ("/product/lead-scoring", "リードスコアリング", Cat::Product),
-    ("/product/sales-queue", "インサイドセールス支援", Cat::Product),
-    ("/product/integrations", "外部連携（CSV・API）", Cat::Product),
+    (
+        "/product/sales-queue",
+        "インサイドセールス支援",
+        Cat::Product,
+    ),
+    (
+        "/product/integrations",
+        "外部連携（CSV・API）",
+        Cat::Product,
+    ),
     ("/product/security", "セキュリティ", Cat::Product),
     ("/pricing", "料金プラン", Cat::Pricing),
     ("/pricing#faq", "料金に関するよくある質問", Cat::Pricing),
     ("/case-studies/", "導入事例一覧", Cat::Case),
-    ("/case-studies/manufacturing", "導入事例: 製造業 商談化率が2倍に", Cat::Case),
-    ("/case-studies/it-services", "導入事例: ITサービス 展示会リードを72時間以内にフォロー", Cat::Case),
-    ("/case-studies/trading", "導入事例: 専門商社 Excel管理から脱却", Cat::Case),
-    ("/case-studies/construction", "導入事例: 建設業 休眠顧客の掘り起こし", Cat::Case),
-    ("/case-studies/staffing", "導入事例: 人材サービス インサイドセールス立ち上げ", Cat::Case),
-    ("/blog/inside-sales-kpi", "インサイドセールスのKPI設計 5つのポイント", Cat::Blog),
-    ("/blog/lead-scoring-basics", "はじめてのリードスコアリング", Cat::Blog),
-    ("/blog/trade-show-follow-up", "展示会後のフォローは何日以内にすべきか", Cat::Blog),
-    ("/blog/email-open-rate", "BtoBメールの開封率を上げる件名の付け方", Cat::Blog),
-    ("/blog/mql-sql-definition", "MQLとSQLの定義をそろえる", Cat::Blog),
-    ("/blog/excel-lead-management", "Excelでのリード管理が限界になるとき", Cat::Blog),
-    ("/blog/personal-information", "BtoBマーケティングと個人情報保護法", Cat::Blog),
-    ("/blog/dormant-leads", "休眠リードを商談に戻す3つの方法", Cat::Blog),
+    (
+        "/case-studies/manufacturing",
+        "導入事例: 製造業 商談化率が2倍に",
+        Cat::Case,
+    ),
+    (
+        "/case-studies/it-services",
+        "導入事例: ITサービス 展示会リードを72時間以内にフォロー",
+        Cat::Case,
+    ),
+    (
+        "/case-studies/trading",
+        "導入事例: 専門商社 Excel管理から脱却",
+        Cat::Case,
+    ),
+    (
+        "/case-studies/construction",
+        "導入事例: 建設業 休眠顧客の掘り起こし",
+        Cat::Case,
+    ),
+    (
+        "/case-studies/staffing",
+        "導入事例: 人材サービス インサイドセールス立ち上げ",
+        Cat::Case,
+    ),
+    (
+        "/blog/inside-sales-kpi",
+        "インサイドセールスのKPI設計 5つのポイント",
+        Cat::Blog,
+    ),
+    (
+        "/blog/lead-scoring-basics",
+        "はじめてのリードスコアリング",
+        Cat::Blog,
+    ),
+    (
+        "/blog/trade-show-follow-up",
+        "展示会後のフォローは何日以内にすべきか",
+        Cat::Blog,
+    ),
+    (
+        "/blog/email-open-rate",
+        "BtoBメールの開封率を上げる件名の付け方",
+        Cat::Blog,
+    ),
+    (
+        "/blog/mql-sql-definition",
+        "MQLとSQLの定義をそろえる",
+        Cat::Blog,
+    ),
+    (
+        "/blog/excel-lead-management",
+        "Excelでのリード管理が限界になるとき",
+        Cat::Blog,
+    ),
+    (
+        "/blog/personal-information",
+        "BtoBマーケティングと個人情報保護法",
+        Cat::Blog,
+    ),
+    (
+        "/blog/dormant-leads",
+        "休眠リードを商談に戻す3つの方法",
+        Cat::Blog,
+    ),
     ("/seminar/", "セミナー・ウェビナー一覧", Cat::Seminar),
 ];
 
@@ -456,9 +543,21 @@ pub(super) const PAGES: &[(&str, &str, Cat)] = &[
 pub(super) const DOCS: &[(&str, &str, &str)] = &[
     ("/docs/case-studies.pdf", "導入事例集", "case-studies"),
     ("/docs/price-list.pdf", "料金表", "price-list"),
-    ("/docs/product-catalog.pdf", "製品カタログ", "product-catalog"),
-    ("/docs/whitepaper-sales-dx.pdf", "ホワイトペーパー 営業DXの始め方", "whitepaper-sales-dx"),
-    ("/docs/checklist-lead-management.pdf", "リード管理チェックリスト", "checklist"),
+    (
+        "/docs/product-catalog.pdf",
+        "製品カタログ",
+        "product-catalog",
+    ),
+    (
+        "/docs/whitepaper-sales-dx.pdf",
+        "ホワイトペーパー 営業DXの始め方",
+        "whitepaper-sales-dx",
+    ),
+    (
+        "/docs/checklist-lead-management.pdf",
+        "リード管理チェックリスト",
+        "checklist",
+    ),
 ];
 
 pub(super) const WEBINAR_TITLES: &[&str] = &[

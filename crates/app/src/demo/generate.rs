@@ -142,6 +142,10 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.gen_range(0..items.len())]
 }
 
+fn pick_str(rng: &mut ChaCha8Rng, items: &[&'static str]) -> &'static str {
+    items[rng.gen_range(0..items.len())]
+}
+
 fn normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1 = unit(rng).max(1e-12);
     let u2 = unit(rng);
@@ -176,7 +180,11 @@ fn business_time(t: i64, rng: &mut ChaCha8Rng) -> i64 {
     if weekday(day) < 5 && t >= open && t < close {
         return t;
     }
-    let next = if weekday(day) < 5 && t < open { day } else { weekday_on_or_after(day + 1) };
+    let next = if weekday(day) < 5 && t < open {
+        day
+    } else {
+        weekday_on_or_after(day + 1)
+    };
     at(next, 9, 0) + between(rng, 0, 150) * MIN
 }
 
@@ -232,7 +240,10 @@ impl Calendar {
             .map(|&(ago, city)| {
                 let day = weekday_on_or_after(today - ago);
                 let t = at(day, 10, 0);
-                Show { name: format!("展示会 {} {city}", ym(t)), at: t }
+                Show {
+                    name: format!("展示会 {} {city}", ym(t)),
+                    at: t,
+                }
             })
             .collect::<Vec<_>>();
         let webinars = [200, 150, 95, 50, 18]
@@ -314,7 +325,14 @@ impl Calendar {
             audience: Audience::All,
         });
         campaigns.sort_by_key(|c| c.at);
-        Calendar { now, start, shows, webinars, imports, campaigns }
+        Calendar {
+            now,
+            start,
+            shows,
+            webinars,
+            imports,
+            campaigns,
+        }
     }
 }
 
@@ -331,8 +349,12 @@ struct CompanyMeta {
 fn pick_companies(rng: &mut ChaCha8Rng, sources: &[DemoCompany]) -> Vec<DemoCompany> {
     // Japan Post rows carry the postcode in the address; everything else counts as a
     // company-register row (EDINET or built-in). Mix both when both exist.
-    let (post, register): (Vec<usize>, Vec<usize>) = (0..sources.len())
-        .partition(|&i| sources[i].address.as_deref().is_some_and(|a| a.starts_with('〒')));
+    let (post, register): (Vec<usize>, Vec<usize>) = (0..sources.len()).partition(|&i| {
+        sources[i]
+            .address
+            .as_deref()
+            .is_some_and(|a| a.starts_with('〒'))
+    });
     let (want_register, want_post) = match (register.is_empty(), post.is_empty()) {
         (false, false) => {
             let r = (N_COMPANIES * 55 / 100).min(register.len());
@@ -362,7 +384,11 @@ fn pick_companies(rng: &mut ChaCha8Rng, sources: &[DemoCompany]) -> Vec<DemoComp
             .map(slug_from_english)
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("c{index}"));
-        let slug = if seen_slugs.contains(&slug) { format!("{slug}-{index}") } else { slug };
+        let slug = if seen_slugs.contains(&slug) {
+            format!("{slug}-{index}")
+        } else {
+            slug
+        };
         seen_slugs.insert(slug.clone());
         out.push(DemoCompany {
             raw_name: c.raw_name.clone(),
@@ -430,20 +456,32 @@ fn area_code(rng: &mut ChaCha8Rng, address: Option<&str>) -> &'static str {
     {
         return code;
     }
-    *pick(rng, OTHER_AREA_CODES)
+    pick_str(rng, OTHER_AREA_CODES)
 }
 
 fn landline(rng: &mut ChaCha8Rng, area: &str) -> String {
     if area.len() == 2 {
-        format!("{area}-{}-{:04}", rng.gen_range(3000..7000), rng.gen_range(0..10000))
+        format!(
+            "{area}-{}-{:04}",
+            rng.gen_range(3000..7000),
+            rng.gen_range(0..10000)
+        )
     } else {
-        format!("{area}-{}-{:04}", rng.gen_range(200..990), rng.gen_range(0..10000))
+        format!(
+            "{area}-{}-{:04}",
+            rng.gen_range(200..990),
+            rng.gen_range(0..10000)
+        )
     }
 }
 
 /// "03-1234-5678" → "312345678", the way Excel shows a phone column typed as a number.
 fn drop_zero(phone: &str) -> String {
-    phone.chars().filter(|c| c.is_ascii_digit()).skip(1).collect()
+    phone
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .skip(1)
+        .collect()
 }
 
 fn split_postcode(address: &str) -> (Option<String>, String) {
@@ -479,7 +517,8 @@ struct Identity {
     company: Option<usize>,
     postcode: Option<String>,
     address: Option<String>,
-    free_mail: bool,
+    /// (family, given) in romaji, for e-mail local parts.
+    romaji: (&'static str, &'static str),
     duplicate: bool,
 }
 
@@ -497,9 +536,12 @@ struct Plan {
 
 #[derive(Clone, Copy, PartialEq)]
 enum LostPath {
-    FromNurturing,
-    FromSalesReady,
-    FromOpportunity,
+    /// Nurturing went quiet.
+    Dormant,
+    /// Sales could not qualify the lead.
+    Disqualified,
+    /// The deal was lost after the first meeting.
+    DealLost,
 }
 
 struct Gen<'a> {
@@ -561,7 +603,11 @@ pub(super) fn run(seed: u64, now: i64, sources: &[DemoCompany]) -> DemoWorkspace
             role,
         })
         .collect();
-    DemoWorkspace { users, companies, leads }
+    DemoWorkspace {
+        users,
+        companies,
+        leads,
+    }
 }
 
 impl Gen<'_> {
@@ -574,7 +620,7 @@ impl Gen<'_> {
         // 1–12 leads per company, heavy-tailed.
         let mut counts = vec![1usize; n_companies];
         let weights: Vec<f64> = (0..n_companies)
-            .map(|_| (1.0 / unit(&mut self.rng).max(0.02)).powf(0.9))
+            .map(|_| (1.0 / unit(&mut self.rng).max(0.02)).powf(0.55))
             .collect();
         let mut remaining = n_company_leads.saturating_sub(n_companies);
         let capacity = n_companies * (MAX_LEADS_PER_COMPANY - 1);
@@ -600,7 +646,12 @@ impl Gen<'_> {
         }
         // The same person entered twice, from an old Excel list.
         let candidates: Vec<usize> = (0..out.len())
-            .filter(|&i| out[i].company.is_some() && out[i].email.is_some())
+            .filter(|&i| {
+                out[i].email.is_some()
+                    && out[i]
+                        .company
+                        .is_some_and(|c| counts[c] < MAX_LEADS_PER_COMPANY)
+            })
             .collect();
         let dup_of: Vec<usize> = rand::seq::index::sample(
             &mut self.rng,
@@ -611,8 +662,16 @@ impl Gen<'_> {
         .map(|i| candidates[i])
         .collect();
         for i in dup_of {
-            let d = self.duplicate(&out[i]);
-            out.push(d);
+            let c = out[i].company.unwrap_or(0);
+            if counts[c] < MAX_LEADS_PER_COMPANY {
+                counts[c] += 1;
+                let d = self.duplicate(&out[i]);
+                out.push(d);
+            }
+        }
+        while out.len() < N_LEADS {
+            let id = self.identity(None);
+            out.push(id);
         }
         out
     }
@@ -657,7 +716,11 @@ impl Gen<'_> {
         let rng = &mut self.rng;
         let (title, department) = if company.is_some() {
             let tw: Vec<f64> = TITLES.iter().map(|t| f64::from(t.1)).collect();
-            let title = if chance(rng, 0.12) { None } else { Some(TITLES[weighted(rng, &tw)]) };
+            let title = if chance(rng, 0.12) {
+                None
+            } else {
+                Some(TITLES[weighted(rng, &tw)])
+            };
             let dw: Vec<f64> = DEPARTMENTS.iter().map(|d| f64::from(d.1)).collect();
             let dept = match title {
                 Some((_, _, false)) => None,
@@ -695,7 +758,11 @@ impl Gen<'_> {
             }
             None => {
                 let (pc, place, area) = *pick(rng, AREAS);
-                let phone = if chance(rng, 0.35) { Some(landline(rng, area)) } else { None };
+                let phone = if chance(rng, 0.35) {
+                    Some(landline(rng, area))
+                } else {
+                    None
+                };
                 if chance(rng, 0.5) {
                     let addr = format!(
                         "{place}{}-{}-{}",
@@ -733,7 +800,7 @@ impl Gen<'_> {
             company,
             postcode,
             address,
-            free_mail,
+            romaji: (family_r, given_r),
             duplicate: false,
         }
     }
@@ -742,21 +809,45 @@ impl Gen<'_> {
     /// landline as Excel mangled it.
     fn duplicate(&mut self, o: &Identity) -> Identity {
         let mut name = o.name.clone();
-        if let Some((from, to)) = VARIANT_SPELLINGS.iter().find(|(f, _)| o.name.starts_with(f)) {
+        if let Some((from, to)) = VARIANT_SPELLINGS
+            .iter()
+            .find(|(f, _)| o.name.starts_with(f))
+        {
             name = name.replacen(from, to, 1);
+        } else if let Some((plain, variant)) = VARIANT_SPELLINGS
+            .iter()
+            .find(|(_, v)| o.name.starts_with(v))
+        {
+            name = name.replacen(variant, plain, 1);
         }
         let email = match (&o.email, chance(&mut self.rng, 0.7)) {
             (Some(e), true) => {
+                // An older address format at the same domain.
                 let (local, domain) = e.split_once('@').unwrap_or((e, "example.jp"));
-                let family = local.rsplit(['.', '_', '-']).next().unwrap_or(local);
-                let alt = format!("{}{}", family.trim_end_matches(char::is_numeric), "");
-                let alt = if alt == local { format!("{alt}.old") } else { alt };
+                let (family_r, given_r) = o.romaji;
+                let initial = &given_r[..1];
+                let options = [
+                    family_r.to_string(),
+                    format!("{initial}{family_r}"),
+                    format!("{family_r}.{initial}"),
+                    format!("{family_r}{given_r}"),
+                ];
+                let start = self.rng.gen_range(0..options.len());
+                let alt = (0..options.len())
+                    .map(|k| &options[(start + k) % options.len()])
+                    .find(|a| a.as_str() != local)
+                    .cloned()
+                    .unwrap_or_else(|| format!("{family_r}.{given_r}"));
                 Some(self.unique_email(&alt, domain))
             }
             _ => None,
         };
         let phone = o.phone.as_ref().map(|p| {
-            if p.starts_with('0') && chance(&mut self.rng, 0.6) { drop_zero(p) } else { p.clone() }
+            if p.starts_with('0') && chance(&mut self.rng, 0.6) {
+                drop_zero(p)
+            } else {
+                p.clone()
+            }
         });
         Identity {
             name,
@@ -769,7 +860,7 @@ impl Gen<'_> {
             company: o.company,
             postcode: o.postcode.clone(),
             address: o.address.clone(),
-            free_mail: o.free_mail,
+            romaji: o.romaji,
             duplicate: true,
         }
     }
@@ -836,7 +927,12 @@ impl Gen<'_> {
 
     /// Sample statuses so that the overall mix hits [`TARGET_MIX`] while respecting each
     /// lead's age and origin (form inquiries qualify more often, old lists go dormant).
-    fn statuses(&mut self, ids: &[Identity], origins: &[Origin], created: &[i64]) -> Vec<LeadStatus> {
+    fn statuses(
+        &mut self,
+        ids: &[Identity],
+        origins: &[Origin],
+        created: &[i64],
+    ) -> Vec<LeadStatus> {
         let now = self.cal.now;
         let w: Vec<[f64; 5]> = ids
             .iter()
@@ -913,34 +1009,86 @@ impl Gen<'_> {
         let (tp_source, tp_kind, new_reason, new_user) = match origin {
             Origin::Show(i) => {
                 let s = &self.cal.shows[i].name;
-                (s.clone(), "trade_show", format!("{s}で名刺交換（ブース来場）"), Some(pick_marketing(&mut self.rng)))
+                (
+                    s.clone(),
+                    "trade_show",
+                    format!("{s}で名刺交換（ブース来場）"),
+                    Some(pick_marketing(&mut self.rng)),
+                )
             }
             Origin::Form => {
-                b.event(t0 + 5 * SEC, "form_submit", Some("/contact"), json!({"form": "お問い合わせ"}));
-                ("問い合わせフォーム".to_string(), "form", "問い合わせフォームから登録".to_string(), None)
+                b.event(
+                    t0 + 5 * SEC,
+                    "form_submit",
+                    Some("/contact"),
+                    json!({"form": "お問い合わせ"}),
+                );
+                (
+                    "問い合わせフォーム".to_string(),
+                    "form",
+                    "問い合わせフォームから登録".to_string(),
+                    None,
+                )
             }
             Origin::Doc(d) => {
                 let (path, title, slug) = DOCS[d];
-                b.event(t0 + 5 * SEC, "form_submit", Some(&format!("/download/{slug}")), json!({"form": "資料請求", "document": title}));
-                b.event(t0 + between(&mut self.rng, 20, 200) * SEC, "download", Some(path), json!({"title": title}));
+                b.event(
+                    t0 + 5 * SEC,
+                    "form_submit",
+                    Some(&format!("/download/{slug}")),
+                    json!({"form": "資料請求", "document": title}),
+                );
+                b.event(
+                    t0 + between(&mut self.rng, 20, 200) * SEC,
+                    "download",
+                    Some(path),
+                    json!({"title": title}),
+                );
                 b.downloaded.insert(d);
-                (format!("資料請求: {title}"), "document_request", format!("資料請求フォームから登録（{title}）"), None)
+                (
+                    format!("資料請求: {title}"),
+                    "document_request",
+                    format!("資料請求フォームから登録（{title}）"),
+                    None,
+                )
             }
             Origin::Webinar(i) => {
                 let w = &self.cal.webinars[i];
-                b.event(t0 + 5 * SEC, "form_submit", Some(&format!("/seminar/{}", w.slug)), json!({"form": "ウェビナー申込", "webinar": w.name}));
-                (w.name.clone(), "webinar", format!("ウェビナー申込フォームから登録（{}）", w.name), None)
+                b.event(
+                    t0 + 5 * SEC,
+                    "form_submit",
+                    Some(&format!("/seminar/{}", w.slug)),
+                    json!({"form": "ウェビナー申込", "webinar": w.name}),
+                );
+                (
+                    w.name.clone(),
+                    "webinar",
+                    format!("ウェビナー申込フォームから登録（{}）", w.name),
+                    None,
+                )
             }
             Origin::Import(i) => {
                 let name = &self.cal.imports[i].name;
-                (name.clone(), "import", format!("{name} から取り込み"), Some(pick_marketing(&mut self.rng)))
+                (
+                    name.clone(),
+                    "import",
+                    format!("{name} から取り込み"),
+                    Some(pick_marketing(&mut self.rng)),
+                )
             }
         };
-        b.touchpoints.push(DemoTouchpoint { source: tp_source, kind: tp_kind.to_string(), at: Micros(t0) });
+        b.touchpoints.push(DemoTouchpoint {
+            source: tp_source,
+            kind: tp_kind.to_string(),
+            at: Micros(t0),
+        });
         b.change(None, LeadStatus::New, t0, new_user, new_reason);
 
         // Milestones.
-        let mut plan = Plan { mult: (0.8 * normal(&mut self.rng)).exp(), ..Plan::default() };
+        let mut plan = Plan {
+            mult: (0.8 * normal(&mut self.rng)).exp(),
+            ..Plan::default()
+        };
         let age = now - t0;
         let lost_path = if status == LeadStatus::LostDormant {
             let mut w = [0.4, 0.35, 0.25];
@@ -950,12 +1098,18 @@ impl Gen<'_> {
             if age < 80 * DAY {
                 w[2] = 0.0;
             }
-            Some([LostPath::FromNurturing, LostPath::FromSalesReady, LostPath::FromOpportunity][weighted(&mut self.rng, &w)])
+            Some(
+                [
+                    LostPath::Dormant,
+                    LostPath::Disqualified,
+                    LostPath::DealLost,
+                ][weighted(&mut self.rng, &w)],
+            )
         } else {
             None
         };
         let goes_to_sales = matches!(status, LeadStatus::SalesReady | LeadStatus::Opportunity)
-            || matches!(lost_path, Some(LostPath::FromSalesReady | LostPath::FromOpportunity));
+            || matches!(lost_path, Some(LostPath::Disqualified | LostPath::DealLost));
         // A form inquiry can go straight to sales.
         let direct_sr = goes_to_sales
             && matches!(origin, Origin::Form)
@@ -964,7 +1118,7 @@ impl Gen<'_> {
         let via_nurturing = match status {
             LeadStatus::New => false,
             LeadStatus::Nurturing => true,
-            _ if lost_path == Some(LostPath::FromNurturing) => true,
+            _ if lost_path == Some(LostPath::Dormant) => true,
             _ => !direct_sr && has_email && chance(&mut self.rng, 0.8),
         };
 
@@ -974,9 +1128,15 @@ impl Gen<'_> {
                 (LeadStatus::SalesReady, _) if chance(rng, 0.75) || age < 16 * DAY => {
                     now - between(rng, HOUR, (14 * DAY).min(age - DAY).max(2 * HOUR))
                 }
-                (LeadStatus::SalesReady, _) => now - between(rng, 14 * DAY, (45 * DAY).min(age - 2 * DAY)),
-                (LeadStatus::Opportunity, _) => between(rng, t0 + 3 * DAY, (now - 38 * DAY).max(t0 + 3 * DAY + 1)),
-                (_, Some(LostPath::FromOpportunity)) => between(rng, t0 + 3 * DAY, (now - 75 * DAY).max(t0 + 3 * DAY + 1)),
+                (LeadStatus::SalesReady, _) => {
+                    now - between(rng, 14 * DAY, (45 * DAY).min(age - 2 * DAY))
+                }
+                (LeadStatus::Opportunity, _) => {
+                    between(rng, t0 + 3 * DAY, (now - 38 * DAY).max(t0 + 3 * DAY + 1))
+                }
+                (_, Some(LostPath::DealLost)) => {
+                    between(rng, t0 + 3 * DAY, (now - 75 * DAY).max(t0 + 3 * DAY + 1))
+                }
                 _ => between(rng, t0 + 3 * DAY, (now - 45 * DAY).max(t0 + 3 * DAY + 1)),
             };
             let t_sr = if !direct_sr {
@@ -1005,9 +1165,13 @@ impl Gen<'_> {
             plan.t_nurt = Some(t.min(latest).max(t0 + HOUR));
             plan.warm_recent = status == LeadStatus::Nurturing && chance(rng, 0.25);
         }
-        if let Some(LostPath::FromNurturing) = lost_path {
+        if let Some(LostPath::Dormant) = lost_path {
             let tn = plan.t_nurt.unwrap_or(t0);
-            plan.dormant_from = Some((tn + between(&mut self.rng, 5 * DAY, 40 * DAY)).min(now - 95 * DAY).max(tn));
+            plan.dormant_from = Some(
+                (tn + between(&mut self.rng, 5 * DAY, 40 * DAY))
+                    .min(now - 95 * DAY)
+                    .max(tn),
+            );
         }
         if has_email && chance(&mut self.rng, 0.03) {
             plan.opt_out_at = Some(between(&mut self.rng, t0 + DAY, now.max(t0 + DAY + 1)));
@@ -1022,13 +1186,34 @@ impl Gen<'_> {
         let mut sr_user = None;
         if let Some(ts) = plan.t_sr {
             if direct_sr {
-                let topic = pick(&mut self.rng, &["料金について", "デモ希望", "Excelからの移行について", "他社ツールからの乗り換え", "導入スケジュールについて"]);
+                let topic = pick(
+                    &mut self.rng,
+                    &[
+                        "料金について",
+                        "デモ希望",
+                        "Excelからの移行について",
+                        "他社ツールからの乗り換え",
+                        "導入スケジュールについて",
+                    ],
+                );
                 sr_reason = format!("問い合わせフォームで導入相談（{topic}）");
                 sr_user = Some(pick_marketing(&mut self.rng));
             } else {
                 let (r, auto) = self.sales_ready_trigger(&mut b, ts);
                 sr_reason = r;
-                sr_user = if auto { None } else { Some(pick_marketing(&mut self.rng)) };
+                sr_user = if auto {
+                    None
+                } else {
+                    Some(pick_marketing(&mut self.rng))
+                };
+            }
+            // A person hands the lead over during working hours.
+            if sr_user.is_some() {
+                let delay = between(&mut self.rng, 5 * MIN, 90 * MIN);
+                let handoff = business_time(ts + delay, &mut self.rng);
+                if handoff < now - MIN {
+                    plan.t_sr = Some(handoff);
+                }
             }
         }
 
@@ -1051,8 +1236,8 @@ impl Gen<'_> {
                 owner = Some(o);
                 let flow = match (status, lost_path) {
                     (LeadStatus::Opportunity, _) => Flow::Opportunity,
-                    (_, Some(LostPath::FromOpportunity)) => Flow::LostAfterOpportunity,
-                    (_, Some(LostPath::FromSalesReady)) => Flow::LostAfterCalls,
+                    (_, Some(LostPath::DealLost)) => Flow::LostAfterOpportunity,
+                    (_, Some(LostPath::Disqualified)) => Flow::LostAfterCalls,
                     _ => Flow::Working,
                 };
                 let res = self.sales(&mut b, &id, o, assigned_at, flow);
@@ -1060,12 +1245,27 @@ impl Gen<'_> {
                 lost = res.lost;
             }
         }
-        if let Some(LostPath::FromNurturing) = lost_path {
+        if let Some(LostPath::Dormant) = lost_path {
             let df = plan.dormant_from.unwrap_or(t0);
-            let t_lost = between(&mut self.rng, df + 90 * DAY, (df + 150 * DAY).min(now - DAY).max(df + 90 * DAY + 1)).min(now - HOUR);
+            let t_lost = between(
+                &mut self.rng,
+                df + 90 * DAY,
+                (df + 150 * DAY).min(now - DAY).max(df + 90 * DAY + 1),
+            )
+            .min(now - HOUR);
             if chance(&mut self.rng, 0.3) {
-                b.event(t_lost - 2 * HOUR, "form_submit", Some("/survey"), json!({"form": "アンケート", "answer": "検討予定なし"}));
-                lost = Some((t_lost, Some(pick_marketing(&mut self.rng)), "メール配信のアンケートで「現在検討予定なし」と回答".to_string(), "ニーズなし".to_string()));
+                b.event(
+                    t_lost - 2 * HOUR,
+                    "form_submit",
+                    Some("/survey"),
+                    json!({"form": "アンケート", "answer": "検討予定なし"}),
+                );
+                lost = Some((
+                    t_lost,
+                    Some(pick_marketing(&mut self.rng)),
+                    "メール配信のアンケートで「現在検討予定なし」と回答".to_string(),
+                    "ニーズなし".to_string(),
+                ));
             } else {
                 lost = Some((t_lost, None, String::new(), "連絡不通".to_string()));
             }
@@ -1080,7 +1280,11 @@ impl Gen<'_> {
         // Status path.
         let mut cur = LeadStatus::New;
         if let Some(tn) = plan.t_nurt {
-            let user = if chance(&mut self.rng, 0.3) { Some(pick_marketing(&mut self.rng)) } else { None };
+            let user = if chance(&mut self.rng, 0.3) {
+                Some(pick_marketing(&mut self.rng))
+            } else {
+                None
+            };
             b.change(Some(cur), LeadStatus::Nurturing, tn, user, nurt_reason);
             cur = LeadStatus::Nurturing;
         }
@@ -1095,8 +1299,17 @@ impl Gen<'_> {
         let mut lost_reason = None;
         if let Some((t_lost, user, reason, lr)) = lost {
             let reason = if reason.is_empty() {
-                let last = b.events.iter().map(|e| e.at.0).filter(|&t| t < t_lost).max().unwrap_or(t0);
-                format!("{}日間メール開封・サイト訪問がないため休眠に移行", (t_lost - last) / DAY)
+                let last = b
+                    .events
+                    .iter()
+                    .map(|e| e.at.0)
+                    .filter(|&t| t < t_lost)
+                    .max()
+                    .unwrap_or(t0);
+                format!(
+                    "{}日間メール開封・サイト訪問がないため休眠に移行",
+                    (t_lost - last) / DAY
+                )
             } else {
                 reason
             };
@@ -1131,7 +1344,9 @@ impl Gen<'_> {
         // Consent.
         let consent_source = match origin {
             Origin::Show(_) if chance(rng, 0.95) => Some("business_card"),
-            Origin::Form | Origin::Doc(_) | Origin::Webinar(_) if chance(rng, 0.95) => Some("form_opt_in"),
+            Origin::Form | Origin::Doc(_) | Origin::Webinar(_) if chance(rng, 0.95) => {
+                Some("form_opt_in")
+            }
             Origin::Import(_) if chance(rng, 0.85) => Some("existing_relationship"),
             _ => None,
         };
@@ -1171,17 +1386,41 @@ impl Gen<'_> {
             0 => {
                 let campaign = "ステップメール 2通目: 導入事例のご紹介";
                 let (path, title, _) = PAGES[rng.gen_range(9..14)];
-                b.event(t - between(rng, 2 * HOUR, 30 * HOUR), "email_open", None, json!({"campaign": campaign, "subject": "同じ業種の導入事例をお届けします"}));
-                b.event(t - 4 * MIN, "email_click", Some(&format!("{path}?utm_source=stepmail&utm_medium=email")), json!({"campaign": campaign}));
-                b.event(t - 3 * MIN, "page_view", Some(path), json!({"title": title, "referrer": "email"}));
+                b.event(
+                    t - between(rng, 2 * HOUR, 30 * HOUR),
+                    "email_open",
+                    None,
+                    json!({"campaign": campaign, "subject": "同じ業種の導入事例をお届けします"}),
+                );
+                b.event(
+                    t - 4 * MIN,
+                    "email_click",
+                    Some(&format!("{path}?utm_source=stepmail&utm_medium=email")),
+                    json!({"campaign": campaign}),
+                );
+                b.event(
+                    t - 3 * MIN,
+                    "page_view",
+                    Some(path),
+                    json!({"title": title, "referrer": "email"}),
+                );
                 "メール内リンクをクリックし導入事例を閲覧".to_string()
             }
             1 => {
                 let d = *pick(rng, &[3usize, 4, 0]);
                 let (path, title, slug) = DOCS[d];
-                b.event(t - 3 * MIN, "form_submit", Some(&format!("/download/{slug}")), json!({"form": "資料請求", "document": title}));
+                b.event(
+                    t - 3 * MIN,
+                    "form_submit",
+                    Some(&format!("/download/{slug}")),
+                    json!({"form": "資料請求", "document": title}),
+                );
                 b.event(t - 2 * MIN, "download", Some(path), json!({"title": title}));
-                b.touch(t - 3 * MIN, &format!("資料請求: {title}"), "document_request");
+                b.touch(
+                    t - 3 * MIN,
+                    &format!("資料請求: {title}"),
+                    "document_request",
+                );
                 b.downloaded.insert(d);
                 format!("{title}をダウンロード")
             }
@@ -1206,27 +1445,68 @@ impl Gen<'_> {
                 let (path, title, slug) = DOCS[d];
                 let td = t - between(rng, DAY, 5 * DAY);
                 if !b.downloaded.contains(&d) {
-                    b.event(td - MIN, "form_submit", Some(&format!("/download/{slug}")), json!({"form": "資料請求", "document": title}));
+                    b.event(
+                        td - MIN,
+                        "form_submit",
+                        Some(&format!("/download/{slug}")),
+                        json!({"form": "資料請求", "document": title}),
+                    );
                     b.touch(td - MIN, &format!("資料請求: {title}"), "document_request");
                     b.downloaded.insert(d);
                 }
                 b.event(td, "download", Some(path), json!({"title": title}));
                 for k in 0..3 {
                     let (p, ti, _) = PAGES[rng.gen_range(0..6)];
-                    b.event(td + (t - td) * (k + 1) / 4, "page_view", Some(p), json!({"title": ti}));
+                    b.event(
+                        td + (t - td) * (k + 1) / 4,
+                        "page_view",
+                        Some(p),
+                        json!({"title": ti}),
+                    );
                 }
-                (format!("{title}のダウンロード後に製品ページを3回閲覧"), false)
+                (
+                    format!("{title}のダウンロード後に製品ページを3回閲覧"),
+                    false,
+                )
             }
             1 => {
-                b.event(t - between(rng, 2 * DAY, 6 * DAY), "page_view", Some("/pricing"), json!({"title": "料金プラン"}));
-                b.event(t - 20 * MIN, "page_view", Some("/pricing"), json!({"title": "料金プラン"}));
-                b.event(t - 5 * MIN, "form_submit", Some("/contact"), json!({"form": "お問い合わせ", "topic": "見積依頼"}));
+                b.event(
+                    t - between(rng, 2 * DAY, 6 * DAY),
+                    "page_view",
+                    Some("/pricing"),
+                    json!({"title": "料金プラン"}),
+                );
+                b.event(
+                    t - 20 * MIN,
+                    "page_view",
+                    Some("/pricing"),
+                    json!({"title": "料金プラン"}),
+                );
+                b.event(
+                    t - 5 * MIN,
+                    "form_submit",
+                    Some("/contact"),
+                    json!({"form": "お問い合わせ", "topic": "見積依頼"}),
+                );
                 b.touch(t - 5 * MIN, "問い合わせフォーム", "form");
-                ("料金ページを2回閲覧し、問い合わせフォームから見積依頼".to_string(), false)
+                (
+                    "料金ページを2回閲覧し、問い合わせフォームから見積依頼".to_string(),
+                    false,
+                )
             }
             2 => {
-                b.event(t - 12 * MIN, "page_view", Some("/product/"), json!({"title": "製品概要"}));
-                b.event(t - 5 * MIN, "form_submit", Some("/demo-request"), json!({"form": "デモ依頼"}));
+                b.event(
+                    t - 12 * MIN,
+                    "page_view",
+                    Some("/product/"),
+                    json!({"title": "製品概要"}),
+                );
+                b.event(
+                    t - 5 * MIN,
+                    "form_submit",
+                    Some("/demo-request"),
+                    json!({"form": "デモ依頼"}),
+                );
                 b.touch(t - 5 * MIN, "デモ依頼フォーム", "form");
                 ("デモ依頼フォームを送信".to_string(), false)
             }
@@ -1235,9 +1515,17 @@ impl Gen<'_> {
                 let span = (t - b.t0).min(14 * DAY);
                 for k in 0..n {
                     let (p, ti, _) = PAGES[*pick(rng, &[0usize, 1, 2, 3, 6, 6, 9, 10, 11])];
-                    b.event(t - span + span * (k + 1) / (n + 1), "page_view", Some(p), json!({"title": ti}));
+                    b.event(
+                        t - span + span * (k + 1) / (n + 1),
+                        "page_view",
+                        Some(p),
+                        json!({"title": ti}),
+                    );
                 }
-                (format!("スコアが70点に到達（直近14日で製品・料金・事例ページを{n}回閲覧）"), true)
+                (
+                    format!("スコアが70点に到達（直近14日で製品・料金・事例ページを{n}回閲覧）"),
+                    true,
+                )
             }
         }
     }
@@ -1295,7 +1583,9 @@ impl Gen<'_> {
                     b.event(
                         t_click,
                         "email_click",
-                        Some(&format!("{path}?utm_source=newsletter&utm_medium=email&utm_campaign={slug}")),
+                        Some(&format!(
+                            "{path}?utm_source=newsletter&utm_medium=email&utm_campaign={slug}"
+                        )),
                         json!({"campaign": name}),
                     );
                     self.session(b, t_click + 5 * SEC, ph, Some(path));
@@ -1329,17 +1619,32 @@ impl Gen<'_> {
                 if !chance(rng, p * sm) {
                     continue;
                 }
-                b.event(reg, "form_submit", Some(&format!("/seminar/{w_slug}")), json!({"form": "ウェビナー申込", "webinar": w_name}));
+                b.event(
+                    reg,
+                    "form_submit",
+                    Some(&format!("/seminar/{w_slug}")),
+                    json!({"form": "ウェビナー申込", "webinar": w_name}),
+                );
                 b.touch(reg, &w_name, "webinar");
                 true
             };
             if registered && chance(rng, 0.62) {
                 let minutes = rng.gen_range(15..61);
-                b.event(w_at + between(rng, 0, 6) * MIN, "webinar_attend", None, json!({"webinar": w_name, "minutes": minutes}));
+                b.event(
+                    w_at + between(rng, 0, 6) * MIN,
+                    "webinar_attend",
+                    None,
+                    json!({"webinar": w_name, "minutes": minutes}),
+                );
                 if chance(rng, 0.4) {
                     let (path, title, _) = DOCS[0];
                     let t = w_at + (minutes + 5) * MIN;
-                    b.event(t, "download", Some(path), json!({"title": title, "via": "ウェビナー資料"}));
+                    b.event(
+                        t,
+                        "download",
+                        Some(path),
+                        json!({"title": title, "via": "ウェビナー資料"}),
+                    );
                 }
             }
         }
@@ -1347,8 +1652,16 @@ impl Gen<'_> {
         // Meeting the lead again at a later trade show.
         for si in 0..self.cal.shows.len() {
             let (s_at, s_name) = (self.cal.shows[si].at, self.cal.shows[si].name.clone());
-            if s_at > t0 + 30 * DAY && s_at < now && phase(s_at) != Phase::Dormant && chance(&mut self.rng, 0.08 * sm) {
-                b.touch(s_at + between(&mut self.rng, 0, 7 * HOUR), &s_name, "trade_show");
+            if s_at > t0 + 30 * DAY
+                && s_at < now
+                && phase(s_at) != Phase::Dormant
+                && chance(&mut self.rng, 0.08 * sm)
+            {
+                b.touch(
+                    s_at + between(&mut self.rng, 0, 7 * HOUR),
+                    &s_name,
+                    "trade_show",
+                );
             }
         }
 
@@ -1359,8 +1672,8 @@ impl Gen<'_> {
             let mid = at(day, 12, 0);
             let ph = phase(mid);
             let mut rate = match ph {
-                Phase::Early => 0.012,
-                Phase::Engaged => 0.05,
+                Phase::Early => 0.016,
+                Phase::Engaged => 0.065,
                 Phase::Hot => 0.45,
                 Phase::Dormant => 0.0,
             };
@@ -1376,7 +1689,10 @@ impl Gen<'_> {
             let n = poisson(&mut self.rng, rate * m);
             for _ in 0..n {
                 let rng = &mut self.rng;
-                let hour = *pick(rng, &[8, 9, 10, 10, 11, 11, 13, 13, 14, 14, 15, 16, 17, 18, 20, 22]);
+                let hour = *pick(
+                    rng,
+                    &[8, 9, 10, 10, 11, 11, 13, 13, 14, 14, 15, 16, 17, 18, 20, 22],
+                );
                 let t = at(day, hour, rng.gen_range(0..60)) + between(rng, 0, 60) * SEC;
                 if t <= t0 || t > now {
                     continue;
@@ -1387,7 +1703,13 @@ impl Gen<'_> {
     }
 
     /// A browsing session: 1–8 page views, sometimes a gated download or an inquiry.
-    fn session(&mut self, b: &mut LeadBuilder, start: i64, ph: Phase, landing: Option<&'static str>) {
+    fn session(
+        &mut self,
+        b: &mut LeadBuilder,
+        start: i64,
+        ph: Phase,
+        landing: Option<&'static str>,
+    ) {
         let rng = &mut self.rng;
         let hot = ph == Phase::Hot;
         let n = 1 + (exp_mean(rng, if hot { 2.8 } else { 1.3 }) as i64).min(7);
@@ -1395,19 +1717,37 @@ impl Gen<'_> {
         let referrer = if landing.is_some() {
             "email"
         } else {
-            *pick(rng, &["google", "google", "direct", "yahoo", "linkedin", "bing"])
+            *pick(
+                rng,
+                &["google", "google", "direct", "yahoo", "linkedin", "bing"],
+            )
         };
         for k in 0..n {
             let (path, title, cat) = match (k, landing) {
                 (0, Some(p)) => PAGES.iter().copied().find(|x| x.0 == p).unwrap_or(PAGES[0]),
                 _ => {
-                    let w: &[f64] = if hot { &[0.35, 0.3, 0.25, 0.08, 0.02] } else { &[0.25, 0.08, 0.2, 0.42, 0.05] };
-                    let cat = [Cat::Product, Cat::Pricing, Cat::Case, Cat::Blog, Cat::Seminar][weighted(rng, w)];
-                    let options: Vec<&(&str, &str, Cat)> = PAGES.iter().filter(|p| p.2 == cat).collect();
+                    let w: &[f64] = if hot {
+                        &[0.35, 0.3, 0.25, 0.08, 0.02]
+                    } else {
+                        &[0.25, 0.08, 0.2, 0.42, 0.05]
+                    };
+                    let cat = [
+                        Cat::Product,
+                        Cat::Pricing,
+                        Cat::Case,
+                        Cat::Blog,
+                        Cat::Seminar,
+                    ][weighted(rng, w)];
+                    let options: Vec<&(&str, &str, Cat)> =
+                        PAGES.iter().filter(|p| p.2 == cat).collect();
                     **pick(rng, &options)
                 }
             };
-            let props = if k == 0 { json!({"title": title, "referrer": referrer}) } else { json!({"title": title}) };
+            let props = if k == 0 {
+                json!({"title": title, "referrer": referrer})
+            } else {
+                json!({"title": title})
+            };
             b.event(t, "page_view", Some(path), props);
             t += between(rng, 25, 240) * SEC;
             // Gated downloads and inquiries.
@@ -1421,7 +1761,12 @@ impl Gen<'_> {
             if let Some(d) = doc {
                 let (dpath, dtitle, slug) = DOCS[d];
                 if b.downloaded.insert(d) {
-                    b.event(t, "form_submit", Some(&format!("/download/{slug}")), json!({"form": "資料請求", "document": dtitle}));
+                    b.event(
+                        t,
+                        "form_submit",
+                        Some(&format!("/download/{slug}")),
+                        json!({"form": "資料請求", "document": dtitle}),
+                    );
                     b.touch(t, &format!("資料請求: {dtitle}"), "document_request");
                 }
                 t += between(rng, 10, 60) * SEC;
@@ -1431,15 +1776,25 @@ impl Gen<'_> {
         }
     }
 
-    fn sales(&mut self, b: &mut LeadBuilder, id: &Identity, owner: usize, assigned_at: i64, flow: Flow) -> SalesResult {
+    fn sales(
+        &mut self,
+        b: &mut LeadBuilder,
+        id: &Identity,
+        owner: usize,
+        assigned_at: i64,
+        flow: Flow,
+    ) -> SalesResult {
         let now = self.cal.now;
         let family = id.name.split(' ').next().unwrap_or("").to_string();
         let title = id.title.clone().unwrap_or_else(|| "ご担当者".to_string());
-        let mut res = SalesResult { t_opp: None, lost: None };
+        let mut res = SalesResult {
+            t_opp: None,
+            lost: None,
+        };
         let rng = &mut self.rng;
         let mut t = assigned_at;
         if chance(rng, 0.6) {
-            b.activity(t, "email", None, *pick(rng, EMAIL_NOTES_FIRST), owner);
+            b.activity(t, "email", None, pick_str(rng, EMAIL_NOTES_FIRST), owner);
             t += between(rng, 10 * MIN, 3 * HOUR);
         }
         let n_calls = match flow {
@@ -1453,25 +1808,52 @@ impl Gen<'_> {
         };
         let mut last = t;
         for k in 0..n_calls {
-            t = business_time(t + if k == 0 { between(rng, 30 * MIN, DAY) } else { between(rng, DAY, 3 * DAY) }, rng);
+            t = business_time(
+                t + if k == 0 {
+                    between(rng, 30 * MIN, DAY)
+                } else {
+                    between(rng, DAY, 3 * DAY)
+                },
+                rng,
+            );
             if t > now - 10 * MIN {
                 break;
             }
             let last_call = k + 1 == n_calls;
             let (outcome, note): (&str, String) = match flow {
                 Flow::LostAfterCalls if lost_kind == 0 => {
-                    if chance(rng, 0.7) { ("不在", pick(rng, CALL_NOTES_ABSENT).to_string()) } else { ("受付ブロック", pick(rng, CALL_NOTES_BLOCKED).to_string()) }
+                    if chance(rng, 0.7) {
+                        ("不在", pick(rng, CALL_NOTES_ABSENT).to_string())
+                    } else {
+                        ("受付ブロック", pick(rng, CALL_NOTES_BLOCKED).to_string())
+                    }
                 }
                 Flow::LostAfterCalls if last_call => {
                     if lost_kind == 1 {
-                        ("担当者と会話", format!("{family}様と会話。現状の運用（Excel＋メール）で大きな不満はなく、ツール導入の予定はないとのこと。"))
+                        (
+                            "担当者と会話",
+                            format!(
+                                "{family}様と会話。現状の運用（Excel＋メール）で大きな不満はなく、ツール導入の予定はないとのこと。"
+                            ),
+                        )
                     } else {
-                        ("担当者と会話", format!("{family}様と会話。関心はあるが、今期は基幹システム更改を優先するため来年度以降に再検討とのこと。"))
+                        (
+                            "担当者と会話",
+                            format!(
+                                "{family}様と会話。関心はあるが、今期は基幹システム更改を優先するため来年度以降に再検討とのこと。"
+                            ),
+                        )
                     }
                 }
                 Flow::Working if last_call && chance(rng, 0.25) => {
                     let meet = business_time(now + between(rng, 2 * DAY, 9 * DAY), rng);
-                    ("アポ獲得", format!("オンライン商談のアポイント獲得。{} 14:00〜、{title}の{family}様ほか1名。", md_w(meet)))
+                    (
+                        "アポ獲得",
+                        format!(
+                            "オンライン商談のアポイント獲得。{} 14:00〜、{title}の{family}様ほか1名。",
+                            md_w(meet)
+                        ),
+                    )
                 }
                 _ => match weighted(rng, &[0.4, 0.18, 0.27, 0.15]) {
                     0 => ("不在", pick(rng, CALL_NOTES_ABSENT).to_string()),
@@ -1482,7 +1864,13 @@ impl Gen<'_> {
             };
             b.activity(t, "call", Some(outcome), &note, owner);
             if outcome == "資料送付" {
-                b.activity(t + between(rng, 5 * MIN, 40 * MIN), "email", None, "お電話でお約束した資料をメールで送付。", owner);
+                b.activity(
+                    t + between(rng, 5 * MIN, 40 * MIN),
+                    "email",
+                    None,
+                    "お電話でお約束した資料をメールで送付。",
+                    owner,
+                );
             }
             last = t;
         }
@@ -1492,9 +1880,18 @@ impl Gen<'_> {
             Flow::LostAfterCalls => {
                 let t_lost = (last + between(rng, HOUR, 2 * DAY)).min(now - MIN);
                 let (reason, lr) = match lost_kind {
-                    0 => (format!("{n_calls}回架電するも担当者につながらず、休眠に移行"), "連絡不通"),
-                    1 => ("ヒアリングの結果、現時点でニーズなし".to_string(), "ニーズなし"),
-                    _ => ("導入は来年度以降とのこと。半年後に再アプローチ".to_string(), "時期尚早"),
+                    0 => (
+                        format!("{n_calls}回架電するも担当者につながらず、休眠に移行"),
+                        "連絡不通",
+                    ),
+                    1 => (
+                        "ヒアリングの結果、現時点でニーズなし".to_string(),
+                        "ニーズなし",
+                    ),
+                    _ => (
+                        "導入は来年度以降とのこと。半年後に再アプローチ".to_string(),
+                        "時期尚早",
+                    ),
                 };
                 res.lost = Some((t_lost, Some(owner), reason, lr.to_string()));
             }
@@ -1503,11 +1900,30 @@ impl Gen<'_> {
                 t = business_time(last + between(rng, 2 * HOUR, 2 * DAY), rng);
                 let meet_day = weekday_on_or_after(day_of(t) + between(rng, 2, 8));
                 let meet = at(meet_day, *pick(rng, &[10, 11, 14, 15, 16]), 0);
-                b.activity(t, "call", Some("アポ獲得"), &format!("オンライン商談のアポイント獲得。{} {}〜、{title}の{family}様ほか1名。", md_w(meet), fmt_hm(meet)), owner);
+                b.activity(
+                    t,
+                    "call",
+                    Some("アポ獲得"),
+                    &format!(
+                        "オンライン商談のアポイント獲得。{} {}〜、{title}の{family}様ほか1名。",
+                        md_w(meet),
+                        fmt_hm(meet)
+                    ),
+                    owner,
+                );
                 let meet = meet.min(now - 2 * HOUR);
-                b.activity(meet, "meeting", None, *pick(rng, MEETING_FIRST_NOTES), owner);
+                b.activity(
+                    meet,
+                    "meeting",
+                    None,
+                    pick_str(rng, MEETING_FIRST_NOTES),
+                    owner,
+                );
                 let t_opp = meet + HOUR;
-                res.t_opp = Some((t_opp, "初回商談を実施。課題と導入時期を確認し、商談化".to_string()));
+                res.t_opp = Some((
+                    t_opp,
+                    "初回商談を実施。課題と導入時期を確認し、商談化".to_string(),
+                ));
                 let stop = match flow {
                     Flow::LostAfterOpportunity => t_opp + between(rng, 14 * DAY, 45 * DAY),
                     _ => now,
@@ -1518,24 +1934,44 @@ impl Gen<'_> {
                     ("email", &["商談のお礼と議事録、次回デモの候補日を送付。"]),
                     ("note", DEAL_NOTES),
                     ("meeting", MEETING_DEMO_NOTES),
-                    ("email", &["お見積書（年額プラン）とセキュリティチェックシート回答を送付。"]),
+                    (
+                        "email",
+                        &["お見積書（年額プラン）とセキュリティチェックシート回答を送付。"],
+                    ),
                 ];
                 for (kind, notes) in steps {
                     if t >= stop {
                         break;
                     }
-                    b.activity(t, kind, None, *pick(rng, notes), owner);
+                    b.activity(t, kind, None, pick_str(rng, notes), owner);
                     t = business_time(t + between(rng, 2 * DAY, 12 * DAY), rng);
                 }
                 if flow == Flow::LostAfterOpportunity {
                     let (reason, lr, note) = match weighted(rng, &[0.4, 0.35, 0.25]) {
-                        0 => ("今期の予算が確保できず見送り", "予算なし", "稟議が通らず今期は見送りとのご連絡。来期予算策定の時期に再提案する。"),
-                        1 => ("比較検討の結果、他社製品の採用が決定", "競合採用", "他社MAの採用が決定したとのご連絡。既存SFAとの連携実績が決め手とのこと。"),
-                        _ => ("社内体制が整う来期以降に再検討", "時期尚早", "マーケ担当の採用が決まってから再検討したいとのこと。半年後にフォロー。"),
+                        0 => (
+                            "今期の予算が確保できず見送り",
+                            "予算なし",
+                            "稟議が通らず今期は見送りとのご連絡。来期予算策定の時期に再提案する。",
+                        ),
+                        1 => (
+                            "比較検討の結果、他社製品の採用が決定",
+                            "競合採用",
+                            "他社MAの採用が決定したとのご連絡。既存SFAとの連携実績が決め手とのこと。",
+                        ),
+                        _ => (
+                            "社内体制が整う来期以降に再検討",
+                            "時期尚早",
+                            "マーケ担当の採用が決まってから再検討したいとのこと。半年後にフォロー。",
+                        ),
                     };
                     let t_note = stop.max(t_opp + DAY);
                     b.activity(t_note, "note", None, note, owner);
-                    res.lost = Some((t_note + 5 * MIN, Some(owner), reason.to_string(), lr.to_string()));
+                    res.lost = Some((
+                        t_note + 5 * MIN,
+                        Some(owner),
+                        reason.to_string(),
+                        lr.to_string(),
+                    ));
                 }
             }
         }
@@ -1590,13 +2026,28 @@ impl LeadBuilder {
         if t > self.now {
             return;
         }
-        let url = path.map(|p| if p.starts_with("http") { p.to_string() } else { format!("{SITE}{p}") });
-        self.events.push(DemoEvent { kind: kind.to_string(), at: Micros(t), url, properties });
+        let url = path.map(|p| {
+            if p.starts_with("http") {
+                p.to_string()
+            } else {
+                format!("{SITE}{p}")
+            }
+        });
+        self.events.push(DemoEvent {
+            kind: kind.to_string(),
+            at: Micros(t),
+            url,
+            properties,
+        });
     }
 
     fn touch(&mut self, t: i64, source: &str, kind: &str) {
         if t > self.t0 && t <= self.now {
-            self.touchpoints.push(DemoTouchpoint { source: source.to_string(), kind: kind.to_string(), at: Micros(t) });
+            self.touchpoints.push(DemoTouchpoint {
+                source: source.to_string(),
+                kind: kind.to_string(),
+                at: Micros(t),
+            });
         }
     }
 
@@ -1612,10 +2063,23 @@ impl LeadBuilder {
         }
     }
 
-    fn change(&mut self, from: Option<LeadStatus>, to: LeadStatus, t: i64, user: Option<usize>, reason: String) {
+    fn change(
+        &mut self,
+        from: Option<LeadStatus>,
+        to: LeadStatus,
+        t: i64,
+        user: Option<usize>,
+        reason: String,
+    ) {
         let prev = self.changes.last().map_or(self.t0, |c| c.at.0);
         let t = t.clamp(prev, self.now);
-        self.changes.push(DemoStatusChange { from, to, at: Micros(t), user, reason });
+        self.changes.push(DemoStatusChange {
+            from,
+            to,
+            at: Micros(t),
+            user,
+            reason,
+        });
     }
 
     fn finish(&mut self) {

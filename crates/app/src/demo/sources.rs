@@ -53,7 +53,8 @@ fn edinet(rows: &[Vec<String>]) -> Vec<DemoCompany> {
             continue;
         };
         // Funds and partnerships are not sales targets.
-        if !kind.starts_with("内国法人") || name.contains("組合") || name.contains("投資法人") {
+        if !kind.starts_with("内国法人") || name.contains("組合") || name.contains("投資法人")
+        {
             continue;
         }
         let domain = field(7)
@@ -119,9 +120,25 @@ pub(super) fn slug_from_english(name: &str) -> String {
         .collect::<String>()
         .to_ascii_lowercase();
     const SUFFIXES: &[&str] = &[
-        "co.,ltd.", "co., ltd.", "co.,ltd", "co., ltd", "co. ltd.", "company, limited",
-        "company limited", "corporation", "corp.", "inc.", "ltd.", "limited", "k.k.",
-        "holdings", "co.",
+        "co.,ltd.",
+        "co., ltd.",
+        "co.,ltd",
+        "co., ltd",
+        "co. ltd.",
+        "company, limited",
+        "company limited",
+        "corporation",
+        "corp.",
+        "corp",
+        "inc.",
+        "inc",
+        "ltd.",
+        "ltd",
+        "limited",
+        "k.k.",
+        "holdings",
+        "co.",
+        "co",
     ];
     let mut s = ascii.trim().trim_end_matches(['.', ',', ' ']).to_string();
     loop {
@@ -185,10 +202,32 @@ mod tests {
     fn slugs() {
         assert_eq!(slug_from_english("KANEKO SEEDS CO., LTD."), "kaneko-seeds");
         assert_eq!(slug_from_english("ROUND ONE Corporation"), "round-one");
-        assert_eq!(slug_from_english("GOKURAKUYU HOLDINGS CO.,LTD."), "gokurakuyu");
-        assert_eq!(slug_from_english("St.CREEK GOLF CLUB CO.,LTD."), "st-creek-golf-club");
-        assert_eq!(slug_from_english("ＳＢＣ　Ｍｅｄｉｃａｌ　Ｇｒｏｕｐ"), "sbc-medical-group");
-        assert_eq!(slug_from_english("The Sakata Seed Corporation"), "the-sakata-seed");
+        assert_eq!(
+            slug_from_english("GOKURAKUYU HOLDINGS CO.,LTD."),
+            "gokurakuyu"
+        );
+        assert_eq!(
+            slug_from_english("St.CREEK GOLF CLUB CO.,LTD."),
+            "st-creek-golf-club"
+        );
+        assert_eq!(
+            slug_from_english("ＳＢＣ　Ｍｅｄｉｃａｌ　Ｇｒｏｕｐ"),
+            "sbc-medical-group"
+        );
+        assert_eq!(
+            slug_from_english("The Sakata Seed Corporation"),
+            "the-sakata-seed"
+        );
+        assert_eq!(
+            slug_from_english("Kawasaki Kasei Chemicals Ltd"),
+            "kawasaki-kasei-chemicals"
+        );
+        assert_eq!(
+            slug_from_english("Bank of Innovation, Inc"),
+            "bank-of-innovation"
+        );
+        assert_eq!(slug_from_english("ZINC"), "zinc");
+        assert_eq!(slug_from_english("TACO"), "taco");
     }
 
     #[test]
@@ -197,7 +236,10 @@ mod tests {
         assert!(b.len() >= 60);
         assert!(b.iter().any(|c| c.raw_name.starts_with("株式会社")));
         assert!(b.iter().any(|c| c.raw_name.ends_with("株式会社")));
-        assert!(b.iter().any(|c| c.raw_name.contains("（株）") || c.raw_name.contains("(株)")));
+        assert!(
+            b.iter()
+                .any(|c| c.raw_name.contains("（株）") || c.raw_name.contains("(株)"))
+        );
         assert!(b.iter().any(|c| c.raw_name.contains("有限会社")));
         assert!(b.iter().any(|c| c.raw_name.contains("合同会社")));
         assert!(b.iter().any(|c| c.raw_name.contains("Co., Ltd.")));

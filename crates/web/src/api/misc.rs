@@ -85,7 +85,3 @@ pub async fn audit(
             .collect(),
     ))
 }
-
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound
-}

@@ -54,11 +54,10 @@ fn login_page(t: Tr, email: String, next: String, error: Option<String>, status:
     resp
 }
 
-pub async fn show(MaybeUser(user, t): MaybeUser, Query(q): Query<HashMap<String, String>>) -> Response {
+/// The sign-in form; also shown to a signed-in user, who may sign in as someone else
+/// (their current session then ends).
+pub async fn show(MaybeUser(_, t): MaybeUser, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = local_path(q.get("next").map(String::as_str));
-    if user.is_some() {
-        return Redirect::to(&next).into_response();
-    }
     login_page(t, String::new(), next, None, StatusCode::OK)
 }
 

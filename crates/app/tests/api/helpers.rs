@@ -1,0 +1,111 @@
+use ondo_app::Application;
+use ondo_domain::Role;
+use ondo_store::workspaces::Workspace;
+use ondo_store::{Db, WorkspaceId};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running application and a way to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub db_url: String,
+    pub workspace: Workspace,
+    pub client: Client,
+    /// A bearer token of an admin of the default workspace.
+    pub token: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db_url = ondo_store::testing::fresh_url().await;
+    let db = Db::connect(&db_url).await.expect("test database");
+    let workspace = ondo_store::workspaces::ensure(&db, "default").await.expect("workspace");
+    let web = ondo_web::WebConfig { fast_password_hashing: true, ..Default::default() };
+    let app = Application::build(db.clone(), workspace.clone(), "127.0.0.1:0", web).await.expect("app builds");
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let mut t = TestApp { address, db, db_url, workspace, client, token: String::new() };
+    t.token = t.user_with_token(t.ws(), "admin@example.com", Role::Admin).await;
+    t
+}
+
+impl TestApp {
+    pub fn ws(&self) -> WorkspaceId {
+        self.workspace.id()
+    }
+
+    /// Creates a user (password `PASSWORD`) and returns a token for them.
+    pub async fn user_with_token(&self, ws: WorkspaceId, email: &str, role: Role) -> String {
+        let hash = ondo_web::password::hash(PASSWORD, true);
+        let user = ondo_store::users::create(&self.db, ws, email, email, role, &hash).await.expect("user");
+        let token = ondo_web::new_token(ws);
+        ondo_store::tokens::create(&self.db, ws, user.id, "test", &token).await.expect("token");
+        token
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_lead(&self, body: &Value) -> Response {
+        self.post_lead_as(&self.token, body).await
+    }
+
+    pub async fn post_lead_as(&self, token: &str, body: &Value) -> Response {
+        self.client.post(self.url("/api/v1/leads")).bearer_auth(token).json(body).send().await.expect("request")
+    }
+
+    pub async fn get_lead(&self, token: &str, id: i64) -> Response {
+        self.client.get(self.url(&format!("/api/v1/leads/{id}"))).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn patch_lead(&self, id: i64, body: &Value) -> Response {
+        self.client
+            .patch(self.url(&format!("/api/v1/leads/{id}")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn list_leads(&self, query: &str) -> Response {
+        self.client.get(self.url(&format!("/api/v1/leads{query}"))).bearer_auth(&self.token).send().await.expect("request")
+    }
+
+    /// Signs in through the login form and returns the final response.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        let page = self.client.get(self.url("/login")).send().await.expect("login page").text().await.expect("body");
+        let csrf = hidden_value(&page, "csrf").expect("the login form has a CSRF token");
+        self.client
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password), ("csrf", &csrf), ("next", "/leads")])
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let pos = html.find(&marker)?;
+    let tag_start = html[..pos].rfind('<')?;
+    let tag_end = pos + html[pos..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"")? + "value=\"".len();
+    Some(tag[v..v + tag[v..].find('"')?].to_string())
+}
+
+pub async fn json(resp: Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}

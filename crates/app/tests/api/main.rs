@@ -1,0 +1,9 @@
+//! API and page integration tests: each test starts the real application on port 0 over a
+//! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod leads;
+mod pages;

@@ -1,0 +1,183 @@
+# Ondo 温度 — 日本語 UI テキスト（既定の言語）
+# en/main.ftl と同じキーをすべて持つこと（i18n.rs のテストで確認）。
+
+## 共通ナビゲーション
+nav-label = メインメニュー
+nav-skip = 本文へ移動
+nav-leads = リード
+nav-companies = 企業
+nav-api-docs = API ドキュメント
+nav-logout = ログアウト
+
+## ログイン
+login-title = ログイン
+login-tagline = 見込み客の「温度」を、チームで見える化。
+login-email = メールアドレス
+login-password = パスワード
+login-submit = ログイン
+login-expired = 画面の有効期限が切れました。もう一度ログインしてください。
+login-locked = ログインの失敗が続いたため、一時的にロックしています。{ $minutes }分後に再度お試しください。
+login-failed = メールアドレスまたはパスワードが正しくありません。
+password-too-short = パスワードは10文字以上で設定してください。
+
+## エラー画面
+error-not-found = ページが見つかりません
+error-not-found-body = お探しのページは存在しないか、削除された可能性があります。
+error-forbidden = アクセス権限がありません
+error-forbidden-body = この操作を行う権限がありません。画面を再読み込みしてからもう一度お試しください。
+error-bad-request = 入力内容に誤りがあります
+error-internal = システムエラーが発生しました
+error-internal-body = 処理中に問題が発生しました。しばらくしてから再度お試しください。解決しない場合は管理者にお問い合わせください。
+error-home = トップへ戻る
+
+## 項目名
+field-name = 氏名
+field-kana = フリガナ
+field-email = メールアドレス
+field-phone = 電話番号
+field-mobile = 携帯電話
+field-company = 会社名
+field-department = 部署
+field-title = 役職
+field-postcode = 郵便番号
+field-address = 住所
+field-owner = 担当者
+field-status = ステータス
+field-status-reason = ステータス変更の理由
+field-lost-reason = 失注・休眠の理由
+field-renurture-on = 再アプローチ予定日
+field-source = 流入元
+field-consent = メール配信の同意
+field-consent-source = 同意の取得方法
+field-consent-at = 同意日
+field-email-opt-out = メール配信
+field-email-opt-out-check = メール配信を停止する（オプトアウト）
+field-corporate-number = 法人番号
+field-domain = ドメイン
+field-created = 作成日
+field-updated = 更新日
+
+## 絞り込み・ページ送り
+filter-search = 検索
+filter-submit = 絞り込み
+filter-clear = 条件をクリア
+filter-all = すべて
+filter-owner-me = 自分
+filter-owner-none = 未割り当て
+owner-none = 未割り当て
+pager-label = ページ送り
+pager-first = 最初へ
+pager-prev = 前へ
+pager-next = 次へ
+
+## リード一覧
+leads-title = リード
+leads-total = 全{ $count }件
+leads-new = 新規リード
+leads-status-chips = ステータス別の件数
+leads-search-placeholder = 氏名・フリガナ・会社・メール・電話で検索
+leads-col-dept-title = 部署・役職
+leads-empty = 条件に一致するリードはありません。
+leads-empty-action = 新しいリードを登録する
+
+## リード詳細
+lead-edit = 編集
+lead-contact = 連絡先
+lead-company = 会社情報
+lead-company-leads = この会社のリードを表示
+lead-colleagues = 同じ会社のリード
+lead-no-colleagues = 同じ会社のリードはまだいません。
+lead-custom-fields = カスタム項目
+lead-opted-out = 配信停止
+lead-opt-in-ok = 配信可
+lead-touchpoints = 接点（流入経路）
+lead-no-touchpoints = 接点の記録はありません。
+lead-timeline = タイムライン
+lead-no-timeline = 履歴はまだありません。
+timeline-kind-status = ステータス変更
+timeline-kind-activity = 営業活動
+timeline-kind-event = Web行動
+timeline-created = リード登録（{ $status }）
+
+## 営業活動
+activity-call = 電話
+activity-email = メール
+activity-meeting = 商談・打ち合わせ
+activity-note = メモ
+
+## Web行動
+event-email-open = メール開封
+event-email-click = メール内リンクのクリック
+event-page-view = ページ閲覧
+event-download = 資料ダウンロード
+event-form-submit = フォーム送信
+event-webinar-attend = ウェビナー参加
+
+## 接点の種類
+touchpoint-trade-show = 展示会
+touchpoint-form = Webフォーム
+touchpoint-document-request = 資料請求
+touchpoint-webinar = ウェビナー
+touchpoint-import = CSV取り込み
+touchpoint-api = API連携
+touchpoint-manual = 手入力
+touchpoint-business-card = 名刺交換
+
+## 同意（特定電子メール法）
+consent-business-card = 名刺交換（名刺の提供）
+consent-form-opt-in = フォームでの同意
+consent-existing-relationship = 既存の取引関係
+consent-other = その他
+consent-none = 記録なし
+source-manual = 手入力
+
+## リード登録・編集フォーム
+form-new-title = 新規リード
+form-edit-title = リードを編集
+form-section-basic = 基本情報
+form-section-company = 会社
+form-section-status = 担当とステータス
+form-section-consent = 同意（特定電子メール法）
+form-consent-note = 広告・宣伝メールを送るには、受信者の同意や名刺の提供など、特定電子メール法で認められた根拠が必要です。取得方法と日付を記録してください。
+form-required = 必須
+form-has-errors = 入力内容に誤りがあります。赤字の項目を確認してください。
+form-save = 保存
+form-cancel = キャンセル
+form-ph-name = 山田 太郎
+form-ph-kana = ヤマダ タロウ
+form-ph-email = taro.yamada@example.co.jp
+form-ph-phone = 03-1234-5678
+form-ph-mobile = 090-1234-5678
+form-ph-company = 株式会社サンプル
+form-ph-postcode = 100-0001
+form-hint-kana = 全角カタカナで入力してください。
+form-hint-company = 「株式会社」などの法人格を含めて入力してください。既存の企業があれば自動で紐づけます。
+form-hint-status-reason = ステータスを変更したときの理由です。タイムラインに記録されます。
+form-hint-lost-reason = ステータスが「失注/休眠」のときに選択してください。
+form-hint-opt-out = チェックすると、このリードにはメールを送信しません。
+
+## 入力エラー
+invalid-name = 氏名を入力してください
+invalid-kana = フリガナは全角カタカナで入力してください
+invalid-email = メールアドレスの形式が正しくありません
+invalid-phone = 電話番号の形式が正しくありません
+invalid-mobile = 携帯電話番号の形式が正しくありません
+invalid-postcode = 郵便番号は7桁の数字で入力してください（例: 100-0001）
+invalid-company = 会社名を確認してください
+invalid-corporate-number = 法人番号は13桁の数字で入力してください
+invalid-owner = 担当者を選択し直してください
+invalid-status = ステータスを選択し直してください
+invalid-lost-reason = 失注・休眠の理由を確認してください
+invalid-consent-source = 同意の取得方法を選択し直してください
+invalid-consent-at = 同意日の日付が正しくありません
+invalid-title = 役職が長すぎます
+invalid-department = 部署名が長すぎます
+invalid-address = 住所が長すぎます
+invalid-status-reason = ステータス変更の理由が長すぎます
+
+## 企業一覧
+companies-title = 企業
+companies-search-placeholder = 会社名で検索
+companies-col-name = 会社名
+companies-col-leads = リード数
+companies-empty = 条件に一致する企業はありません。
