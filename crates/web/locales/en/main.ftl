@@ -61,6 +61,7 @@ field-updated = Updated
 filter-search = Search
 filter-submit = Filter
 filter-clear = Clear filters
+filter-company = Filtered by company
 filter-all = All
 filter-owner-me = Me
 filter-owner-none = Unassigned

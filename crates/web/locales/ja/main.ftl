@@ -61,6 +61,7 @@ field-updated = 更新日
 filter-search = 検索
 filter-submit = 絞り込み
 filter-clear = 条件をクリア
+filter-company = 企業で絞り込み中
 filter-all = すべて
 filter-owner-me = 自分
 filter-owner-none = 未割り当て

@@ -67,6 +67,8 @@ struct LeadsPage {
     statuses: Vec<Choice>,
     owners: Vec<Choice>,
     sources: Vec<Choice>,
+    /// The company the list is filtered by: its id and name.
+    company: Option<(i64, String)>,
     status_counts: Vec<(String, String, i64, bool)>,
     total: i64,
     next_href: Option<String>,
@@ -153,8 +155,17 @@ pub async fn list(
         .into_iter()
         .map(|(s, n)| Choice { selected: s == source, label: format!("{s} ({n})"), value: s })
         .collect();
+    let company = match filter.company_id {
+        Some(id) => match ondo_store::companies::get(&state.db, ws, id).await {
+            Ok(c) => Some((c.id, c.display_name)),
+            Err(ondo_store::StoreError::NotFound) => return Err(PageError::NotFound(t)),
+            Err(e) => return Err(PageError::store(t)(e)),
+        },
+        None => None,
+    };
     let page = LeadsPage {
         c: Chrome::new(&user, "leads", &query_href(&base)),
+        company,
         t,
         rows: leads.iter().map(|l| LeadRow::of(l, &t)).collect(),
         q: text,
@@ -456,7 +467,8 @@ fn field_error(t: &Tr, e: ServiceError) -> Result<HashMap<String, String>, PageE
     match e {
         ServiceError::Invalid { field, message } => {
             let key = format!("invalid-{}", field.replace('_', "-"));
-            let text = if t.has(&key) { format!("{} ({message})", t.t(&key)) } else { message };
+            // The translated sentence when there is one; the English detail otherwise.
+            let text = if t.has(&key) { t.t(&key) } else { message };
             Ok(HashMap::from([(field.to_string(), text)]))
         }
         other => Err(PageError::from_service(*t, other)),
