@@ -107,8 +107,14 @@ pub fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONDO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -127,12 +133,19 @@ pub fn main() -> ExitCode {
 async fn open(config: &Config) -> anyhow::Result<(Db, Workspace)> {
     let url = config.effective_database_url();
     if config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     }
-    let db = Db::connect(&url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", ondo_store::redact_url(&url)))?;
+    let db = Db::connect(&url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database {}: {e}",
+            ondo_store::redact_url(&url)
+        )
+    })?;
     let ws = ondo_store::workspaces::ensure(&db, &config.workspace).await?;
     Ok((db, ws))
 }
@@ -146,26 +159,48 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(config, demo).await,
-        Command::User { command: UserCommand::Add { email, role, name } } => {
+        Command::User {
+            command: UserCommand::Add { email, role, name },
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             if ondo_web::password::check_policy(&password).is_err() {
-                anyhow::bail!("the password read from standard input must be at least 10 characters");
+                anyhow::bail!(
+                    "the password read from standard input must be at least 10 characters"
+                );
             }
             let (db, ws) = open(&config).await?;
-            let display = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
+            let display =
+                name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("").to_string());
             let hash = ondo_web::password::hash(&password, false);
-            let user = ondo_store::users::create(&db, ws.id(), email.as_str(), &display, role, &hash).await?;
-            ondo_store::audit::record(&db, ws.id(), &ondo_store::Actor::system("cli"), "user", Some(user.id), "create",
-                Some(&serde_json::json!({"email": user.email, "role": user.role}).to_string())).await?;
-            eprintln!("added {} ({}) to workspace \"{}\"", user.email, role.key(), ws.name);
+            let user =
+                ondo_store::users::create(&db, ws.id(), email.as_str(), &display, role, &hash)
+                    .await?;
+            ondo_store::audit::record(
+                &db,
+                ws.id(),
+                &ondo_store::Actor::system("cli"),
+                "user",
+                Some(user.id),
+                "create",
+                Some(&serde_json::json!({"email": user.email, "role": user.role}).to_string()),
+            )
+            .await?;
+            eprintln!(
+                "added {} ({}) to workspace \"{}\"",
+                user.email,
+                role.key(),
+                ws.name
+            );
             db.close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { user, name } } => {
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => {
             let (db, ws) = open(&config).await?;
             let email = Email::parse(&user).map_err(|e| anyhow::anyhow!("{e}"))?;
             let u = ondo_store::users::find_by_email(&db, ws.id(), email.as_str())
@@ -173,8 +208,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("no user {} in workspace \"{}\"", email, ws.name))?;
             let token = ondo_web::new_token(ws.id());
             ondo_store::tokens::create(&db, ws.id(), u.id, &name, &token).await?;
-            ondo_store::audit::record(&db, ws.id(), &ondo_store::Actor::system("cli"), "user", Some(u.id), "token_create",
-                Some(&serde_json::json!({"name": name}).to_string())).await?;
+            ondo_store::audit::record(
+                &db,
+                ws.id(),
+                &ondo_store::Actor::system("cli"),
+                "user",
+                Some(u.id),
+                "token_create",
+                Some(&serde_json::json!({"name": name}).to_string()),
+            )
+            .await?;
             println!("{token}");
             db.close().await;
             Ok(())
@@ -191,18 +234,34 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 "loaded the demo workspace: {} leads at {} companies, {} events, {} users",
                 s.leads, s.companies, s.events, s.users
             ),
-            None => eprintln!("the workspace \"{}\" already has leads; the demo was not loaded again", ws.name),
+            None => eprintln!(
+                "the workspace \"{}\" already has leads; the demo was not loaded again",
+                ws.name
+            ),
         }
     }
-    let web = ondo_web::WebConfig { secure_cookies: config.secure_cookies, ..Default::default() };
+    let web = ondo_web::WebConfig {
+        secure_cookies: config.secure_cookies,
+        ..Default::default()
+    };
     let app = Application::build(db.clone(), ws.clone(), &config.listen, web).await?;
     let addr = app.local_addr();
-    println!("Ondo is serving workspace \"{}\" at http://{addr}  (started in {} ms)", ws.name, started.elapsed().as_millis());
-    if demo && ondo_store::users::find_by_email(&db, ws.id(), DEMO_ADMIN).await?.is_some() {
+    println!(
+        "Ondo is serving workspace \"{}\" at http://{addr}  (started in {} ms)",
+        ws.name,
+        started.elapsed().as_millis()
+    );
+    if demo
+        && ondo_store::users::find_by_email(&db, ws.id(), DEMO_ADMIN)
+            .await?
+            .is_some()
+    {
         println!("Sign in at http://{addr}/login as {DEMO_ADMIN} with password {DEMO_PASSWORD}");
         println!("(other demo users: manager@, sato@ … @demo.ondo.example, same password)");
     } else if ondo_store::users::count(&db, ws.id()).await? == 0 {
-        println!("No users yet: add one with `ondo user add you@example.com --role admin` (password on stdin)");
+        println!(
+            "No users yet: add one with `ondo user add you@example.com --role admin` (password on stdin)"
+        );
     }
     app.run_until(shutdown_signal()).await
 }

@@ -41,7 +41,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(ondo_store::redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(ondo_store::redact_url),
+            )
             .field("workspace", &self.workspace)
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
@@ -63,10 +66,20 @@ pub struct Overrides {
 impl Config {
     /// Loads the layers in order; `ondo.toml` is read from `--config` or the current dir.
     pub fn load(o: &Overrides) -> Result<Config, Box<figment::Error>> {
-        let file = o.config_file.clone().unwrap_or_else(|| PathBuf::from("ondo.toml"));
+        let file = o
+            .config_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("ondo.toml"));
         let mut c: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(&file))
-            .merge(Env::prefixed("ONDO_").only(&["data_dir", "database_url", "workspace", "listen", "secure_cookies", "log"]))
+            .merge(Env::prefixed("ONDO_").only(&[
+                "data_dir",
+                "database_url",
+                "workspace",
+                "listen",
+                "secure_cookies",
+                "log",
+            ]))
             .extract()
             .map_err(Box::new)?;
         if let Some(v) = &o.data_dir {
@@ -104,22 +117,33 @@ mod tests {
 
     #[test]
     fn debug_output_redacts_the_database_password() {
-        let c = Config { database_url: Some("postgres://ondo:s3cret@db.local/ondo".into()), ..Config::default() };
+        let c = Config {
+            database_url: Some("postgres://ondo:s3cret@db.local/ondo".into()),
+            ..Config::default()
+        };
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("db.local"));
     }
 
+    // figment's Jail API returns its large error type by value; that is its design.
+    #[allow(clippy::result_large_err)]
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("ondo.toml", "workspace = \"from-file\"\nlisten = \"127.0.0.1:9000\"\n")?;
+            jail.create_file(
+                "ondo.toml",
+                "workspace = \"from-file\"\nlisten = \"127.0.0.1:9000\"\n",
+            )?;
             jail.set_env("ONDO_WORKSPACE", "from-env");
             let c = Config::load(&Overrides::default()).expect("config loads");
             assert_eq!(c.workspace, "from-env");
             assert_eq!(c.listen, "127.0.0.1:9000");
-            let c = Config::load(&Overrides { workspace: Some("from-flag".into()), ..Default::default() })
-                .expect("config loads");
+            let c = Config::load(&Overrides {
+                workspace: Some("from-flag".into()),
+                ..Default::default()
+            })
+            .expect("config loads");
             assert_eq!(c.workspace, "from-flag");
             Ok(())
         });

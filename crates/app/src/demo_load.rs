@@ -26,7 +26,11 @@ pub struct DemoSummary {
 }
 
 /// Loads the demo workspace when the workspace has no leads; returns `None` otherwise.
-pub async fn load_if_empty(db: &Db, ws: WorkspaceId, fast_hashing: bool) -> anyhow::Result<Option<DemoSummary>> {
+pub async fn load_if_empty(
+    db: &Db,
+    ws: WorkspaceId,
+    fast_hashing: bool,
+) -> anyhow::Result<Option<DemoSummary>> {
     if !ondo_store::bulk::workspace_is_empty(db, ws).await? {
         return Ok(None);
     }
@@ -36,24 +40,39 @@ pub async fn load_if_empty(db: &Db, ws: WorkspaceId, fast_hashing: bool) -> anyh
 }
 
 /// Writes `data` into the workspace.
-pub async fn load(db: &Db, ws: WorkspaceId, data: &DemoWorkspace, fast_hashing: bool) -> anyhow::Result<DemoSummary> {
+pub async fn load(
+    db: &Db,
+    ws: WorkspaceId,
+    data: &DemoWorkspace,
+    fast_hashing: bool,
+) -> anyhow::Result<DemoSummary> {
     ondo_store::workspaces::set_display_name(db, ws, "デモ株式会社").await?;
     let hash = ondo_web::password::hash(DEMO_PASSWORD, fast_hashing);
     let mut user_ids = Vec::with_capacity(data.users.len());
     for u in &data.users {
         let id = match ondo_store::users::find_by_email(db, ws, &u.email).await? {
             Some(existing) => existing.id,
-            None => ondo_store::users::create(db, ws, &u.email, &u.display_name, u.role, &hash).await?.id,
+            None => {
+                ondo_store::users::create(db, ws, &u.email, &u.display_name, u.role, &hash)
+                    .await?
+                    .id
+            }
         };
         user_ids.push(id);
     }
 
     let mut company_ids: HashMap<usize, (i64, String)> = HashMap::new();
     for (i, c) in data.companies.iter().enumerate() {
-        let Ok(name) = CompanyName::parse(&c.raw_name) else { continue };
+        let Ok(name) = CompanyName::parse(&c.raw_name) else {
+            continue;
+        };
         let input = CompanyInput {
             name: Some(name),
-            corporate_number: c.corporate_number.as_deref().and_then(|n| CorporateNumber::parse(n).ok()).map(|n| n.as_str().to_string()),
+            corporate_number: c
+                .corporate_number
+                .as_deref()
+                .and_then(|n| CorporateNumber::parse(n).ok())
+                .map(|n| n.as_str().to_string()),
             domain: c.domain.clone(),
             address: c.address.clone(),
             industry: c.industry.clone(),
@@ -74,14 +93,30 @@ pub async fn load(db: &Db, ws: WorkspaceId, data: &DemoWorkspace, fast_hashing: 
             let fields = LeadFields {
                 name: l.name.clone(),
                 kana: to_katakana(&l.kana),
-                email: l.email.as_deref().and_then(|e| Email::parse(e).ok()).map(|e| e.as_str().to_string()),
-                phone: l.phone.as_deref().map(|p| Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_string())),
-                mobile: l.mobile.as_deref().map(|p| Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_string())),
+                email: l
+                    .email
+                    .as_deref()
+                    .and_then(|e| Email::parse(e).ok())
+                    .map(|e| e.as_str().to_string()),
+                phone: l.phone.as_deref().map(|p| {
+                    Phone::parse(p)
+                        .map(|p| p.national())
+                        .unwrap_or_else(|_| p.to_string())
+                }),
+                mobile: l.mobile.as_deref().map(|p| {
+                    Phone::parse(p)
+                        .map(|p| p.national())
+                        .unwrap_or_else(|_| p.to_string())
+                }),
                 title: l.title.clone(),
                 department: l.department.clone(),
                 company_id: company.map(|c| c.0),
                 company_name: company.map(|c| c.1.clone()),
-                postcode: l.postcode.as_deref().and_then(|p| PostalCode::parse(p).ok()).map(|p| p.as_str().to_string()),
+                postcode: l
+                    .postcode
+                    .as_deref()
+                    .and_then(|p| PostalCode::parse(p).ok())
+                    .map(|p| p.as_str().to_string()),
                 address: l.address.clone(),
                 owner_id: l.owner.and_then(user),
                 custom_fields: l.custom_fields.clone(),
@@ -105,26 +140,53 @@ pub async fn load(db: &Db, ws: WorkspaceId, data: &DemoWorkspace, fast_hashing: 
                 touchpoints: l
                     .touchpoints
                     .iter()
-                    .map(|t| NewTouchpoint { kind: t.kind.clone(), source: t.source.clone(), occurred_at: t.at, details: serde_json::json!({}) })
+                    .map(|t| NewTouchpoint {
+                        kind: t.kind.clone(),
+                        source: t.source.clone(),
+                        occurred_at: t.at,
+                        details: serde_json::json!({}),
+                    })
                     .collect(),
                 events: l
                     .events
                     .iter()
-                    .map(|e| BulkEvent { kind: e.kind.clone(), at: e.at, url: e.url.clone(), properties: e.properties.clone() })
+                    .map(|e| BulkEvent {
+                        kind: e.kind.clone(),
+                        at: e.at,
+                        url: e.url.clone(),
+                        properties: e.properties.clone(),
+                    })
                     .collect(),
                 activities: l
                     .activities
                     .iter()
-                    .map(|a| BulkActivity { kind: a.kind.clone(), outcome: a.outcome.clone(), note: a.note.clone(), at: a.at, user_id: user(a.user) })
+                    .map(|a| BulkActivity {
+                        kind: a.kind.clone(),
+                        outcome: a.outcome.clone(),
+                        note: a.note.clone(),
+                        at: a.at,
+                        user_id: user(a.user),
+                    })
                     .collect(),
                 status_changes: l
                     .status_changes
                     .iter()
-                    .map(|s| BulkStatusChange { from: s.from, to: s.to, at: s.at, user_id: s.user.and_then(user), reason: s.reason.clone() })
+                    .map(|s| BulkStatusChange {
+                        from: s.from,
+                        to: s.to,
+                        at: s.at,
+                        user_id: s.user.and_then(user),
+                        reason: s.reason.clone(),
+                    })
                     .collect(),
             }
         })
         .collect();
     ondo_store::bulk::insert_leads(db, ws, &leads).await?;
-    Ok(DemoSummary { users: user_ids.len(), companies: company_ids.len(), leads: leads.len(), events })
+    Ok(DemoSummary {
+        users: user_ids.len(),
+        companies: company_ids.len(),
+        leads: leads.len(),
+        events,
+    })
 }

@@ -14,20 +14,34 @@ pub struct Application {
 
 impl Application {
     /// Binds `listen` (port 0 picks a free port) and wires the routes over `db`.
-    pub async fn build(db: Db, workspace: Workspace, listen: &str, web: WebConfig) -> anyhow::Result<Application> {
+    pub async fn build(
+        db: Db,
+        workspace: Workspace,
+        listen: &str,
+        web: WebConfig,
+    ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         let router = ondo_web::router(AppState::new(db.clone(), workspace, web));
-        Ok(Application { listener, router, db })
+        Ok(Application {
+            listener,
+            router,
+            db,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests under way.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let jobs_db = self.db.clone();
         let mut jobs_rx = stop_rx.clone();
@@ -37,12 +51,16 @@ impl Application {
             })
             .await
         });
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop_tx.send(true);
-            })
-            .await?;
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await?;
         let _ = jobs.await;
         self.db.close().await;
         Ok(())

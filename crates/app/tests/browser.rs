@@ -27,16 +27,24 @@ impl Drop for Driver {
 /// chromedriver on a free port, or `None` (with the reason printed) when it cannot run.
 async fn start_chromedriver() -> Option<(Driver, u16)> {
     let path = std::env::var("ONDO_CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_string());
-    let missing = [&path, CHROMIUM].into_iter().find(|p| !Path::new(p).exists());
+    let missing = [&path, CHROMIUM]
+        .into_iter()
+        .find(|p| !Path::new(p).exists());
     if let Some(m) = missing {
-        let reason = format!("browser test skipped: {m} is missing (apt-get install chromium chromium-driver)");
+        let reason = format!(
+            "browser test skipped: {m} is missing (apt-get install chromium chromium-driver)"
+        );
         if std::env::var("ONDO_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
             panic!("{reason}, and ONDO_REQUIRE_BROWSER=1 makes a skip a failure");
         }
         eprintln!("{reason}");
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let child = Command::new(&path)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -70,27 +78,64 @@ async fn browser(port: u16, profile: &Path) -> WebDriver {
     ] {
         caps.add_arg(arg).expect("arg");
     }
-    caps.add_arg(&format!("--user-data-dir={}", profile.display())).expect("profile");
+    caps.add_arg(&format!("--user-data-dir={}", profile.display()))
+        .expect("profile");
     // A Japanese user's browser: headless chromium ignores --lang for Accept-Language.
-    caps.add_experimental_option("prefs", serde_json::json!({"intl.accept_languages": "ja,en"})).expect("prefs");
-    WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("a browser session starts")
+    caps.add_experimental_option(
+        "prefs",
+        serde_json::json!({"intl.accept_languages": "ja,en"}),
+    )
+    .expect("prefs");
+    WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("a browser session starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_sign_in_list_open_and_edit_a_lead() {
-    let Some((_driver_process, port)) = start_chromedriver().await else { return };
+    let Some((_driver_process, port)) = start_chromedriver().await else {
+        return;
+    };
 
-    let db = Db::connect(&ondo_store::testing::fresh_url().await).await.expect("db");
-    let ws = ondo_store::workspaces::ensure(&db, "default").await.expect("ws");
+    let db = Db::connect(&ondo_store::testing::fresh_url().await)
+        .await
+        .expect("db");
+    let ws = ondo_store::workspaces::ensure(&db, "default")
+        .await
+        .expect("ws");
     let hash = ondo_web::password::hash(PASSWORD, true);
-    ondo_store::users::create(&db, ws.id(), "sato@example.com", "佐藤 健", Role::Sales, &hash).await.expect("user");
+    ondo_store::users::create(
+        &db,
+        ws.id(),
+        "sato@example.com",
+        "佐藤 健",
+        Role::Sales,
+        &hash,
+    )
+    .await
+    .expect("user");
     let actor = ondo_store::Actor::system("test");
-    for (name, company) in [("山田 太郎", "株式会社サカタのタネ"), ("鈴木 花子", "カネコ種苗株式会社"), ("<b>高橋</b> 一郎", "ABC商事")] {
-        let f = ondo_store::leads::LeadFields { name: name.into(), company_name: Some(company.into()), ..Default::default() };
-        ondo_store::leads::create(&db, ws.id(), &f, None, &actor).await.expect("lead");
+    for (name, company) in [
+        ("山田 太郎", "株式会社サカタのタネ"),
+        ("鈴木 花子", "カネコ種苗株式会社"),
+        ("<b>高橋</b> 一郎", "ABC商事"),
+    ] {
+        let f = ondo_store::leads::LeadFields {
+            name: name.into(),
+            company_name: Some(company.into()),
+            ..Default::default()
+        };
+        ondo_store::leads::create(&db, ws.id(), &f, None, &actor)
+            .await
+            .expect("lead");
     }
-    let web = ondo_web::WebConfig { fast_password_hashing: true, ..Default::default() };
-    let app = Application::build(db.clone(), ws.clone(), "127.0.0.1:0", web).await.expect("app");
+    let web = ondo_web::WebConfig {
+        fast_password_hashing: true,
+        ..Default::default()
+    };
+    let app = Application::build(db.clone(), ws.clone(), "127.0.0.1:0", web)
+        .await
+        .expect("app");
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
 
@@ -101,21 +146,51 @@ async fn browser_sign_in_list_open_and_edit_a_lead() {
         // Not signed in: the browser lands on the Japanese sign-in page.
         assert!(driver.current_url().await?.path().starts_with("/login"));
         assert!(driver.source().await?.contains("ログイン"));
-        driver.find(By::Name("email")).await?.send_keys("sato@example.com").await?;
-        driver.find(By::Name("password")).await?.send_keys(PASSWORD).await?;
-        driver.find(By::Css("form button[type=submit]")).await?.click().await?;
+        driver
+            .find(By::Name("email"))
+            .await?
+            .send_keys("sato@example.com")
+            .await?;
+        driver
+            .find(By::Name("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        driver
+            .find(By::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
 
         // The lead list shows the three leads, the markup in a name as text.
         let table = driver.query(By::Id("lead-table")).first().await?;
         let text = table.text().await?;
-        assert!(text.contains("山田 太郎") && text.contains("鈴木 花子"), "{text}");
-        assert!(text.contains("<b>高橋</b> 一郎"), "markup in a name is shown as text: {text}");
-        assert!(driver.find_all(By::Css("#lead-table b")).await?.is_empty(), "no injected element");
+        assert!(
+            text.contains("山田 太郎") && text.contains("鈴木 花子"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<b>高橋</b> 一郎"),
+            "markup in a name is shown as text: {text}"
+        );
+        assert!(
+            driver.find_all(By::Css("#lead-table b")).await?.is_empty(),
+            "no injected element"
+        );
 
         // Open a lead.
-        let link = driver.find(By::XPath("//a[contains(@class,'lead-link')][contains(.,'山田 太郎')]")).await?;
+        let link = driver
+            .find(By::XPath(
+                "//a[contains(@class,'lead-link')][contains(.,'山田 太郎')]",
+            ))
+            .await?;
         link.click().await?;
-        driver.query(By::Id("edit-lead")).first().await?.click().await?;
+        driver
+            .query(By::Id("edit-lead"))
+            .first()
+            .await?
+            .click()
+            .await?;
 
         // Edit its title and save.
         let title = driver.query(By::Id("field-title")).first().await?;
@@ -124,7 +199,10 @@ async fn browser_sign_in_list_open_and_edit_a_lead() {
         driver.find(By::Id("save-lead")).await?.click().await?;
         driver.query(By::Id("edit-lead")).first().await?;
         let page = driver.source().await?;
-        assert!(page.contains("情報システム部長"), "the lead page shows the new title");
+        assert!(
+            page.contains("情報システム部長"),
+            "the lead page shows the new title"
+        );
         assert!(page.contains("山田 太郎"));
         Ok::<(), WebDriverError>(())
     }
@@ -132,7 +210,13 @@ async fn browser_sign_in_list_open_and_edit_a_lead() {
     driver.quit().await.expect("browser quits");
     result.expect("the browser flow succeeds");
 
-    let leads = ondo_store::leads::list(&db, ws.id(), &Default::default(), 10).await.expect("list");
+    let leads = ondo_store::leads::list(&db, ws.id(), &Default::default(), 10)
+        .await
+        .expect("list");
     let yamada = leads.iter().find(|l| l.name == "山田 太郎").expect("lead");
-    assert_eq!(yamada.title.as_deref(), Some("情報システム部長"), "the edit reached the database");
+    assert_eq!(
+        yamada.title.as_deref(),
+        Some("情報システム部長"),
+        "the edit reached the database"
+    );
 }

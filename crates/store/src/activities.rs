@@ -34,7 +34,13 @@ const SELECT: &str = "SELECT a.id, a.lead_id, a.user_id, u.display_name AS user_
     LEFT JOIN users u ON u.workspace_id = a.workspace_id AND u.id = a.user_id";
 
 /// Records an activity on a lead (and its audit entry) in one transaction.
-pub async fn add(db: &Db, ws: WorkspaceId, lead_id: i64, new: &NewActivity, actor: &Actor) -> Result<Activity> {
+pub async fn add(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+    new: &NewActivity,
+    actor: &Actor,
+) -> Result<Activity> {
     let now = Micros::now().0;
     let after = serde_json::json!({
         "type": new.kind, "outcome": new.outcome, "note": new.note, "at": new.occurred_at.0
@@ -68,7 +74,9 @@ pub async fn add(db: &Db, ws: WorkspaceId, lead_id: i64, new: &NewActivity, acto
 
 /// A lead's activities, newest first.
 pub async fn for_lead(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<Activity>> {
-    let sql = format!("{SELECT} WHERE a.workspace_id = $1 AND a.lead_id = $2 ORDER BY a.occurred_at DESC, a.id DESC");
+    let sql = format!(
+        "{SELECT} WHERE a.workspace_id = $1 AND a.lead_id = $2 ORDER BY a.occurred_at DESC, a.id DESC"
+    );
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, Activity>(&sql).bind(ws.0).bind(lead_id).fetch_all(pool).await?)
     })

@@ -43,7 +43,12 @@ pub struct AuditEntry {
 }
 
 /// Audit entries, newest first; only those of one lead when `lead_id` is given.
-pub async fn list(db: &Db, ws: WorkspaceId, lead_id: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
+pub async fn list(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
     let sql = "SELECT a.id, a.actor_user_id, u.display_name AS actor_name, a.actor_label, a.entity, a.entity_id, \
                a.action, a.before_json, a.after_json, a.at FROM audit_log a \
                LEFT JOIN users u ON u.workspace_id = a.workspace_id AND u.id = a.actor_user_id \

@@ -43,7 +43,11 @@ pub async fn get(db: &Db, ws: WorkspaceId, id: i64) -> Result<Company> {
 
 /// The existing company this input identifies: by corporate number first, then by
 /// normalised name with the same legal form, then by corporate email domain.
-pub async fn find_matching(db: &Db, ws: WorkspaceId, input: &CompanyInput) -> Result<Option<Company>> {
+pub async fn find_matching(
+    db: &Db,
+    ws: WorkspaceId,
+    input: &CompanyInput,
+) -> Result<Option<Company>> {
     if let Some(cn) = &input.corporate_number {
         let sql = format!(
             "SELECT {COLUMNS} FROM companies WHERE workspace_id = $1 AND corporate_number = $2 ORDER BY id LIMIT 1"
@@ -89,7 +93,11 @@ pub async fn find_matching(db: &Db, ws: WorkspaceId, input: &CompanyInput) -> Re
 
 /// The matching company, or a new one when the input names a company nobody has yet.
 /// Returns `None` when the input has no name and matches nothing.
-pub async fn find_or_create(db: &Db, ws: WorkspaceId, input: &CompanyInput) -> Result<Option<Company>> {
+pub async fn find_or_create(
+    db: &Db,
+    ws: WorkspaceId,
+    input: &CompanyInput,
+) -> Result<Option<Company>> {
     if let Some(found) = find_matching(db, ws, input).await? {
         return Ok(Some(found));
     }
@@ -141,7 +149,13 @@ pub struct CompanySummary {
 }
 
 /// Companies by name, optionally filtered by a search key, with lead counts.
-pub async fn list(db: &Db, ws: WorkspaceId, q: Option<&str>, limit: i64, offset: i64) -> Result<Vec<CompanySummary>> {
+pub async fn list(
+    db: &Db,
+    ws: WorkspaceId,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<CompanySummary>> {
     let sql = "SELECT c.id, c.display_name, c.domain, c.corporate_number, \
                (SELECT COUNT(*) FROM leads l WHERE l.workspace_id = c.workspace_id AND l.company_id = c.id) AS leads \
                FROM companies c WHERE c.workspace_id = $1 AND ($2 = '' OR c.name_key LIKE '%' || $2 || '%') \

@@ -17,7 +17,12 @@ pub struct Event {
 }
 
 /// A lead's most recent events, newest first.
-pub async fn recent_for_lead(db: &Db, ws: WorkspaceId, lead_id: i64, limit: i64) -> Result<Vec<Event>> {
+pub async fn recent_for_lead(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+    limit: i64,
+) -> Result<Vec<Event>> {
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, Event>(
             "SELECT id, lead_id, type, occurred_at, url, properties FROM events \

@@ -93,9 +93,15 @@ impl LeadFields {
     /// What search matches against: name, reading, email, company and phones.
     pub fn search_text(&self) -> String {
         let mut parts: Vec<&str> = vec![&self.name, &self.kana];
-        for s in [&self.email, &self.company_name, &self.department, &self.phone, &self.mobile]
-            .into_iter()
-            .flatten()
+        for s in [
+            &self.email,
+            &self.company_name,
+            &self.department,
+            &self.phone,
+            &self.mobile,
+        ]
+        .into_iter()
+        .flatten()
         {
             parts.push(s);
         }
@@ -202,11 +208,19 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
         sql.push_str(&clause.replace("$?", &format!("${}", params.len())));
     };
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-        push(&mut sql, " AND l.search_text LIKE $?", Param::T(format!("%{}%", escape_like(q))));
+        push(
+            &mut sql,
+            " AND l.search_text LIKE $?",
+            Param::T(format!("%{}%", escape_like(q))),
+        );
         sql.push_str(" ESCAPE '\\'");
     }
     if let Some(status) = filter.status {
-        push(&mut sql, " AND l.status = $?", Param::T(status.key().to_string()));
+        push(
+            &mut sql,
+            " AND l.status = $?",
+            Param::T(status.key().to_string()),
+        );
     }
     match filter.owner {
         Some(OwnerFilter::Unassigned) => sql.push_str(" AND l.owner_id IS NULL"),
@@ -241,7 +255,9 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Creates a lead in status `new` with its first touchpoint, its first status history row
@@ -254,7 +270,8 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<Lead> {
     let now = Micros::now().0;
-    let custom = serde_json::to_string(&fields.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let custom = serde_json::to_string(&fields.custom_fields)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let after = serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let status = LeadStatus::New.key();
     let id = with_db!(db, pool => {
@@ -323,7 +340,12 @@ pub async fn create(
 }
 
 /// Adds a touchpoint to an existing lead (a repeated form submission, an import row).
-pub async fn add_touchpoint(db: &Db, ws: WorkspaceId, lead_id: i64, tp: &NewTouchpoint) -> Result<()> {
+pub async fn add_touchpoint(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+    tp: &NewTouchpoint,
+) -> Result<()> {
     with_db!(db, pool => {
         sqlx::query(
             "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
@@ -355,18 +377,29 @@ pub async fn update(
 ) -> Result<Lead> {
     let current = get(db, ws, id).await?;
     let before_fields = LeadFields::of(&current);
-    let status_changes = status.is_some_and(|s| s.to.key() != current.status
-        || s.lost_reason != current.lost_reason
-        || s.renurture_on != current.renurture_on);
+    let status_changes = status.is_some_and(|s| {
+        s.to.key() != current.status
+            || s.lost_reason != current.lost_reason
+            || s.renurture_on != current.renurture_on
+    });
     if before_fields == *fields && !status_changes {
         return Ok(current);
     }
     let (before, after) = diff_json(&before_fields, fields, &current, status);
     let now = Micros::now().0;
-    let custom = serde_json::to_string(&fields.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let custom = serde_json::to_string(&fields.custom_fields)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let (new_status, lost_reason, renurture_on) = match status {
-        Some(s) => (s.to.key().to_string(), s.lost_reason.clone(), s.renurture_on),
-        None => (current.status.clone(), current.lost_reason.clone(), current.renurture_on),
+        Some(s) => (
+            s.to.key().to_string(),
+            s.lost_reason.clone(),
+            s.renurture_on,
+        ),
+        None => (
+            current.status.clone(),
+            current.lost_reason.clone(),
+            current.renurture_on,
+        ),
     };
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
@@ -460,7 +493,10 @@ fn diff_json(
             am.insert("renurture_on".into(), s.renurture_on.into());
         }
     }
-    (serde_json::Value::Object(bm).to_string(), serde_json::Value::Object(am).to_string())
+    (
+        serde_json::Value::Object(bm).to_string(),
+        serde_json::Value::Object(am).to_string(),
+    )
 }
 
 /// A lead's touchpoints, oldest first.
@@ -478,7 +514,11 @@ pub async fn touchpoints(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<T
 }
 
 /// A lead's status history, newest first.
-pub async fn status_history(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<StatusHistoryRow>> {
+pub async fn status_history(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+) -> Result<Vec<StatusHistoryRow>> {
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, StatusHistoryRow>(
             "SELECT h.id, h.from_status, h.to_status, h.reason, h.changed_by, u.display_name AS changed_by_name, \

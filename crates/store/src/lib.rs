@@ -37,9 +37,15 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user_id: i64, label: &str) -> Self {
-        Actor { user_id: Some(user_id), label: label.to_string() }
+        Actor {
+            user_id: Some(user_id),
+            label: label.to_string(),
+        }
     }
     pub fn system(label: &str) -> Self {
-        Actor { user_id: None, label: label.to_string() }
+        Actor {
+            user_id: None,
+            label: label.to_string(),
+        }
     }
 }

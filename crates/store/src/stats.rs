@@ -16,7 +16,8 @@ pub struct Stats {
 }
 
 pub async fn workspace(db: &Db, ws: WorkspaceId) -> Result<Stats> {
-    let count = |table: &'static str| format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1");
+    let count =
+        |table: &'static str| format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1");
     let mut stats = Stats::default();
     for (table, slot) in [
         ("leads", &mut stats.leads),

@@ -7,11 +7,17 @@ use crate::Db;
 
 /// The PostgreSQL admin URL tests run against, when set.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 fn unique_name() -> String {
-    format!("ondo_test_{}_{:08x}", std::process::id(), rand::thread_rng().r#gen::<u32>())
+    format!(
+        "ondo_test_{}_{:08x}",
+        std::process::id(),
+        rand::thread_rng().r#gen::<u32>()
+    )
 }
 
 /// The URL of a brand-new, empty database (not yet migrated).
@@ -33,12 +39,17 @@ pub async fn fresh_url() -> String {
         None => {
             let dir = std::env::temp_dir().join("ondo-tests");
             std::fs::create_dir_all(&dir).expect("temp dir is writable");
-            format!("sqlite://{}", dir.join(format!("{}.db", unique_name())).display())
+            format!(
+                "sqlite://{}",
+                dir.join(format!("{}.db", unique_name())).display()
+            )
         }
     }
 }
 
 /// A brand-new migrated database.
 pub async fn fresh_db() -> Db {
-    Db::connect(&fresh_url().await).await.expect("a fresh test database opens and migrates")
+    Db::connect(&fresh_url().await)
+        .await
+        .expect("a fresh test database opens and migrates")
 }

@@ -12,7 +12,13 @@ pub fn hash_secret(secret: &str) -> String {
 }
 
 /// Stores a new API token for `user_id`; the caller keeps the plain token.
-pub async fn create(db: &Db, ws: WorkspaceId, user_id: i64, name: &str, token: &str) -> Result<i64> {
+pub async fn create(
+    db: &Db,
+    ws: WorkspaceId,
+    user_id: i64,
+    name: &str,
+    token: &str,
+) -> Result<i64> {
     with_db!(db, pool => {
         Ok(sqlx::query_scalar::<_, i64>(
             "INSERT INTO api_tokens (workspace_id, user_id, name, token_hash, created_at) \

@@ -74,7 +74,9 @@ pub async fn get(db: &Db, ws: WorkspaceId, id: i64) -> Result<User> {
 
 /// All users of the workspace, by display name.
 pub async fn list(db: &Db, ws: WorkspaceId) -> Result<Vec<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE workspace_id = $1 ORDER BY role, display_name, id");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE workspace_id = $1 ORDER BY role, display_name, id"
+    );
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, User>(&sql).bind(ws.0).fetch_all(pool).await?)
     })

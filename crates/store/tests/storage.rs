@@ -10,7 +10,9 @@ fn table_columns(sql: &str) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut out = std::collections::BTreeMap::new();
     for stmt in sql.split(';') {
         let s = stmt.trim();
-        let Some(pos) = s.find("CREATE TABLE ") else { continue };
+        let Some(pos) = s.find("CREATE TABLE ") else {
+            continue;
+        };
         let rest = &s[pos + "CREATE TABLE ".len()..];
         let name = rest.split_whitespace().next().unwrap_or("").to_string();
         let body = &rest[rest.find('(').unwrap_or(0) + 1..];
@@ -31,13 +33,25 @@ fn table_columns(sql: &str) -> std::collections::BTreeMap<String, Vec<String>> {
 #[test]
 fn both_migrations_define_the_same_tables_and_columns() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
-    let mut names: Vec<_> = std::fs::read_dir(format!("{dir}/sqlite")).expect("sqlite migrations").map(|e| e.expect("entry").file_name()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(format!("{dir}/sqlite"))
+        .expect("sqlite migrations")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
     names.sort();
-    let mut pg_names: Vec<_> = std::fs::read_dir(format!("{dir}/postgres")).expect("postgres migrations").map(|e| e.expect("entry").file_name()).collect();
+    let mut pg_names: Vec<_> = std::fs::read_dir(format!("{dir}/postgres"))
+        .expect("postgres migrations")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
     pg_names.sort();
     assert_eq!(names, pg_names, "each migration exists for both databases");
     let read_all = |engine: &str| -> String {
-        names.iter().map(|n| std::fs::read_to_string(format!("{dir}/{engine}/{}", n.to_string_lossy())).expect("readable")).collect()
+        names
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(format!("{dir}/{engine}/{}", n.to_string_lossy()))
+                    .expect("readable")
+            })
+            .collect()
     };
     let lite = table_columns(&read_all("sqlite"));
     let pg = table_columns(&read_all("postgres"));
@@ -47,10 +61,21 @@ fn both_migrations_define_the_same_tables_and_columns() {
 
 #[tokio::test]
 async fn live_schemas_match_when_postgres_is_available() {
-    let lite = Db::connect("sqlite::memory:").await.expect("sqlite opens").schema_columns().await.expect("schema");
-    assert!(lite.iter().any(|(t, cols)| t == "leads" && cols.contains(&"workspace_id".to_string())));
+    let lite = Db::connect("sqlite::memory:")
+        .await
+        .expect("sqlite opens")
+        .schema_columns()
+        .await
+        .expect("schema");
+    assert!(
+        lite.iter()
+            .any(|(t, cols)| t == "leads" && cols.contains(&"workspace_id".to_string()))
+    );
     for (table, cols) in &lite {
-        assert!(cols.contains(&"workspace_id".to_string()), "{table} carries workspace_id");
+        assert!(
+            cols.contains(&"workspace_id".to_string()),
+            "{table} carries workspace_id"
+        );
     }
     if ondo_store::testing::postgres_url().is_none() {
         eprintln!("TEST_DATABASE_URL not set: compared the SQLite schema only");
@@ -61,11 +86,19 @@ async fn live_schemas_match_when_postgres_is_available() {
 }
 
 async fn workspace(db: &Db, name: &str) -> WorkspaceId {
-    ondo_store::workspaces::ensure(db, name).await.expect("workspace").id()
+    ondo_store::workspaces::ensure(db, name)
+        .await
+        .expect("workspace")
+        .id()
 }
 
 fn fields(name: &str, email: &str) -> LeadFields {
-    LeadFields { name: name.into(), kana: "ヤマダ タロウ".into(), email: Some(email.into()), ..Default::default() }
+    LeadFields {
+        name: name.into(),
+        kana: "ヤマダ タロウ".into(),
+        email: Some(email.into()),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
@@ -78,19 +111,33 @@ async fn a_lead_is_created_with_its_touchpoint_history_and_audit() {
         occurred_at: ondo_domain::Micros::now(),
         details: serde_json::json!({}),
     };
-    let lead = ondo_store::leads::create(&db, ws, &fields("山田 太郎", "t.yamada@example.co.jp"), Some(&tp), &Actor::system("test"))
-        .await
-        .expect("created");
+    let lead = ondo_store::leads::create(
+        &db,
+        ws,
+        &fields("山田 太郎", "t.yamada@example.co.jp"),
+        Some(&tp),
+        &Actor::system("test"),
+    )
+    .await
+    .expect("created");
     assert_eq!(lead.status, "new");
-    let got = ondo_store::leads::get(&db, ws, lead.id).await.expect("found");
+    let got = ondo_store::leads::get(&db, ws, lead.id)
+        .await
+        .expect("found");
     assert_eq!(got.name, "山田 太郎");
-    let tps = ondo_store::leads::touchpoints(&db, ws, lead.id).await.expect("touchpoints");
+    let tps = ondo_store::leads::touchpoints(&db, ws, lead.id)
+        .await
+        .expect("touchpoints");
     assert_eq!(tps.len(), 1);
     assert_eq!(tps[0].source, "展示会 2026-10 東京");
-    let history = ondo_store::leads::status_history(&db, ws, lead.id).await.expect("history");
+    let history = ondo_store::leads::status_history(&db, ws, lead.id)
+        .await
+        .expect("history");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].to_status, "new");
-    let audit = ondo_store::audit::list(&db, ws, Some(lead.id), 10).await.expect("audit");
+    let audit = ondo_store::audit::list(&db, ws, Some(lead.id), 10)
+        .await
+        .expect("audit");
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].action, "create");
 }
@@ -100,18 +147,44 @@ async fn workspaces_never_see_each_others_leads() {
     let db = fresh_db().await;
     let a = workspace(&db, "a").await;
     let b = workspace(&db, "b").await;
-    let lead = ondo_store::leads::create(&db, a, &fields("佐藤 花子", "h.sato@example.co.jp"), None, &Actor::system("test"))
-        .await
-        .expect("created");
-    assert!(matches!(ondo_store::leads::get(&db, b, lead.id).await, Err(StoreError::NotFound)));
-    assert!(ondo_store::leads::find_by_email(&db, b, "h.sato@example.co.jp").await.expect("query").is_none());
-    assert!(ondo_store::leads::list(&db, b, &LeadFilter::default(), 10).await.expect("list").is_empty());
+    let lead = ondo_store::leads::create(
+        &db,
+        a,
+        &fields("佐藤 花子", "h.sato@example.co.jp"),
+        None,
+        &Actor::system("test"),
+    )
+    .await
+    .expect("created");
+    assert!(matches!(
+        ondo_store::leads::get(&db, b, lead.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        ondo_store::leads::find_by_email(&db, b, "h.sato@example.co.jp")
+            .await
+            .expect("query")
+            .is_none()
+    );
+    assert!(
+        ondo_store::leads::list(&db, b, &LeadFilter::default(), 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     let f = fields("佐藤 花子", "x@example.co.jp");
     assert!(matches!(
         ondo_store::leads::update(&db, b, lead.id, &f, None, &Actor::system("test")).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(ondo_store::leads::get(&db, a, lead.id).await.expect("still there").email.as_deref(), Some("h.sato@example.co.jp"));
+    assert_eq!(
+        ondo_store::leads::get(&db, a, lead.id)
+            .await
+            .expect("still there")
+            .email
+            .as_deref(),
+        Some("h.sato@example.co.jp")
+    );
 }
 
 #[tokio::test]
@@ -119,25 +192,56 @@ async fn updates_record_status_history_and_only_changed_fields() {
     let db = fresh_db().await;
     let ws = workspace(&db, "acme").await;
     let actor = Actor::system("test");
-    let lead = ondo_store::leads::create(&db, ws, &fields("山田 太郎", "t.yamada@example.co.jp"), None, &actor).await.expect("created");
+    let lead = ondo_store::leads::create(
+        &db,
+        ws,
+        &fields("山田 太郎", "t.yamada@example.co.jp"),
+        None,
+        &actor,
+    )
+    .await
+    .expect("created");
     let mut f = LeadFields::of(&lead);
     f.title = Some("部長".into());
-    let change = StatusChange { to: LeadStatus::LostDormant, reason: "予算が取れない".into(), lost_reason: Some("予算なし".into()), renurture_on: None };
-    let updated = ondo_store::leads::update(&db, ws, lead.id, &f, Some(&change), &actor).await.expect("updated");
+    let change = StatusChange {
+        to: LeadStatus::LostDormant,
+        reason: "予算が取れない".into(),
+        lost_reason: Some("予算なし".into()),
+        renurture_on: None,
+    };
+    let updated = ondo_store::leads::update(&db, ws, lead.id, &f, Some(&change), &actor)
+        .await
+        .expect("updated");
     assert_eq!(updated.status, "lost_dormant");
     assert_eq!(updated.lost_reason.as_deref(), Some("予算なし"));
     assert_eq!(updated.title.as_deref(), Some("部長"));
-    let history = ondo_store::leads::status_history(&db, ws, lead.id).await.expect("history");
+    let history = ondo_store::leads::status_history(&db, ws, lead.id)
+        .await
+        .expect("history");
     assert_eq!(history[0].from_status.as_deref(), Some("new"));
     assert_eq!(history[0].to_status, "lost_dormant");
-    let audit = ondo_store::audit::list(&db, ws, Some(lead.id), 10).await.expect("audit");
-    let after: serde_json::Value = serde_json::from_str(audit[0].after_json.as_deref().expect("after")).expect("json");
+    let audit = ondo_store::audit::list(&db, ws, Some(lead.id), 10)
+        .await
+        .expect("audit");
+    let after: serde_json::Value =
+        serde_json::from_str(audit[0].after_json.as_deref().expect("after")).expect("json");
     assert_eq!(after["title"], "部長");
     assert_eq!(after["status"], "lost_dormant");
-    assert!(after.get("name").is_none(), "unchanged fields are not in the audit entry: {after}");
+    assert!(
+        after.get("name").is_none(),
+        "unchanged fields are not in the audit entry: {after}"
+    );
     // The same change again writes nothing.
-    ondo_store::leads::update(&db, ws, lead.id, &f, Some(&change), &actor).await.expect("no-op");
-    assert_eq!(ondo_store::audit::list(&db, ws, Some(lead.id), 10).await.expect("audit").len(), 2);
+    ondo_store::leads::update(&db, ws, lead.id, &f, Some(&change), &actor)
+        .await
+        .expect("no-op");
+    assert_eq!(
+        ondo_store::audit::list(&db, ws, Some(lead.id), 10)
+            .await
+            .expect("audit")
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -145,30 +249,92 @@ async fn list_filters_search_and_pages() {
     let db = fresh_db().await;
     let ws = workspace(&db, "acme").await;
     let actor = Actor::system("test");
-    let owner = ondo_store::users::create(&db, ws, "sato@example.com", "佐藤", Role::Sales, "x").await.expect("user");
+    let owner = ondo_store::users::create(&db, ws, "sato@example.com", "佐藤", Role::Sales, "x")
+        .await
+        .expect("user");
     for i in 0..25 {
         let mut f = fields(&format!("顧客 {i:02}"), &format!("c{i}@example.co.jp"));
         if i % 5 == 0 {
             f.owner_id = Some(owner.id);
         }
-        f.company_name = Some(if i % 2 == 0 { "株式会社サカタのタネ".into() } else { "カネコ種苗株式会社".into() });
-        ondo_store::leads::create(&db, ws, &f, None, &actor).await.expect("created");
+        f.company_name = Some(if i % 2 == 0 {
+            "株式会社サカタのタネ".into()
+        } else {
+            "カネコ種苗株式会社".into()
+        });
+        ondo_store::leads::create(&db, ws, &f, None, &actor)
+            .await
+            .expect("created");
     }
-    let all = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 100).await.expect("list");
+    let all = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 100)
+        .await
+        .expect("list");
     assert_eq!(all.len(), 25);
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
-    let page1 = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 10).await.expect("page");
-    let page2 = ondo_store::leads::list(&db, ws, &LeadFilter { before_id: page1.last().map(|l| l.id), ..Default::default() }, 10).await.expect("page");
+    let page1 = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 10)
+        .await
+        .expect("page");
+    let page2 = ondo_store::leads::list(
+        &db,
+        ws,
+        &LeadFilter {
+            before_id: page1.last().map(|l| l.id),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .expect("page");
     assert_eq!(page2.len(), 10);
     assert!(page2[0].id < page1[9].id);
-    let owned = ondo_store::leads::list(&db, ws, &LeadFilter { owner: Some(OwnerFilter::User(owner.id)), ..Default::default() }, 100).await.expect("list");
+    let owned = ondo_store::leads::list(
+        &db,
+        ws,
+        &LeadFilter {
+            owner: Some(OwnerFilter::User(owner.id)),
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .expect("list");
     assert_eq!(owned.len(), 5);
-    let unassigned = ondo_store::leads::list(&db, ws, &LeadFilter { owner: Some(OwnerFilter::Unassigned), ..Default::default() }, 100).await.expect("list");
+    let unassigned = ondo_store::leads::list(
+        &db,
+        ws,
+        &LeadFilter {
+            owner: Some(OwnerFilter::Unassigned),
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .expect("list");
     assert_eq!(unassigned.len(), 20);
     let q = ondo_domain::search_key("サカタ");
-    let found = ondo_store::leads::list(&db, ws, &LeadFilter { q: Some(q), ..Default::default() }, 100).await.expect("list");
+    let found = ondo_store::leads::list(
+        &db,
+        ws,
+        &LeadFilter {
+            q: Some(q),
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .expect("list");
     assert_eq!(found.len(), 13);
-    let pct = ondo_store::leads::list(&db, ws, &LeadFilter { q: Some("%".into()), ..Default::default() }, 100).await.expect("list");
+    let pct = ondo_store::leads::list(
+        &db,
+        ws,
+        &LeadFilter {
+            q: Some("%".into()),
+            ..Default::default()
+        },
+        100,
+    )
+    .await
+    .expect("list");
     assert!(pct.is_empty(), "LIKE wildcards in the search are literal");
 }
 
@@ -182,15 +348,47 @@ async fn companies_match_by_number_then_name_and_form_then_domain() {
         domain: domain.map(str::to_string),
         ..Default::default()
     };
-    let a = ondo_store::companies::find_or_create(&db, ws, &input("株式会社　サカタのタネ", Some("7010401022916"), None)).await.expect("ok").expect("company");
-    let same_name = ondo_store::companies::find_or_create(&db, ws, &input("サカタのタネ(株)", None, None)).await.expect("ok").expect("company");
+    let a = ondo_store::companies::find_or_create(
+        &db,
+        ws,
+        &input("株式会社　サカタのタネ", Some("7010401022916"), None),
+    )
+    .await
+    .expect("ok")
+    .expect("company");
+    let same_name =
+        ondo_store::companies::find_or_create(&db, ws, &input("サカタのタネ(株)", None, None))
+            .await
+            .expect("ok")
+            .expect("company");
     assert_eq!(a.id, same_name.id, "same name and legal form");
-    let other_form = ondo_store::companies::find_or_create(&db, ws, &input("有限会社サカタのタネ", None, None)).await.expect("ok").expect("company");
-    assert_ne!(a.id, other_form.id, "a different legal form is a different company");
-    let by_number = ondo_store::companies::find_or_create(&db, ws, &input("Sakata Seed Corporation", Some("7010401022916"), None)).await.expect("ok").expect("company");
+    let other_form =
+        ondo_store::companies::find_or_create(&db, ws, &input("有限会社サカタのタネ", None, None))
+            .await
+            .expect("ok")
+            .expect("company");
+    assert_ne!(
+        a.id, other_form.id,
+        "a different legal form is a different company"
+    );
+    let by_number = ondo_store::companies::find_or_create(
+        &db,
+        ws,
+        &input("Sakata Seed Corporation", Some("7010401022916"), None),
+    )
+    .await
+    .expect("ok")
+    .expect("company");
     assert_eq!(a.id, by_number.id, "the corporate number wins");
     let other_ws = workspace(&db, "other").await;
-    let elsewhere = ondo_store::companies::find_or_create(&db, other_ws, &input("株式会社サカタのタネ", Some("7010401022916"), None)).await.expect("ok").expect("company");
+    let elsewhere = ondo_store::companies::find_or_create(
+        &db,
+        other_ws,
+        &input("株式会社サカタのタネ", Some("7010401022916"), None),
+    )
+    .await
+    .expect("ok")
+    .expect("company");
     assert_ne!(a.id, elsewhere.id, "companies are per workspace");
 }
 
@@ -198,11 +396,34 @@ async fn companies_match_by_number_then_name_and_form_then_domain() {
 async fn duplicate_user_emails_conflict_and_tokens_authenticate_by_hash() {
     let db = fresh_db().await;
     let ws = workspace(&db, "acme").await;
-    let u = ondo_store::users::create(&db, ws, "a@example.com", "A", Role::Admin, "hash").await.expect("user");
-    assert!(matches!(ondo_store::users::create(&db, ws, "a@example.com", "A", Role::Sales, "hash").await, Err(StoreError::Conflict(_))));
-    ondo_store::tokens::create(&db, ws, u.id, "t", "ondo_1_secret").await.expect("token");
-    assert_eq!(ondo_store::tokens::authenticate(&db, ws, "ondo_1_secret").await.expect("q").map(|u| u.id), Some(u.id));
-    assert!(ondo_store::tokens::authenticate(&db, ws, "ondo_1_secreT").await.expect("q").is_none());
+    let u = ondo_store::users::create(&db, ws, "a@example.com", "A", Role::Admin, "hash")
+        .await
+        .expect("user");
+    assert!(matches!(
+        ondo_store::users::create(&db, ws, "a@example.com", "A", Role::Sales, "hash").await,
+        Err(StoreError::Conflict(_))
+    ));
+    ondo_store::tokens::create(&db, ws, u.id, "t", "ondo_1_secret")
+        .await
+        .expect("token");
+    assert_eq!(
+        ondo_store::tokens::authenticate(&db, ws, "ondo_1_secret")
+            .await
+            .expect("q")
+            .map(|u| u.id),
+        Some(u.id)
+    );
+    assert!(
+        ondo_store::tokens::authenticate(&db, ws, "ondo_1_secreT")
+            .await
+            .expect("q")
+            .is_none()
+    );
     let other = workspace(&db, "other").await;
-    assert!(ondo_store::tokens::authenticate(&db, other, "ondo_1_secret").await.expect("q").is_none());
+    assert!(
+        ondo_store::tokens::authenticate(&db, other, "ondo_1_secret")
+            .await
+            .expect("q")
+            .is_none()
+    );
 }

@@ -38,19 +38,30 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error, message, field) = match self {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m, None),
-            ApiError::Invalid { field, message } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message, Some(field))
-            }
+            ApiError::Invalid { field, message } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_field",
+                message,
+                Some(field),
+            ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "a valid API token is required: send 'Authorization: Bearer TOKEN'".to_string(),
                 None,
             ),
-            ApiError::Forbidden => {
-                (StatusCode::FORBIDDEN, "forbidden", "your role may not do this".to_string(), None)
-            }
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such resource".to_string(), None),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role may not do this".to_string(),
+                None,
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such resource".to_string(),
+                None,
+            ),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -58,9 +69,12 @@ impl IntoResponse for ApiError {
                 "the request body is too large".to_string(),
                 None,
             ),
-            ApiError::UnsupportedMediaType(m) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m, None)
-            }
+            ApiError::UnsupportedMediaType(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                m,
+                None,
+            ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -68,10 +82,20 @@ impl IntoResponse for ApiError {
                 None,
             ),
         };
-        let mut resp = (status, Json(ErrorBody { error, message, field })).into_response();
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error,
+                message,
+                field,
+            }),
+        )
+            .into_response();
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut()
-                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -93,7 +117,10 @@ impl From<StoreError> for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Invalid { field, message } => ApiError::Invalid { field: field.to_string(), message },
+            ServiceError::Invalid { field, message } => ApiError::Invalid {
+                field: field.to_string(),
+                message,
+            },
             ServiceError::NotFound => ApiError::NotFound,
             ServiceError::Forbidden => ApiError::Forbidden,
             ServiceError::Store(s) => s.into(),

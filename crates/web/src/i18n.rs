@@ -49,7 +49,11 @@ impl Lang {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("").trim();
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             if let Some(lang) = Lang::parse(tag)
                 && best.is_none_or(|(bq, _)| q > bq)
@@ -101,12 +105,17 @@ impl Tr {
     }
     /// The text for `key`, or the key itself when missing (a test checks none is).
     pub fn t(&self, key: &str) -> String {
-        LOCALES.try_lookup(&self.lang.id(), key).unwrap_or_else(|| key.to_string())
+        LOCALES
+            .try_lookup(&self.lang.id(), key)
+            .unwrap_or_else(|| key.to_string())
     }
     /// The text for `key` with one `$n`-style argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         let mut args = std::collections::HashMap::new();
-        args.insert(std::borrow::Cow::from(name.to_string()), fluent_templates::fluent_bundle::FluentValue::from(value.to_string()));
+        args.insert(
+            std::borrow::Cow::from(name.to_string()),
+            fluent_templates::fluent_bundle::FluentValue::from(value.to_string()),
+        );
         LOCALES
             .try_lookup_with_args(&self.lang.id(), key, &args)
             .unwrap_or_else(|| key.to_string())
@@ -150,15 +159,26 @@ mod tests {
 
     #[test]
     fn accept_language_picks_highest_quality_supported() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr,ja;q=0.5,en;q=0.4"), Some(Lang::Ja));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,ja;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr,ja;q=0.5,en;q=0.4"),
+            Some(Lang::Ja)
+        );
         assert_eq!(Lang::from_accept_language("fr,de"), None);
     }
 
     #[test]
     fn every_key_exists_in_both_languages() {
-        let read = |lang: &str| std::fs::read_to_string(format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR")))
-            .expect("locale file exists");
+        let read = |lang: &str| {
+            std::fs::read_to_string(format!(
+                "{}/locales/{lang}/main.ftl",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("locale file exists")
+        };
         let keys = |s: &str| -> std::collections::BTreeSet<String> {
             s.lines()
                 .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
@@ -168,7 +188,15 @@ mod tests {
         let ja = keys(&read("ja"));
         let en = keys(&read("en"));
         assert!(ja.len() > 50, "the Japanese file has its keys");
-        assert_eq!(ja.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in en");
-        assert_eq!(en.difference(&ja).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in ja");
+        assert_eq!(
+            ja.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in en"
+        );
+        assert_eq!(
+            en.difference(&ja).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in ja"
+        );
     }
 }

@@ -18,7 +18,11 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: false, fast_password_hashing: false, session_hours: 12 }
+        WebConfig {
+            secure_cookies: false,
+            fast_password_hashing: false,
+            session_hours: 12,
+        }
     }
 }
 

@@ -17,7 +17,12 @@ fn ondo(args: &[&str], db_url: &str, stdin: Option<&str>) -> std::process::Outpu
         .spawn()
         .expect("the ondo binary runs");
     if let Some(input) = stdin {
-        child.stdin.as_mut().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .as_mut()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("ondo finishes")
@@ -26,34 +31,79 @@ fn ondo(args: &[&str], db_url: &str, stdin: Option<&str>) -> std::process::Outpu
 #[tokio::test]
 async fn user_add_and_token_create_give_a_working_token() {
     let app = spawn_app().await;
-    let added = ondo(&["user", "add", "k.ito@example.com", "--role", "sales"], &app.db_url, Some("a long enough password\n"));
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let created = ondo(&["token", "create", "--user", "k.ito@example.com"], &app.db_url, None);
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let added = ondo(
+        &["user", "add", "k.ito@example.com", "--role", "sales"],
+        &app.db_url,
+        Some("a long enough password\n"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let created = ondo(
+        &["token", "create", "--user", "k.ito@example.com"],
+        &app.db_url,
+        None,
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let stdout = String::from_utf8(created.stdout).expect("utf-8");
     let token = stdout.trim();
-    assert_eq!(stdout.lines().count(), 1, "only the token is printed: {stdout:?}");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "only the token is printed: {stdout:?}"
+    );
     assert!(token.starts_with("ondo_"));
     let (status, lead) = json(app.post_lead_as(token, &json!({"name": "伊藤 健"})).await).await;
     assert_eq!(status, StatusCode::CREATED, "{lead}");
-    let signin = app.sign_in("k.ito@example.com", "a long enough password").await;
-    assert_eq!(signin.status(), StatusCode::SEE_OTHER, "the password from stdin signs in");
+    let signin = app
+        .sign_in("k.ito@example.com", "a long enough password")
+        .await;
+    assert_eq!(
+        signin.status(),
+        StatusCode::SEE_OTHER,
+        "the password from stdin signs in"
+    );
 }
 
 #[tokio::test]
 async fn cli_errors_are_clear() {
     let app = spawn_app().await;
-    let short = ondo(&["user", "add", "x@example.com", "--role", "admin"], &app.db_url, Some("short\n"));
+    let short = ondo(
+        &["user", "add", "x@example.com", "--role", "admin"],
+        &app.db_url,
+        Some("short\n"),
+    );
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
-    let role = ondo(&["user", "add", "x@example.com", "--role", "boss"], &app.db_url, Some("long enough password\n"));
+    let role = ondo(
+        &["user", "add", "x@example.com", "--role", "boss"],
+        &app.db_url,
+        Some("long enough password\n"),
+    );
     assert!(!role.status.success());
     assert!(String::from_utf8_lossy(&role.stderr).contains("role"));
-    let dup = ondo(&["user", "add", "admin@example.com", "--role", "admin"], &app.db_url, Some("long enough password\n"));
+    let dup = ondo(
+        &["user", "add", "admin@example.com", "--role", "admin"],
+        &app.db_url,
+        Some("long enough password\n"),
+    );
     assert!(!dup.status.success());
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
-    let nouser = ondo(&["token", "create", "--user", "ghost@example.com"], &app.db_url, None);
+    let nouser = ondo(
+        &["token", "create", "--user", "ghost@example.com"],
+        &app.db_url,
+        None,
+    );
     assert!(!nouser.status.success());
-    assert!(nouser.stdout.is_empty(), "nothing that looks like a token on failure");
+    assert!(
+        nouser.stdout.is_empty(),
+        "nothing that looks like a token on failure"
+    );
     assert!(String::from_utf8_lossy(&nouser.stderr).contains("no user"));
 }

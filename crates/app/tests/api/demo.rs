@@ -10,24 +10,77 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
         .expect("the demo loads")
         .expect("an empty workspace gets the demo");
     assert!((1800..=2200).contains(&summary.leads), "{summary:?}");
-    let (_, stats) = json(app.client.get(app.url("/api/v1/stats")).bearer_auth(&app.token).send().await.expect("stats")).await;
+    let (_, stats) = json(
+        app.client
+            .get(app.url("/api/v1/stats"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("stats"),
+    )
+    .await;
     assert_eq!(stats["leads"].as_i64(), Some(summary.leads as i64));
-    assert!(stats["events"].as_i64().unwrap_or(0) > 20_000, "months of behaviour: {stats}");
-    assert!(stats["activities"].as_i64().unwrap_or(0) > 100, "sales activity: {stats}");
+    assert!(
+        stats["events"].as_i64().unwrap_or(0) > 20_000,
+        "months of behaviour: {stats}"
+    );
+    assert!(
+        stats["activities"].as_i64().unwrap_or(0) > 100,
+        "sales activity: {stats}"
+    );
     assert!(stats["companies"].as_i64().unwrap_or(0) > 100, "{stats}");
-    for status in ["new", "nurturing", "sales_ready", "opportunity", "lost_dormant"] {
-        assert!(stats["by_status"][status].as_i64().unwrap_or(0) > 0, "some leads are {status}: {stats}");
+    for status in [
+        "new",
+        "nurturing",
+        "sales_ready",
+        "opportunity",
+        "lost_dormant",
+    ] {
+        assert!(
+            stats["by_status"][status].as_i64().unwrap_or(0) > 0,
+            "some leads are {status}: {stats}"
+        );
     }
     assert!(
-        ondo_app::demo_load::load_if_empty(&app.db, app.ws(), true).await.expect("second run").is_none(),
+        ondo_app::demo_load::load_if_empty(&app.db, app.ws(), true)
+            .await
+            .expect("second run")
+            .is_none(),
         "the demo is loaded only into an empty workspace"
     );
-    let signin = app.sign_in(ondo_app::demo_load::DEMO_ADMIN, ondo_app::demo_load::DEMO_PASSWORD).await;
+    let signin = app
+        .sign_in(
+            ondo_app::demo_load::DEMO_ADMIN,
+            ondo_app::demo_load::DEMO_PASSWORD,
+        )
+        .await;
     assert_eq!(signin.status(), StatusCode::SEE_OTHER);
-    let list = app.client.get(app.url("/leads?status=sales_ready")).send().await.expect("list").text().await.expect("body");
-    assert!(list.contains("lead-link"), "the demo's sales-ready leads are listed");
+    let list = app
+        .client
+        .get(app.url("/leads?status=sales_ready"))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        list.contains("lead-link"),
+        "the demo's sales-ready leads are listed"
+    );
     let (_, page) = json(app.list_leads("?limit=1").await).await;
     let id = page["leads"][0]["id"].as_i64().expect("a lead");
-    let lead_page = app.client.get(app.url(&format!("/leads/{id}"))).send().await.expect("lead").text().await.expect("body");
-    assert!(lead_page.contains("timeline"), "the lead page has a timeline");
+    let lead_page = app
+        .client
+        .get(app.url(&format!("/leads/{id}")))
+        .send()
+        .await
+        .expect("lead")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        lead_page.contains("timeline"),
+        "the lead page has a timeline"
+    );
 }

@@ -21,9 +21,16 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let db_url = ondo_store::testing::fresh_url().await;
     let db = Db::connect(&db_url).await.expect("test database");
-    let workspace = ondo_store::workspaces::ensure(&db, "default").await.expect("workspace");
-    let web = ondo_web::WebConfig { fast_password_hashing: true, ..Default::default() };
-    let app = Application::build(db.clone(), workspace.clone(), "127.0.0.1:0", web).await.expect("app builds");
+    let workspace = ondo_store::workspaces::ensure(&db, "default")
+        .await
+        .expect("workspace");
+    let web = ondo_web::WebConfig {
+        fast_password_hashing: true,
+        ..Default::default()
+    };
+    let app = Application::build(db.clone(), workspace.clone(), "127.0.0.1:0", web)
+        .await
+        .expect("app builds");
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = Client::builder()
@@ -31,8 +38,17 @@ pub async fn spawn_app() -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    let mut t = TestApp { address, db, db_url, workspace, client, token: String::new() };
-    t.token = t.user_with_token(t.ws(), "admin@example.com", Role::Admin).await;
+    let mut t = TestApp {
+        address,
+        db,
+        db_url,
+        workspace,
+        client,
+        token: String::new(),
+    };
+    t.token = t
+        .user_with_token(t.ws(), "admin@example.com", Role::Admin)
+        .await;
     t
 }
 
@@ -44,9 +60,13 @@ impl TestApp {
     /// Creates a user (password `PASSWORD`) and returns a token for them.
     pub async fn user_with_token(&self, ws: WorkspaceId, email: &str, role: Role) -> String {
         let hash = ondo_web::password::hash(PASSWORD, true);
-        let user = ondo_store::users::create(&self.db, ws, email, email, role, &hash).await.expect("user");
+        let user = ondo_store::users::create(&self.db, ws, email, email, role, &hash)
+            .await
+            .expect("user");
         let token = ondo_web::new_token(ws);
-        ondo_store::tokens::create(&self.db, ws, user.id, "test", &token).await.expect("token");
+        ondo_store::tokens::create(&self.db, ws, user.id, "test", &token)
+            .await
+            .expect("token");
         token
     }
 
@@ -59,11 +79,22 @@ impl TestApp {
     }
 
     pub async fn post_lead_as(&self, token: &str, body: &Value) -> Response {
-        self.client.post(self.url("/api/v1/leads")).bearer_auth(token).json(body).send().await.expect("request")
+        self.client
+            .post(self.url("/api/v1/leads"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_lead(&self, token: &str, id: i64) -> Response {
-        self.client.get(self.url(&format!("/api/v1/leads/{id}"))).bearer_auth(token).send().await.expect("request")
+        self.client
+            .get(self.url(&format!("/api/v1/leads/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn patch_lead(&self, id: i64, body: &Value) -> Response {
@@ -77,16 +108,34 @@ impl TestApp {
     }
 
     pub async fn list_leads(&self, query: &str) -> Response {
-        self.client.get(self.url(&format!("/api/v1/leads{query}"))).bearer_auth(&self.token).send().await.expect("request")
+        self.client
+            .get(self.url(&format!("/api/v1/leads{query}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Signs in through the login form and returns the final response.
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let page = self.client.get(self.url("/login")).send().await.expect("login page").text().await.expect("body");
+        let page = self
+            .client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("body");
         let csrf = hidden_value(&page, "csrf").expect("the login form has a CSRF token");
         self.client
             .post(self.url("/login"))
-            .form(&[("email", email), ("password", password), ("csrf", &csrf), ("next", "/leads")])
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/leads"),
+            ])
             .send()
             .await
             .expect("request")

@@ -7,7 +7,12 @@ use crate::helpers::{json, spawn_app};
 #[tokio::test]
 async fn healthz_answers_200() {
     let app = spawn_app().await;
-    let resp = app.client.get(app.url("/healthz")).send().await.expect("request");
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -36,7 +41,10 @@ async fn a_created_lead_can_be_read_back_normalised() {
     assert_eq!(got["name"], "山田 太郎");
     assert_eq!(got["kana"], "ヤマダタロウ");
     assert_eq!(got["email"], "t.yamada@example.co.jp");
-    assert_eq!(got["phone"], "03-1234-5678", "the leading zero Excel drops is restored");
+    assert_eq!(
+        got["phone"], "03-1234-5678",
+        "the leading zero Excel drops is restored"
+    );
     assert_eq!(got["status"], "new");
     assert_eq!(got["company"]["name"], "株式会社サカタのタネ");
     assert_eq!(got["custom_fields"]["従業員規模"], "50-100名");
@@ -57,9 +65,23 @@ async fn the_same_email_unifies_into_one_lead_and_keeps_every_touchpoint() {
     assert_eq!(s2, StatusCode::OK, "{second}");
     assert_eq!(first["id"], second["id"]);
     assert_eq!(second["title"], "課長", "an empty field is filled");
-    let (_, third) = json(app.post_lead(&json!({"name": "佐藤 花子", "email": "h.sato@example.co.jp", "title": "部長"})).await).await;
-    assert_eq!(third["title"], "課長", "a value is never overwritten by unification");
-    let sources: Vec<&str> = third["touchpoints"].as_array().expect("touchpoints").iter().map(|t| t["source"].as_str().unwrap_or("")).collect();
+    let (_, third) = json(
+        app.post_lead(
+            &json!({"name": "佐藤 花子", "email": "h.sato@example.co.jp", "title": "部長"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        third["title"], "課長",
+        "a value is never overwritten by unification"
+    );
+    let sources: Vec<&str> = third["touchpoints"]
+        .as_array()
+        .expect("touchpoints")
+        .iter()
+        .map(|t| t["source"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(sources.len(), 3, "{sources:?}");
     assert!(sources.contains(&"ウェビナー 2026-09") && sources.contains(&"資料請求"));
 }
@@ -74,8 +96,14 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         (json!({"name": "山田", "status": "won_maybe"}), "status"),
         (json!({"name": "山田", "nickname": "yama"}), "body"),
         (json!({"name": 42}), "name"),
-        (json!({"name": "山田", "consent_source": "bought_list"}), "consent_source"),
-        (json!({"name": "山田", "corporate_number": "1234567890123"}), "corporate_number"),
+        (
+            json!({"name": "山田", "consent_source": "bought_list"}),
+            "consent_source",
+        ),
+        (
+            json!({"name": "山田", "corporate_number": "1234567890123"}),
+            "corporate_number",
+        ),
     ];
     for (body, field) in cases {
         let (status, err) = json(app.post_lead(&body).await).await;
@@ -84,7 +112,15 @@ async fn bad_input_is_refused_with_a_message_naming_the_field() {
         assert_eq!(err["field"], field, "{body} → {err}");
         assert!(!err["message"].as_str().unwrap_or("").is_empty());
     }
-    let (_, stats) = json(app.client.get(app.url("/api/v1/stats")).bearer_auth(&app.token).send().await.expect("stats")).await;
+    let (_, stats) = json(
+        app.client
+            .get(app.url("/api/v1/stats"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("stats"),
+    )
+    .await;
     assert_eq!(stats["leads"], 0, "nothing was half-written");
 }
 
@@ -102,9 +138,22 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_are_4xx() {
         .expect("request");
     let (status, err) = json(malformed).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(err["message"].as_str().unwrap_or("").contains("malformed JSON"), "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("malformed JSON"),
+        "{err}"
+    );
 
-    let text = app.client.post(app.url("/api/v1/leads")).bearer_auth(&app.token).body("name=x").send().await.expect("request");
+    let text = app
+        .client
+        .post(app.url("/api/v1/leads"))
+        .bearer_auth(&app.token)
+        .body("name=x")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let huge = json!({"name": "山田", "address": "あ".repeat(2 * 1024 * 1024)});
@@ -119,9 +168,21 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_are_4xx() {
 #[tokio::test]
 async fn another_workspaces_lead_is_404_and_untouchable() {
     let app = spawn_app().await;
-    let other = ondo_store::workspaces::ensure(&app.db, "other").await.expect("ws").id();
-    let other_token = app.user_with_token(other, "admin@other.example", Role::Admin).await;
-    let (_, lead) = json(app.post_lead_as(&other_token, &json!({"name": "他社 太郎", "email": "t@other.example.co.jp"})).await).await;
+    let other = ondo_store::workspaces::ensure(&app.db, "other")
+        .await
+        .expect("ws")
+        .id();
+    let other_token = app
+        .user_with_token(other, "admin@other.example", Role::Admin)
+        .await;
+    let (_, lead) = json(
+        app.post_lead_as(
+            &other_token,
+            &json!({"name": "他社 太郎", "email": "t@other.example.co.jp"}),
+        )
+        .await,
+    )
+    .await;
     let id = lead["id"].as_i64().expect("id");
     let (status, err) = json(app.get_lead(&app.token, id).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -131,7 +192,11 @@ async fn another_workspaces_lead_is_404_and_untouchable() {
     let (_, list) = json(app.list_leads("").await).await;
     assert_eq!(list["leads"].as_array().map(Vec::len), Some(0));
     // The same email in our workspace makes a separate lead.
-    let (status, mine) = json(app.post_lead(&json!({"name": "他社 太郎", "email": "t@other.example.co.jp"})).await).await;
+    let (status, mine) = json(
+        app.post_lead(&json!({"name": "他社 太郎", "email": "t@other.example.co.jp"}))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_ne!(mine["id"], lead["id"]);
     let (_, theirs) = json(app.get_lead(&other_token, id).await).await;
@@ -141,10 +206,22 @@ async fn another_workspaces_lead_is_404_and_untouchable() {
 #[tokio::test]
 async fn patch_changes_fields_owner_and_status_and_requires_a_lost_reason() {
     let app = spawn_app().await;
-    app.user_with_token(app.ws(), "sato@example.com", Role::Sales).await;
-    let (_, lead) = json(app.post_lead(&json!({"name": "田中 一郎", "email": "i.tanaka@example.co.jp"})).await).await;
+    app.user_with_token(app.ws(), "sato@example.com", Role::Sales)
+        .await;
+    let (_, lead) = json(
+        app.post_lead(&json!({"name": "田中 一郎", "email": "i.tanaka@example.co.jp"}))
+            .await,
+    )
+    .await;
     let id = lead["id"].as_i64().expect("id");
-    let (status, got) = json(app.patch_lead(id, &json!({"title": "課長", "owner": "sato@example.com", "status": "sales_ready"})).await).await;
+    let (status, got) = json(
+        app.patch_lead(
+            id,
+            &json!({"title": "課長", "owner": "sato@example.com", "status": "sales_ready"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["title"], "課長");
     assert_eq!(got["owner"]["email"], "sato@example.com");
@@ -154,13 +231,27 @@ async fn patch_changes_fields_owner_and_status_and_requires_a_lost_reason() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["field"], "lost_reason");
     let (_, unchanged) = json(app.get_lead(&app.token, id).await).await;
-    assert_eq!(unchanged["status"], "sales_ready", "a refused change changes nothing");
+    assert_eq!(
+        unchanged["status"], "sales_ready",
+        "a refused change changes nothing"
+    );
 
-    let (status, lost) = json(app.patch_lead(id, &json!({"status": "lost_dormant", "lost_reason": "予算なし"})).await).await;
+    let (status, lost) = json(
+        app.patch_lead(
+            id,
+            &json!({"status": "lost_dormant", "lost_reason": "予算なし"}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(lost["lost_reason"], "予算なし");
 
-    let (status, err) = json(app.patch_lead(id, &json!({"owner": "nobody@example.com"})).await).await;
+    let (status, err) = json(
+        app.patch_lead(id, &json!({"owner": "nobody@example.com"}))
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["field"], "owner");
 
@@ -168,30 +259,69 @@ async fn patch_changes_fields_owner_and_status_and_requires_a_lost_reason() {
     assert_eq!(status, StatusCode::OK);
     assert!(cleared["title"].is_null());
 
-    let audit = app.client.get(app.url(&format!("/api/v1/audit?lead_id={id}"))).bearer_auth(&app.token).send().await.expect("audit");
+    let audit = app
+        .client
+        .get(app.url(&format!("/api/v1/audit?lead_id={id}")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("audit");
     let (status, entries) = json(audit).await;
     assert_eq!(status, StatusCode::OK);
     let entries = entries.as_array().expect("entries");
-    assert!(entries.iter().any(|e| e["after"]["status"] == "lost_dormant" && e["before"]["status"] == "sales_ready"));
-    assert_eq!(app.patch_lead(999_999, &json!({"title": "x"})).await.status(), StatusCode::NOT_FOUND);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["after"]["status"] == "lost_dormant"
+                && e["before"]["status"] == "sales_ready")
+    );
+    assert_eq!(
+        app.patch_lead(999_999, &json!({"title": "x"}))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn the_list_filters_and_pages_with_a_cursor() {
     let app = spawn_app().await;
     for i in 0..7 {
-        let company = if i < 3 { "株式会社サカタのタネ" } else { "カネコ種苗株式会社" };
+        let company = if i < 3 {
+            "株式会社サカタのタネ"
+        } else {
+            "カネコ種苗株式会社"
+        };
         let (s, _) = json(app.post_lead(&json!({"name": format!("顧客 {i}"), "email": format!("c{i}@example.co.jp"), "company": company, "source": if i % 2 == 0 { "展示会" } else { "資料請求" }})).await).await;
         assert_eq!(s, StatusCode::CREATED);
     }
     let (_, page1) = json(app.list_leads("?limit=3").await).await;
     assert_eq!(page1["leads"].as_array().map(Vec::len), Some(3));
-    let cursor = page1["next_cursor"].as_str().expect("more pages").to_string();
+    let cursor = page1["next_cursor"]
+        .as_str()
+        .expect("more pages")
+        .to_string();
     let (_, page2) = json(app.list_leads(&format!("?limit=3&cursor={cursor}")).await).await;
-    let (_, page3) = json(app.list_leads(&format!("?limit=3&cursor={}", page2["next_cursor"].as_str().expect("cursor"))).await).await;
+    let (_, page3) = json(
+        app.list_leads(&format!(
+            "?limit=3&cursor={}",
+            page2["next_cursor"].as_str().expect("cursor")
+        ))
+        .await,
+    )
+    .await;
     assert_eq!(page3["leads"].as_array().map(Vec::len), Some(1));
     assert!(page3["next_cursor"].is_null());
-    let mut ids: Vec<i64> = [&page1, &page2, &page3].iter().flat_map(|p| p["leads"].as_array().expect("leads").iter().map(|l| l["id"].as_i64().expect("id"))).collect();
+    let mut ids: Vec<i64> = [&page1, &page2, &page3]
+        .iter()
+        .flat_map(|p| {
+            p["leads"]
+                .as_array()
+                .expect("leads")
+                .iter()
+                .map(|l| l["id"].as_i64().expect("id"))
+        })
+        .collect();
     ids.dedup();
     assert_eq!(ids.len(), 7, "every lead exactly once");
 
@@ -202,7 +332,10 @@ async fn the_list_filters_and_pages_with_a_cursor() {
     let (status, err) = json(app.list_leads("?status=hot").await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["field"], "status");
-    assert_eq!(app.list_leads("?limit=0").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.list_leads("?limit=0").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
 
 #[tokio::test]
@@ -211,13 +344,35 @@ async fn activities_are_logged_on_a_lead() {
     let (_, lead) = json(app.post_lead(&json!({"name": "鈴木 次郎"})).await).await;
     let id = lead["id"].as_i64().expect("id");
     let url = app.url(&format!("/api/v1/leads/{id}/activities"));
-    let resp = app.client.post(&url).bearer_auth(&app.token).json(&json!({"type": "call", "outcome": "アポ獲得", "note": "来週訪問"})).send().await.expect("request");
+    let resp = app
+        .client
+        .post(&url)
+        .bearer_auth(&app.token)
+        .json(&json!({"type": "call", "outcome": "アポ獲得", "note": "来週訪問"}))
+        .send()
+        .await
+        .expect("request");
     let (status, act) = json(resp).await;
     assert_eq!(status, StatusCode::CREATED, "{act}");
     assert_eq!(act["outcome"], "アポ獲得");
-    let bad = app.client.post(&url).bearer_auth(&app.token).json(&json!({"type": "fax"})).send().await.expect("request");
+    let bad = app
+        .client
+        .post(&url)
+        .bearer_auth(&app.token)
+        .json(&json!({"type": "fax"}))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, stats) = json(app.client.get(app.url("/api/v1/stats")).bearer_auth(&app.token).send().await.expect("stats")).await;
+    let (_, stats) = json(
+        app.client
+            .get(app.url("/api/v1/stats"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("stats"),
+    )
+    .await;
     assert_eq!(stats["activities"], 1);
     assert_eq!(stats["leads"], 1);
 }
@@ -225,15 +380,35 @@ async fn activities_are_logged_on_a_lead() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_lead_endpoints() {
     let app = spawn_app().await;
-    let (status, doc) = json(app.client.get(app.url("/api/openapi.json")).send().await.expect("request")).await;
+    let (status, doc) = json(
+        app.client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap_or("").starts_with("3."));
-    for path in ["/api/v1/leads", "/api/v1/leads/{id}", "/api/v1/stats", "/api/v1/audit"] {
+    for path in [
+        "/api/v1/leads",
+        "/api/v1/leads/{id}",
+        "/api/v1/stats",
+        "/api/v1/audit",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
     assert!(doc["paths"]["/api/v1/leads"]["post"].is_object());
     assert!(doc["components"]["schemas"]["LeadJson"].is_object());
-    let ui = app.client.get(app.url("/api/docs/")).send().await.expect("request");
+    let ui = app
+        .client
+        .get(app.url("/api/docs/"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(ui.status(), StatusCode::OK);
-    assert!(ui.text().await.expect("body").contains("swagger"), "the vendored Swagger UI is served");
+    assert!(
+        ui.text().await.expect("body").contains("swagger"),
+        "the vendored Swagger UI is served"
+    );
 }

@@ -18,12 +18,18 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(match &rejection {
-                JsonRejection::MissingJsonContentType(_) => {
-                    ApiError::UnsupportedMediaType("send the body as JSON with 'Content-Type: application/json'".into())
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+                    "send the body as JSON with 'Content-Type: application/json'".into(),
+                ),
+                JsonRejection::JsonSyntaxError(e) => {
+                    ApiError::BadRequest(format!("malformed JSON: {}", inner(e)))
                 }
-                JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", inner(e))),
-                JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!("unexpected JSON shape: {}", inner(e))),
-                _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                JsonRejection::JsonDataError(e) => {
+                    ApiError::BadRequest(format!("unexpected JSON shape: {}", inner(e)))
+                }
+                _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge
+                }
                 _ => ApiError::BadRequest(rejection.body_text()),
             }),
         }

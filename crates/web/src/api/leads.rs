@@ -73,8 +73,15 @@ impl LeadJson {
         let custom_fields = l.custom_fields();
         LeadJson {
             id: l.id,
-            company: l.company_id.map(|id| CompanyRefJson { id, name: l.company_display.clone().unwrap_or_default() }),
-            owner: l.owner_id.map(|id| OwnerJson { id, email: l.owner_email.clone(), name: l.owner_name.clone() }),
+            company: l.company_id.map(|id| CompanyRefJson {
+                id,
+                name: l.company_display.clone().unwrap_or_default(),
+            }),
+            owner: l.owner_id.map(|id| OwnerJson {
+                id,
+                email: l.owner_email.clone(),
+                name: l.owner_name.clone(),
+            }),
             name: l.name,
             kana: l.kana,
             email: l.email,
@@ -95,7 +102,12 @@ impl LeadJson {
             updated_at: Micros(l.updated_at).to_rfc3339(),
             touchpoints: touchpoints.map(|tps| {
                 tps.into_iter()
-                    .map(|t| TouchpointJson { id: t.id, kind: t.kind, source: t.source, at: Micros(t.occurred_at).to_rfc3339() })
+                    .map(|t| TouchpointJson {
+                        id: t.id,
+                        kind: t.kind,
+                        source: t.source,
+                        at: Micros(t.occurred_at).to_rfc3339(),
+                    })
                     .collect()
             }),
         }
@@ -144,7 +156,9 @@ pub struct LeadInput {
 fn object(v: Value) -> Result<Map<String, Value>, ApiError> {
     match v {
         Value::Object(m) => Ok(m),
-        _ => Err(ApiError::BadRequest("the body must be a JSON object".into())),
+        _ => Err(ApiError::BadRequest(
+            "the body must be a JSON object".into(),
+        )),
     }
 }
 
@@ -159,16 +173,32 @@ pub async fn create(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<LeadJson>), ApiError> {
     let changes = LeadChanges::from_json(&object(body)?)?;
-    let (lead, created) = create_or_unify(&state.db, user.workspace, &changes, &user.actor(), "API", "api").await?;
+    let (lead, created) = create_or_unify(
+        &state.db,
+        user.workspace,
+        &changes,
+        &user.actor(),
+        "API",
+        "api",
+    )
+    .await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, lead.id).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(LeadJson::from_lead(lead, Some(tps)))))
 }
 
 /// The lead with its status and touchpoints.
 #[utoipa::path(get, path = "/api/v1/leads/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = LeadJson), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub async fn get_one(State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>) -> Result<Json<LeadJson>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<LeadJson>, ApiError> {
     let lead = ondo_store::leads::get(&state.db, user.workspace, id).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
     Ok(Json(LeadJson::from_lead(lead, Some(tps))))
@@ -186,7 +216,10 @@ pub async fn patch(
 ) -> Result<Json<LeadJson>, ApiError> {
     let body = object(body)?;
     if body.contains_key("source") || body.contains_key("source_kind") {
-        return Err(ApiError::Invalid { field: "source".into(), message: "source is set when a lead is created".into() });
+        return Err(ApiError::Invalid {
+            field: "source".into(),
+            message: "source is set when a lead is created".into(),
+        });
     }
     let changes = LeadChanges::from_json(&body)?;
     let lead = update(&state.db, user.workspace, id, &changes, &user.actor()).await?;
@@ -222,27 +255,46 @@ pub struct LeadPage {
 /// Leads, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/leads", params(ListQuery),
     responses((status = 200, body = LeadPage), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, user: ApiUser, Query(q): Query<ListQuery>) -> Result<Json<LeadPage>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<LeadPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::Invalid { field: "limit".into(), message: "limit must be between 1 and 500".into() });
+        return Err(ApiError::Invalid {
+            field: "limit".into(),
+            message: "limit must be between 1 and 500".into(),
+        });
     }
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(ondo_domain::LeadStatus::parse(s).map_err(crate::service::ServiceError::from)?),
+        Some(s) => {
+            Some(ondo_domain::LeadStatus::parse(s).map_err(crate::service::ServiceError::from)?)
+        }
         None => None,
     };
     let owner = match q.owner.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some("none") => Some(OwnerFilter::Unassigned),
         Some(email) => {
-            let u = ondo_store::users::find_by_email(&state.db, user.workspace, &email.trim().to_lowercase())
-                .await?
-                .ok_or_else(|| ApiError::Invalid { field: "owner".into(), message: format!("no user {email} in this workspace") })?;
+            let u = ondo_store::users::find_by_email(
+                &state.db,
+                user.workspace,
+                &email.trim().to_lowercase(),
+            )
+            .await?
+            .ok_or_else(|| ApiError::Invalid {
+                field: "owner".into(),
+                message: format!("no user {email} in this workspace"),
+            })?;
             Some(OwnerFilter::User(u.id))
         }
     };
     let before_id = match q.cursor.as_deref().filter(|s| !s.is_empty()) {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::Invalid { field: "cursor".into(), message: "not a cursor from this API".into() })?),
+        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::Invalid {
+            field: "cursor".into(),
+            message: "not a cursor from this API".into(),
+        })?),
         None => None,
     };
     let filter = LeadFilter {
@@ -260,7 +312,13 @@ pub async fn list(State(state): State<AppState>, user: ApiUser, Query(q): Query<
     } else {
         None
     };
-    Ok(Json(LeadPage { leads: leads.into_iter().map(|l| LeadJson::from_lead(l, None)).collect(), next_cursor }))
+    Ok(Json(LeadPage {
+        leads: leads
+            .into_iter()
+            .map(|l| LeadJson::from_lead(l, None))
+            .collect(),
+        next_cursor,
+    }))
 }
 
 /// An activity to log.
@@ -300,8 +358,14 @@ pub async fn add_activity(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<(StatusCode, Json<ActivityJson>), ApiError> {
-    let new = crate::service::activities::parse(&input.kind, input.outcome, input.note, input.at.as_deref())?;
-    let a = crate::service::activities::add(&state.db, user.workspace, id, &new, &user.actor()).await?;
+    let new = crate::service::activities::parse(
+        &input.kind,
+        input.outcome,
+        input.note,
+        input.at.as_deref(),
+    )?;
+    let a =
+        crate::service::activities::add(&state.db, user.workspace, id, &new, &user.actor()).await?;
     Ok((
         StatusCode::CREATED,
         Json(ActivityJson {

@@ -19,7 +19,10 @@ pub struct StatsJson {
 }
 
 #[utoipa::path(get, path = "/api/v1/stats", responses((status = 200, body = StatsJson)), security(("bearer" = [])))]
-pub async fn stats(State(state): State<AppState>, user: ApiUser) -> Result<Json<StatsJson>, ApiError> {
+pub async fn stats(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<StatsJson>, ApiError> {
     let s = ondo_store::stats::workspace(&state.db, user.workspace).await?;
     Ok(Json(StatsJson {
         leads: s.leads,

@@ -18,7 +18,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/leads", post(leads::create).get(leads::list))
-        .route("/api/v1/leads/{id}", get(leads::get_one).patch(leads::patch))
+        .route(
+            "/api/v1/leads/{id}",
+            get(leads::get_one).patch(leads::patch),
+        )
         .route("/api/v1/leads/{id}/activities", post(leads::add_activity))
         .route("/api/v1/stats", get(misc::stats))
         .route("/api/v1/audit", get(misc::audit))

@@ -46,7 +46,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(ApiError::Unauthorized)?;
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -56,7 +60,10 @@ where
         let user = ondo_store::tokens::authenticate(&state.db, ws, token)
             .await?
             .ok_or(ApiError::Unauthorized)?;
-        Ok(ApiUser { user, workspace: ws })
+        Ok(ApiUser {
+            user,
+            workspace: ws,
+        })
     }
 }
 

@@ -28,7 +28,10 @@ pub async fn same_origin_only(req: Request, next: Next) -> Response {
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
         if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split("://").nth(1).unwrap_or("");
             if origin == "null" || origin_host != host {
                 return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();

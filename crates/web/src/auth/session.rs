@@ -52,7 +52,13 @@ async fn load(parts: &Parts, state: &AppState) -> Option<CurrentUser> {
     match ondo_store::sessions::find(&state.db, ws, secret).await {
         Ok(Some((session, user))) => {
             let tr = Tr::new(Lang::negotiate(&parts.headers, user.locale.as_deref()));
-            Some(CurrentUser { user, workspace: ws, csrf: session.csrf_token, tr, session_id: secret.to_string() })
+            Some(CurrentUser {
+                user,
+                workspace: ws,
+                csrf: session.csrf_token,
+                tr,
+                session_id: secret.to_string(),
+            })
         }
         Ok(None) => None,
         Err(e) => {
@@ -74,8 +80,15 @@ where
         match load(parts, &state).await {
             Some(u) => Ok(u),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let target = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
                 Err(Redirect::to(&target).into_response())
             }
         }
@@ -92,7 +105,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let user = load(parts, &state).await;
-        let tr = user.as_ref().map(|u| u.tr).unwrap_or_else(|| Tr::new(Lang::negotiate(&parts.headers, None)));
+        let tr = user
+            .as_ref()
+            .map(|u| u.tr)
+            .unwrap_or_else(|| Tr::new(Lang::negotiate(&parts.headers, None)));
         Ok(MaybeUser(user, tr))
     }
 }

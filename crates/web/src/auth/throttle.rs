@@ -15,14 +15,20 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// Seconds until the account may try again, when it is locked now.
     pub fn locked_for(&self, key: &str) -> Option<u64> {
-        let map = self.failures.lock().expect("throttle lock is never poisoned");
+        let map = self
+            .failures
+            .lock()
+            .expect("throttle lock is never poisoned");
         let (count, since) = map.get(key)?;
         let elapsed = since.elapsed();
         (*count >= MAX_FAILURES && elapsed < WINDOW).then(|| (WINDOW - elapsed).as_secs().max(1))
     }
 
     pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().expect("throttle lock is never poisoned");
+        let mut map = self
+            .failures
+            .lock()
+            .expect("throttle lock is never poisoned");
         let entry = map.entry(key.to_string()).or_insert((0, Instant::now()));
         if entry.1.elapsed() >= WINDOW {
             *entry = (0, Instant::now());
@@ -34,7 +40,10 @@ impl LoginThrottle {
     }
 
     pub fn record_success(&self, key: &str) {
-        self.failures.lock().expect("throttle lock is never poisoned").remove(key);
+        self.failures
+            .lock()
+            .expect("throttle lock is never poisoned")
+            .remove(key);
     }
 }
 

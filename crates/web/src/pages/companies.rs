@@ -23,14 +23,28 @@ struct CompaniesPage {
     prev_href: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let t = user.tr;
     let text = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
-    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 0).unwrap_or(0);
+    let page: i64 = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 0)
+        .unwrap_or(0);
     let key = ondo_domain::search_key(&text);
-    let mut rows = ondo_store::companies::list(&state.db, user.workspace, Some(&key), PAGE_SIZE + 1, page * PAGE_SIZE)
-        .await
-        .map_err(PageError::store(t))?;
+    let mut rows = ondo_store::companies::list(
+        &state.db,
+        user.workspace,
+        Some(&key),
+        PAGE_SIZE + 1,
+        page * PAGE_SIZE,
+    )
+    .await
+    .map_err(PageError::store(t))?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     let href = |p: i64| {

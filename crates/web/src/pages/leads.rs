@@ -17,7 +17,14 @@ use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
 /// Lost reasons offered until the managed list exists.
-pub const LOST_REASONS: [&str; 6] = ["予算なし", "時期尚早", "競合採用", "連絡不通", "ニーズなし", "その他"];
+pub const LOST_REASONS: [&str; 6] = [
+    "予算なし",
+    "時期尚早",
+    "競合採用",
+    "連絡不通",
+    "ニーズなし",
+    "その他",
+];
 
 /// One row of the lead list.
 pub struct LeadRow {
@@ -39,8 +46,16 @@ impl LeadRow {
             id: l.id,
             name: l.name.clone(),
             kana: l.kana.clone(),
-            company: l.company_display.clone().or_else(|| l.company_name.clone()).unwrap_or_default(),
-            title: [l.department.as_deref(), l.title.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" / "),
+            company: l
+                .company_display
+                .clone()
+                .or_else(|| l.company_name.clone())
+                .unwrap_or_default(),
+            title: [l.department.as_deref(), l.title.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" / "),
             email: l.email.clone().unwrap_or_default(),
             status: l.status.clone(),
             status_label: t.status(&l.status),
@@ -91,7 +106,13 @@ pub async fn list(
     let t = user.tr;
     let ws = user.workspace;
     let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
-    let (text, status_key, owner_key, source, before) = (get("q"), get("status"), get("owner"), get("source"), get("before"));
+    let (text, status_key, owner_key, source, before) = (
+        get("q"),
+        get("status"),
+        get("owner"),
+        get("source"),
+        get("before"),
+    );
     let status = LeadStatus::parse(&status_key).ok();
     let owner = match owner_key.as_str() {
         "" => None,
@@ -107,7 +128,9 @@ pub async fn list(
         source: Some(source.clone()).filter(|s| !s.is_empty()),
         before_id: before.parse().ok(),
     };
-    let mut leads = ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1).await.map_err(PageError::store(t))?;
+    let mut leads = ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1)
+        .await
+        .map_err(PageError::store(t))?;
     let more = leads.len() as i64 > PAGE_SIZE;
     leads.truncate(PAGE_SIZE as usize);
     let company_id = q.get("company_id").cloned().unwrap_or_default();
@@ -129,20 +152,43 @@ pub async fn list(
     };
     let first_href = (!before.is_empty()).then(|| query_href(&base));
 
-    let stats = ondo_store::stats::workspace(&state.db, ws).await.map_err(PageError::store(t))?;
+    let stats = ondo_store::stats::workspace(&state.db, ws)
+        .await
+        .map_err(PageError::store(t))?;
     let counts: BTreeMap<String, i64> = stats.by_status.into_iter().collect();
     let status_counts = LeadStatus::ALL
         .iter()
-        .map(|s| (s.key().to_string(), t.status(s.key()), counts.get(s.key()).copied().unwrap_or(0), Some(*s) == status))
+        .map(|s| {
+            (
+                s.key().to_string(),
+                t.status(s.key()),
+                counts.get(s.key()).copied().unwrap_or(0),
+                Some(*s) == status,
+            )
+        })
         .collect();
     let statuses = LeadStatus::ALL
         .iter()
-        .map(|s| Choice { value: s.key().into(), label: t.status(s.key()), selected: Some(*s) == status })
+        .map(|s| Choice {
+            value: s.key().into(),
+            label: t.status(s.key()),
+            selected: Some(*s) == status,
+        })
         .collect();
-    let users = ondo_store::users::list(&state.db, ws).await.map_err(PageError::store(t))?;
+    let users = ondo_store::users::list(&state.db, ws)
+        .await
+        .map_err(PageError::store(t))?;
     let mut owners = vec![
-        Choice { value: "me".into(), label: t.t("filter-owner-me"), selected: owner_key == "me" },
-        Choice { value: "none".into(), label: t.t("filter-owner-none"), selected: owner_key == "none" },
+        Choice {
+            value: "me".into(),
+            label: t.t("filter-owner-me"),
+            selected: owner_key == "me",
+        },
+        Choice {
+            value: "none".into(),
+            label: t.t("filter-owner-none"),
+            selected: owner_key == "none",
+        },
     ];
     owners.extend(users.iter().map(|u| Choice {
         value: u.id.to_string(),
@@ -153,7 +199,11 @@ pub async fn list(
         .await
         .map_err(PageError::store(t))?
         .into_iter()
-        .map(|(s, n)| Choice { selected: s == source, label: format!("{s} ({n})"), value: s })
+        .map(|(s, n)| Choice {
+            selected: s == source,
+            label: format!("{s} ({n})"),
+            value: s,
+        })
         .collect();
     let company = match filter.company_id {
         Some(id) => match ondo_store::companies::get(&state.db, ws, id).await {
@@ -210,18 +260,36 @@ struct LeadPage {
 
 fn event_title(t: &Tr, kind: &str) -> String {
     let key = format!("event-{}", kind.replace('_', "-"));
-    if t.has(&key) { t.t(&key) } else { kind.to_string() }
+    if t.has(&key) {
+        t.t(&key)
+    } else {
+        kind.to_string()
+    }
 }
 
-pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
     let t = user.tr;
     let ws = user.workspace;
     let db = &state.db;
-    let lead = ondo_store::leads::get(db, ws, id).await.map_err(PageError::store(t))?;
-    let touchpoints = ondo_store::leads::touchpoints(db, ws, id).await.map_err(PageError::store(t))?;
-    let history = ondo_store::leads::status_history(db, ws, id).await.map_err(PageError::store(t))?;
-    let activities = ondo_store::activities::for_lead(db, ws, id).await.map_err(PageError::store(t))?;
-    let events = ondo_store::events::recent_for_lead(db, ws, id, 100).await.map_err(PageError::store(t))?;
+    let lead = ondo_store::leads::get(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let touchpoints = ondo_store::leads::touchpoints(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let history = ondo_store::leads::status_history(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let activities = ondo_store::activities::for_lead(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let events = ondo_store::events::recent_for_lead(db, ws, id, 100)
+        .await
+        .map_err(PageError::store(t))?;
 
     let mut timeline: Vec<TimelineItem> = Vec::new();
     for h in history {
@@ -240,7 +308,11 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     }
     for a in activities {
         let key = format!("activity-{}", a.kind);
-        let mut title = if t.has(&key) { t.t(&key) } else { a.kind.clone() };
+        let mut title = if t.has(&key) {
+            t.t(&key)
+        } else {
+            a.kind.clone()
+        };
         if let Some(o) = &a.outcome {
             title = format!("{title}: {o}");
         }
@@ -263,17 +335,29 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
             who: String::new(),
         });
     }
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|item| std::cmp::Reverse(item.at));
 
     let (company_number, company_domain, colleagues) = match lead.company_id {
         Some(cid) => {
-            let company = ondo_store::companies::get(db, ws, cid).await.map_err(PageError::store(t))?;
-            let filter = LeadFilter { company_id: Some(cid), ..Default::default() };
-            let others = ondo_store::leads::list(db, ws, &filter, 21).await.map_err(PageError::store(t))?;
+            let company = ondo_store::companies::get(db, ws, cid)
+                .await
+                .map_err(PageError::store(t))?;
+            let filter = LeadFilter {
+                company_id: Some(cid),
+                ..Default::default()
+            };
+            let others = ondo_store::leads::list(db, ws, &filter, 21)
+                .await
+                .map_err(PageError::store(t))?;
             (
                 company.corporate_number.unwrap_or_default(),
                 company.domain.unwrap_or_default(),
-                others.iter().filter(|o| o.id != id).take(20).map(|o| LeadRow::of(o, &t)).collect(),
+                others
+                    .iter()
+                    .filter(|o| o.id != id)
+                    .take(20)
+                    .map(|o| LeadRow::of(o, &t))
+                    .collect(),
             )
         }
         None => (String::new(), String::new(), Vec::new()),
@@ -281,7 +365,14 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     let custom_fields = lead
         .custom_fields()
         .into_iter()
-        .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .map(|(k, v)| {
+            (
+                k,
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
         .collect();
     let consent = match (&lead.consent_source, lead.consent_at) {
         (Some(src), at) => {
@@ -302,7 +393,15 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
             .into_iter()
             .map(|tp| {
                 let key = format!("touchpoint-{}", tp.kind.replace('_', "-"));
-                (t.date(tp.occurred_at), if t.has(&key) { t.t(&key) } else { tp.kind.clone() }, tp.source)
+                (
+                    t.date(tp.occurred_at),
+                    if t.has(&key) {
+                        t.t(&key)
+                    } else {
+                        tp.kind.clone()
+                    },
+                    tp.source,
+                )
             })
             .collect(),
         timeline,
@@ -363,7 +462,10 @@ fn form_from_lead(l: &Lead) -> FormValues {
     put("mobile", l.mobile.as_deref());
     put("title", l.title.as_deref());
     put("department", l.department.as_deref());
-    put("company", l.company_name.as_deref().or(l.company_display.as_deref()));
+    put(
+        "company",
+        l.company_name.as_deref().or(l.company_display.as_deref()),
+    );
     put("postcode", l.postcode.as_deref());
     put("address", l.address.as_deref());
     put("status", Some(&l.status));
@@ -371,7 +473,9 @@ fn form_from_lead(l: &Lead) -> FormValues {
     put("consent_source", l.consent_source.as_deref());
     let owner = l.owner_id.map(|o| o.to_string());
     put("owner", owner.as_deref());
-    let consent_at = l.consent_at.map(|c| ondo_domain::Micros(c).format_jst_date().replace('/', "-"));
+    let consent_at = l
+        .consent_at
+        .map(|c| ondo_domain::Micros(c).format_jst_date().replace('/', "-"));
     put("consent_at", consent_at.as_deref());
     if l.email_opt_out {
         put("email_opt_out", Some("on"));
@@ -387,34 +491,68 @@ async fn form_page(
     errors: HashMap<String, String>,
 ) -> Result<Response, PageError> {
     let t = user.tr;
-    let users = ondo_store::users::list(&state.db, user.workspace).await.map_err(PageError::store(t))?;
-    let mut owners = vec![Choice { value: String::new(), label: t.t("owner-none"), selected: v.get("owner").is_empty() }];
+    let users = ondo_store::users::list(&state.db, user.workspace)
+        .await
+        .map_err(PageError::store(t))?;
+    let mut owners = vec![Choice {
+        value: String::new(),
+        label: t.t("owner-none"),
+        selected: v.get("owner").is_empty(),
+    }];
     owners.extend(users.iter().map(|u| Choice {
         value: u.id.to_string(),
         label: format!("{} ({})", u.display_name, t.role(u.role())),
         selected: v.get("owner") == u.id.to_string(),
     }));
-    let current_status = if v.get("status").is_empty() { "new" } else { v.get("status") };
+    let current_status = if v.get("status").is_empty() {
+        "new"
+    } else {
+        v.get("status")
+    };
     let statuses = LeadStatus::ALL
         .iter()
-        .map(|s| Choice { value: s.key().into(), label: t.status(s.key()), selected: s.key() == current_status })
+        .map(|s| Choice {
+            value: s.key().into(),
+            label: t.status(s.key()),
+            selected: s.key() == current_status,
+        })
         .collect();
-    let mut consent_sources = vec![Choice { value: String::new(), label: t.t("consent-none"), selected: v.get("consent_source").is_empty() }];
+    let mut consent_sources = vec![Choice {
+        value: String::new(),
+        label: t.t("consent-none"),
+        selected: v.get("consent_source").is_empty(),
+    }];
     consent_sources.extend(CONSENT_SOURCES.iter().map(|s| Choice {
         value: s.to_string(),
         label: t.t(&format!("consent-{}", s.replace('_', "-"))),
         selected: v.get("consent_source") == *s,
     }));
-    let mut lost_reasons = vec![Choice { value: String::new(), label: "—".into(), selected: v.get("lost_reason").is_empty() }];
-    lost_reasons.extend(LOST_REASONS.iter().map(|r| Choice { value: r.to_string(), label: r.to_string(), selected: v.get("lost_reason") == *r }));
+    let mut lost_reasons = vec![Choice {
+        value: String::new(),
+        label: "—".into(),
+        selected: v.get("lost_reason").is_empty(),
+    }];
+    lost_reasons.extend(LOST_REASONS.iter().map(|r| Choice {
+        value: r.to_string(),
+        label: r.to_string(),
+        selected: v.get("lost_reason") == *r,
+    }));
     if !v.get("lost_reason").is_empty() && !LOST_REASONS.contains(&v.get("lost_reason")) {
-        lost_reasons.push(Choice { value: v.get("lost_reason").into(), label: v.get("lost_reason").into(), selected: true });
+        lost_reasons.push(Choice {
+            value: v.get("lost_reason").into(),
+            label: v.get("lost_reason").into(),
+            selected: true,
+        });
     }
     let path = match id {
         Some(id) => format!("/leads/{id}/edit"),
         None => "/leads/new".to_string(),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = LeadFormPage {
         c: Chrome::new(user, "leads", &path),
         t,
@@ -429,13 +567,29 @@ async fn form_page(
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, PageError> {
     form_page(&state, &user, None, FormValues::default(), HashMap::new()).await
 }
 
-pub async fn edit_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let lead = ondo_store::leads::get(&state.db, user.workspace, id).await.map_err(PageError::store(user.tr))?;
-    form_page(&state, &user, Some(id), form_from_lead(&lead), HashMap::new()).await
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let lead = ondo_store::leads::get(&state.db, user.workspace, id)
+        .await
+        .map_err(PageError::store(user.tr))?;
+    form_page(
+        &state,
+        &user,
+        Some(id),
+        form_from_lead(&lead),
+        HashMap::new(),
+    )
+    .await
 }
 
 /// The form's fields as a change: every field is present, an empty one clears.
@@ -475,7 +629,11 @@ fn field_error(t: &Tr, e: ServiceError) -> Result<HashMap<String, String>, PageE
     }
 }
 
-pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
     let t = user.tr;
     let v = FormValues(form);
     if !tokens_match(v.get("csrf"), &user.csrf) {
@@ -485,7 +643,16 @@ pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form)
     changes.source = Some(t.t("source-manual"));
     changes.source_kind = Some("manual".into());
     let actor = ondo_store::Actor::user(user.user.id, "web");
-    match crate::service::leads::create_or_unify(&state.db, user.workspace, &changes, &actor, "manual", "manual").await {
+    match crate::service::leads::create_or_unify(
+        &state.db,
+        user.workspace,
+        &changes,
+        &actor,
+        "manual",
+        "manual",
+    )
+    .await
+    {
         Ok((lead, _)) => Ok(Redirect::to(&format!("/leads/{}", lead.id)).into_response()),
         Err(e) => {
             let errors = field_error(&t, e)?;

@@ -29,7 +29,13 @@ struct LoginPage {
     other_lang_label: &'static str,
 }
 
-fn login_page(t: Tr, email: String, next: String, error: Option<String>, status: StatusCode) -> Response {
+fn login_page(
+    t: Tr,
+    email: String,
+    next: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     // Double-submit token: the form field must equal the cookie, which another site
     // cannot read or set.
     let csrf = random_token();
@@ -37,18 +43,27 @@ fn login_page(t: Tr, email: String, next: String, error: Option<String>, status:
         Lang::Ja => ("en", "English"),
         Lang::En => ("ja", "日本語"),
     };
-    let back = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+    let back = format!(
+        "/login?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
     let page = LoginPage {
         t,
         csrf: csrf.clone(),
         email,
-        other_lang_href: format!("/lang/{other}?next={}", url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()),
+        other_lang_href: format!(
+            "/lang/{other}?next={}",
+            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+        ),
         other_lang_label: label,
         next,
         error,
     };
     let mut resp = (status, render(&page)).into_response();
-    if let Ok(v) = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600").parse() {
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600")
+            .parse()
+    {
         resp.headers_mut().append(SET_COOKIE, v);
     }
     resp
@@ -56,7 +71,10 @@ fn login_page(t: Tr, email: String, next: String, error: Option<String>, status:
 
 /// The sign-in form; also shown to a signed-in user, who may sign in as someone else
 /// (their current session then ends).
-pub async fn show(MaybeUser(_, t): MaybeUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn show(
+    MaybeUser(_, t): MaybeUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let next = local_path(q.get("next").map(String::as_str));
     login_page(t, String::new(), next, None, StatusCode::OK)
 }
@@ -67,24 +85,45 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let email = form.get("email").map(|e| e.trim().to_lowercase()).unwrap_or_default();
+    let email = form
+        .get("email")
+        .map(|e| e.trim().to_lowercase())
+        .unwrap_or_default();
     let pw = form.get("password").cloned().unwrap_or_default();
     let next = local_path(form.get("next").map(String::as_str));
     let submitted = form.get("csrf").map(String::as_str).unwrap_or("");
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !tokens_match(submitted, &expected) {
-        return login_page(t, email, next, Some(t.t("login-expired")), StatusCode::FORBIDDEN);
+        return login_page(
+            t,
+            email,
+            next,
+            Some(t.t("login-expired")),
+            StatusCode::FORBIDDEN,
+        );
     }
     if let Some(secs) = state.throttle.locked_for(&email) {
         let mins = secs.div_ceil(60).to_string();
-        return login_page(t, email, next, Some(t.t1("login-locked", "minutes", &mins)), StatusCode::TOO_MANY_REQUESTS);
+        return login_page(
+            t,
+            email,
+            next,
+            Some(t.t1("login-locked", "minutes", &mins)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let ws = state.workspace.id();
     let user = match ondo_store::users::find_by_email(&state.db, ws, &email).await {
         Ok(u) => u,
         Err(e) => {
             tracing::error!(error = %e, "login lookup failed");
-            return login_page(t, email, next, Some(t.t("error-internal-body")), StatusCode::INTERNAL_SERVER_ERROR);
+            return login_page(
+                t,
+                email,
+                next,
+                Some(t.t("error-internal-body")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            );
         }
     };
     let ok = match &user {
@@ -96,7 +135,13 @@ pub async fn submit(
     };
     let Some(user) = user.filter(|_| ok) else {
         state.throttle.record_failure(&email);
-        return login_page(t, email, next, Some(t.t("login-failed")), StatusCode::UNAUTHORIZED);
+        return login_page(
+            t,
+            email,
+            next,
+            Some(t.t("login-failed")),
+            StatusCode::UNAUTHORIZED,
+        );
     };
     state.throttle.record_success(&email);
     // A new session id at every sign-in; the old session, if any, ends.
@@ -106,11 +151,29 @@ pub async fn submit(
     let secret = random_token();
     let hours = state.config.session_hours;
     let expires = Micros(Micros::now().0 + hours * 3_600_000_000);
-    if let Err(e) = ondo_store::sessions::create(&state.db, ws, &secret, user.id, &random_token(), expires).await {
+    if let Err(e) =
+        ondo_store::sessions::create(&state.db, ws, &secret, user.id, &random_token(), expires)
+            .await
+    {
         tracing::error!(error = %e, "session creation failed");
-        return login_page(t, email, next, Some(t.t("error-internal-body")), StatusCode::INTERNAL_SERVER_ERROR);
+        return login_page(
+            t,
+            email,
+            next,
+            Some(t.t("error-internal-body")),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        );
     }
-    let _ = ondo_store::audit::record(&state.db, ws, &Actor::user(user.id, "web"), "user", Some(user.id), "sign_in", None).await;
+    let _ = ondo_store::audit::record(
+        &state.db,
+        ws,
+        &Actor::user(user.id, "web"),
+        "user",
+        Some(user.id),
+        "sign_in",
+        None,
+    )
+    .await;
     let mut resp = Redirect::to(&next).into_response();
     let value = format!("{}.{}", ws.0, secret);
     if let Ok(v) = session_cookie(&value, hours * 3600, state.config.secure_cookies).parse() {
@@ -122,8 +185,15 @@ pub async fn submit(
     resp
 }
 
-pub async fn logout(State(state): State<AppState>, user: CurrentUser, Form(form): Form<HashMap<String, String>>) -> Response {
-    if !tokens_match(form.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !tokens_match(
+        form.get("csrf").map(String::as_str).unwrap_or(""),
+        &user.csrf,
+    ) {
         return (StatusCode::FORBIDDEN, "invalid CSRF token").into_response();
     }
     let _ = ondo_store::sessions::delete(&state.db, user.workspace, &user.session_id).await;
@@ -146,10 +216,16 @@ pub async fn switch_language(
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
     if let Some(u) = user {
-        let _ = ondo_store::users::set_locale(&state.db, u.workspace, u.user.id, Some(lang.code())).await;
+        let _ = ondo_store::users::set_locale(&state.db, u.workspace, u.user.id, Some(lang.code()))
+            .await;
     }
     let mut resp = Redirect::to(&local_path(q.get("next").map(String::as_str))).into_response();
-    if let Ok(v) = format!("ondo_lang={}; Path=/; SameSite=Lax; Max-Age=31536000", lang.code()).parse() {
+    if let Ok(v) = format!(
+        "ondo_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    )
+    .parse()
+    {
         resp.headers_mut().append(SET_COOKIE, v);
     }
     resp

@@ -42,7 +42,10 @@ impl Chrome {
             crate::i18n::Lang::Ja => "en",
             crate::i18n::Lang::En => "ja",
         };
-        format!("/lang/{other}?next={}", url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>())
+        format!(
+            "/lang/{other}?next={}",
+            url::form_urlencoded::byte_serialize(self.path.as_bytes()).collect::<String>()
+        )
     }
     pub fn other_lang_label(&self) -> &'static str {
         match self.t.lang {
@@ -90,12 +93,32 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (t, status, title_key, message) = match self {
-            PageError::NotFound(t) => (t, StatusCode::NOT_FOUND, "error-not-found", t.t("error-not-found-body")),
-            PageError::Forbidden(t) => (t, StatusCode::FORBIDDEN, "error-forbidden", t.t("error-forbidden-body")),
+            PageError::NotFound(t) => (
+                t,
+                StatusCode::NOT_FOUND,
+                "error-not-found",
+                t.t("error-not-found-body"),
+            ),
+            PageError::Forbidden(t) => (
+                t,
+                StatusCode::FORBIDDEN,
+                "error-forbidden",
+                t.t("error-forbidden-body"),
+            ),
             PageError::BadRequest(t, m) => (t, StatusCode::BAD_REQUEST, "error-bad-request", m),
-            PageError::Internal(t) => (t, StatusCode::INTERNAL_SERVER_ERROR, "error-internal", t.t("error-internal-body")),
+            PageError::Internal(t) => (
+                t,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-internal",
+                t.t("error-internal-body"),
+            ),
         };
-        let page = ErrorPage { t, status: status.as_u16(), title: t.t(title_key), message };
+        let page = ErrorPage {
+            t,
+            status: status.as_u16(),
+            title: t.t(title_key),
+            message,
+        };
         (status, render(&page)).into_response()
     }
 }
@@ -114,7 +137,12 @@ pub fn render<T: Template>(t: &T) -> Response {
 /// A redirect target that stays on this site (no open redirect).
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),

@@ -7,16 +7,33 @@ use super::ServiceError;
 /// Kinds of activity a person logs.
 pub const ACTIVITY_KINDS: [&str; 4] = ["call", "email", "meeting", "note"];
 /// The usual outcomes of a call, offered as choices.
-pub const CALL_OUTCOMES: [&str; 5] = ["不在", "受付ブロック", "担当者と会話", "アポ獲得", "資料送付"];
+pub const CALL_OUTCOMES: [&str; 5] = [
+    "不在",
+    "受付ブロック",
+    "担当者と会話",
+    "アポ獲得",
+    "資料送付",
+];
 
 /// Parses an activity from its parts.
-pub fn parse(kind: &str, outcome: Option<String>, note: Option<String>, at: Option<&str>) -> Result<NewActivity, ServiceError> {
+pub fn parse(
+    kind: &str,
+    outcome: Option<String>,
+    note: Option<String>,
+    at: Option<&str>,
+) -> Result<NewActivity, ServiceError> {
     if !ACTIVITY_KINDS.contains(&kind) {
-        return Err(ServiceError::invalid("type", format!("\"{kind}\" is not one of {}", ACTIVITY_KINDS.join(", "))));
+        return Err(ServiceError::invalid(
+            "type",
+            format!("\"{kind}\" is not one of {}", ACTIVITY_KINDS.join(", ")),
+        ));
     }
     let clean = |s: Option<String>, field: &'static str| -> Result<Option<String>, ServiceError> {
         match s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
-            Some(s) if s.chars().count() > 10_000 => Err(ServiceError::invalid(field, "is longer than 10000 characters")),
+            Some(s) if s.chars().count() > 10_000 => Err(ServiceError::invalid(
+                field,
+                "is longer than 10000 characters",
+            )),
             other => Ok(other),
         }
     };
@@ -24,11 +41,22 @@ pub fn parse(kind: &str, outcome: Option<String>, note: Option<String>, at: Opti
         Some(s) => Micros::parse_rfc3339(s)?,
         None => Micros::now(),
     };
-    Ok(NewActivity { kind: kind.to_string(), outcome: clean(outcome, "outcome")?, note: clean(note, "note")?, occurred_at })
+    Ok(NewActivity {
+        kind: kind.to_string(),
+        outcome: clean(outcome, "outcome")?,
+        note: clean(note, "note")?,
+        occurred_at,
+    })
 }
 
 /// Logs an activity on a lead of the workspace.
-pub async fn add(db: &Db, ws: WorkspaceId, lead_id: i64, new: &NewActivity, actor: &Actor) -> Result<Activity, ServiceError> {
+pub async fn add(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+    new: &NewActivity,
+    actor: &Actor,
+) -> Result<Activity, ServiceError> {
     ondo_store::leads::get(db, ws, lead_id).await?;
     Ok(ondo_store::activities::add(db, ws, lead_id, new, actor).await?)
 }

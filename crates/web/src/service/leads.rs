@@ -1,4 +1,7 @@
-use ondo_domain::{CompanyName, CorporateNumber, Email, LeadStatus, Micros, PersonName, Phone, PostalCode, to_katakana};
+use ondo_domain::{
+    CompanyName, CorporateNumber, Email, LeadStatus, Micros, PersonName, Phone, PostalCode,
+    to_katakana,
+};
 use ondo_store::companies::CompanyInput;
 use ondo_store::leads::{Lead, LeadFields, NewTouchpoint, StatusChange};
 use ondo_store::{Actor, Db, WorkspaceId};
@@ -9,10 +12,23 @@ use super::ServiceError;
 /// Longest free-text value accepted in one field.
 const MAX_TEXT: usize = 2000;
 /// Consent sources a lead's email permission can come from.
-pub const CONSENT_SOURCES: [&str; 4] = ["business_card", "form_opt_in", "existing_relationship", "other"];
+pub const CONSENT_SOURCES: [&str; 4] = [
+    "business_card",
+    "form_opt_in",
+    "existing_relationship",
+    "other",
+];
 /// Touchpoint kinds.
-pub const TOUCHPOINT_KINDS: [&str; 8] =
-    ["trade_show", "form", "document_request", "webinar", "import", "api", "manual", "business_card"];
+pub const TOUCHPOINT_KINDS: [&str; 8] = [
+    "trade_show",
+    "form",
+    "document_request",
+    "webinar",
+    "import",
+    "api",
+    "manual",
+    "business_card",
+];
 
 /// Who should own a lead.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,9 +66,27 @@ pub struct LeadChanges {
 
 /// The JSON keys a lead accepts, for error messages and the OpenAPI document.
 pub const JSON_FIELDS: &[&str] = &[
-    "name", "kana", "email", "phone", "mobile", "title", "department", "company", "corporate_number", "postcode",
-    "address", "owner", "status", "status_reason", "lost_reason", "custom_fields", "consent_source", "consent_at",
-    "email_opt_out", "source", "source_kind",
+    "name",
+    "kana",
+    "email",
+    "phone",
+    "mobile",
+    "title",
+    "department",
+    "company",
+    "corporate_number",
+    "postcode",
+    "address",
+    "owner",
+    "status",
+    "status_reason",
+    "lost_reason",
+    "custom_fields",
+    "consent_source",
+    "consent_at",
+    "email_opt_out",
+    "source",
+    "source_kind",
 ];
 
 fn text(field: &'static str, v: &Value) -> Result<Option<String>, ServiceError> {
@@ -60,12 +94,17 @@ fn text(field: &'static str, v: &Value) -> Result<Option<String>, ServiceError> 
         Value::Null => Ok(None),
         Value::String(s) => {
             if s.chars().count() > MAX_TEXT {
-                return Err(ServiceError::invalid(field, format!("is longer than {MAX_TEXT} characters")));
+                return Err(ServiceError::invalid(
+                    field,
+                    format!("is longer than {MAX_TEXT} characters"),
+                ));
             }
             let t = s.trim();
             Ok((!t.is_empty()).then(|| t.to_string()))
         }
-        Value::Number(n) if matches!(field, "phone" | "mobile" | "postcode" | "corporate_number") => {
+        Value::Number(n)
+            if matches!(field, "phone" | "mobile" | "postcode" | "corporate_number") =>
+        {
             Ok(Some(n.to_string()))
         }
         _ => Err(ServiceError::invalid(field, "must be a string or null")),
@@ -92,16 +131,24 @@ impl LeadChanges {
                 "owner" => {
                     c.owner = Some(match v {
                         Value::Null => None,
-                        Value::Number(n) => Some(OwnerRef::Id(
-                            n.as_i64().ok_or_else(|| ServiceError::invalid("owner", "must be a user id or email"))?,
-                        )),
+                        Value::Number(n) => Some(OwnerRef::Id(n.as_i64().ok_or_else(|| {
+                            ServiceError::invalid("owner", "must be a user id or email")
+                        })?)),
                         Value::String(s) if s.trim().is_empty() => None,
                         Value::String(s) => Some(OwnerRef::Email(s.trim().to_string())),
-                        _ => return Err(ServiceError::invalid("owner", "must be a user id, an email or null")),
+                        _ => {
+                            return Err(ServiceError::invalid(
+                                "owner",
+                                "must be a user id, an email or null",
+                            ));
+                        }
                     })
                 }
                 "status" => {
-                    c.status = Some(text("status", v)?.ok_or_else(|| ServiceError::invalid("status", "must not be empty"))?)
+                    c.status = Some(
+                        text("status", v)?
+                            .ok_or_else(|| ServiceError::invalid("status", "must not be empty"))?,
+                    )
                 }
                 "status_reason" => c.status_reason = text("status_reason", v)?,
                 "lost_reason" => c.lost_reason = Some(text("lost_reason", v)?),
@@ -109,12 +156,17 @@ impl LeadChanges {
                     Value::Object(m) => {
                         for (k, val) in m {
                             if k.trim().is_empty() || k.chars().count() > 100 {
-                                return Err(ServiceError::invalid("custom_fields", "field names must be 1 to 100 characters"));
+                                return Err(ServiceError::invalid(
+                                    "custom_fields",
+                                    "field names must be 1 to 100 characters",
+                                ));
                             }
                             if matches!(val, Value::Object(_) | Value::Array(_)) {
                                 return Err(ServiceError::invalid(
                                     "custom_fields",
-                                    format!("value of \"{k}\" must be a string, number, boolean or null"),
+                                    format!(
+                                        "value of \"{k}\" must be a string, number, boolean or null"
+                                    ),
                                 ));
                             }
                         }
@@ -127,14 +179,22 @@ impl LeadChanges {
                 "consent_at" => c.consent_at = Some(text("consent_at", v)?),
                 "email_opt_out" => match v {
                     Value::Bool(b) => c.email_opt_out = Some(*b),
-                    _ => return Err(ServiceError::invalid("email_opt_out", "must be true or false")),
+                    _ => {
+                        return Err(ServiceError::invalid(
+                            "email_opt_out",
+                            "must be true or false",
+                        ));
+                    }
                 },
                 "source" => c.source = text("source", v)?,
                 "source_kind" => c.source_kind = text("source_kind", v)?,
                 other => {
                     return Err(ServiceError::Invalid {
                         field: "body",
-                        message: format!("unknown field \"{other}\"; known fields: {}", JSON_FIELDS.join(", ")),
+                        message: format!(
+                            "unknown field \"{other}\"; known fields: {}",
+                            JSON_FIELDS.join(", ")
+                        ),
                     });
                 }
             }
@@ -165,8 +225,12 @@ fn consent_time(s: &str) -> Result<i64, ServiceError> {
         return Ok(m.0);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(s, &fmt)
-        .map_err(|_| ServiceError::invalid("consent_at", format!("\"{s}\" is not a date (YYYY-MM-DD) or RFC 3339 time")))?;
+    let d = time::Date::parse(s, &fmt).map_err(|_| {
+        ServiceError::invalid(
+            "consent_at",
+            format!("\"{s}\" is not a date (YYYY-MM-DD) or RFC 3339 time"),
+        )
+    })?;
     // Midnight in Japan.
     Ok(Micros::from_offset(d.midnight().assume_offset(time::macros::offset!(+9))).0)
 }
@@ -187,19 +251,36 @@ pub async fn apply(
     if let Some(kana) = &c.kana {
         f.kana = kana.as_deref().map(to_katakana).unwrap_or_default();
     }
-    set(&mut f.email, parse_opt(&c.email, |s| Email::parse(s).map(|e| e.as_str().to_string()))?);
-    set(&mut f.phone, parse_opt(&c.phone, |s| Phone::parse(s).map(|p| p.national()))?);
+    set(
+        &mut f.email,
+        parse_opt(&c.email, |s| {
+            Email::parse(s).map(|e| e.as_str().to_string())
+        })?,
+    );
+    set(
+        &mut f.phone,
+        parse_opt(&c.phone, |s| Phone::parse(s).map(|p| p.national()))?,
+    );
     set(
         &mut f.mobile,
         parse_opt(&c.mobile, |s| {
-            Phone::parse(s).map(|p| p.national()).map_err(|e| ondo_domain::DomainError::invalid("mobile", e.to_string()))
+            Phone::parse(s)
+                .map(|p| p.national())
+                .map_err(|e| ondo_domain::DomainError::invalid("mobile", e.to_string()))
         })?,
     );
     set(&mut f.title, c.title.clone());
     set(&mut f.department, c.department.clone());
-    set(&mut f.postcode, parse_opt(&c.postcode, |s| PostalCode::parse(s).map(|p| p.as_str().to_string()))?);
+    set(
+        &mut f.postcode,
+        parse_opt(&c.postcode, |s| {
+            PostalCode::parse(s).map(|p| p.as_str().to_string())
+        })?,
+    );
     set(&mut f.address, c.address.clone());
-    let corporate_number = parse_opt(&c.corporate_number, |s| CorporateNumber::parse(s).map(|n| n.as_str().to_string()))?;
+    let corporate_number = parse_opt(&c.corporate_number, |s| {
+        CorporateNumber::parse(s).map(|n| n.as_str().to_string())
+    })?;
     if c.company.is_some() || corporate_number.is_some() {
         let name = match &c.company {
             Some(Some(raw)) => Some(CompanyName::parse(raw)?),
@@ -237,15 +318,27 @@ pub async fn apply(
             Some(OwnerRef::Id(id)) => Some(
                 ondo_store::users::get(db, ws, *id)
                     .await
-                    .map_err(|_| ServiceError::invalid("owner", format!("no user with id {id} in this workspace")))?
+                    .map_err(|_| {
+                        ServiceError::invalid(
+                            "owner",
+                            format!("no user with id {id} in this workspace"),
+                        )
+                    })?
                     .id,
             ),
             Some(OwnerRef::Email(email)) => {
-                let e = Email::parse(email).map_err(|_| ServiceError::invalid("owner", format!("\"{email}\" is not an email")))?;
+                let e = Email::parse(email).map_err(|_| {
+                    ServiceError::invalid("owner", format!("\"{email}\" is not an email"))
+                })?;
                 Some(
                     ondo_store::users::find_by_email(db, ws, e.as_str())
                         .await?
-                        .ok_or_else(|| ServiceError::invalid("owner", format!("no user {email} in this workspace")))?
+                        .ok_or_else(|| {
+                            ServiceError::invalid(
+                                "owner",
+                                format!("no user {email} in this workspace"),
+                            )
+                        })?
                         .id,
                 )
             }
@@ -298,20 +391,33 @@ pub async fn apply(
                     "a lost reason is required to move a lead to lost_dormant",
                 ));
             }
-            let lost_reason = if to == LeadStatus::LostDormant { lost_reason } else { None };
-            (Some(to) != current_status || lost_reason != current_lost_reason).then(|| StatusChange {
-                to,
-                reason: c.status_reason.clone().unwrap_or_default(),
-                lost_reason,
-                renurture_on: None,
+            let lost_reason = if to == LeadStatus::LostDormant {
+                lost_reason
+            } else {
+                None
+            };
+            (Some(to) != current_status || lost_reason != current_lost_reason).then(|| {
+                StatusChange {
+                    to,
+                    reason: c.status_reason.clone().unwrap_or_default(),
+                    lost_reason,
+                    renurture_on: None,
+                }
             })
         }
     };
     Ok((f, status))
 }
 
-fn touchpoint(c: &LeadChanges, default_kind: &str, default_source: &str) -> Result<NewTouchpoint, ServiceError> {
-    let kind = c.source_kind.clone().unwrap_or_else(|| default_kind.to_string());
+fn touchpoint(
+    c: &LeadChanges,
+    default_kind: &str,
+    default_source: &str,
+) -> Result<NewTouchpoint, ServiceError> {
+    let kind = c
+        .source_kind
+        .clone()
+        .unwrap_or_else(|| default_kind.to_string());
     if !TOUCHPOINT_KINDS.contains(&kind.as_str()) {
         return Err(ServiceError::invalid(
             "source_kind",
@@ -320,7 +426,10 @@ fn touchpoint(c: &LeadChanges, default_kind: &str, default_source: &str) -> Resu
     }
     Ok(NewTouchpoint {
         kind,
-        source: c.source.clone().unwrap_or_else(|| default_source.to_string()),
+        source: c
+            .source
+            .clone()
+            .unwrap_or_else(|| default_source.to_string()),
         occurred_at: Micros::now(),
         details: serde_json::json!({}),
     })
@@ -335,7 +444,11 @@ fn fill_empty(existing: &LeadFields, incoming: &LeadFields) -> LeadFields {
     custom.extend(existing.custom_fields.clone());
     LeadFields {
         name: existing.name.clone(),
-        kana: if existing.kana.is_empty() { incoming.kana.clone() } else { existing.kana.clone() },
+        kana: if existing.kana.is_empty() {
+            incoming.kana.clone()
+        } else {
+            existing.kana.clone()
+        },
         email: pick(&existing.email, &incoming.email),
         phone: pick(&existing.phone, &incoming.phone),
         mobile: pick(&existing.mobile, &incoming.mobile),
@@ -368,13 +481,22 @@ pub async fn create_or_unify(
         return Err(ServiceError::invalid("name", "name is required"));
     }
     let tp = touchpoint(c, default_kind, default_source)?;
-    let (fields, status) = apply(db, ws, LeadFields::default(), Some(LeadStatus::New), None, c).await?;
+    let (fields, status) = apply(
+        db,
+        ws,
+        LeadFields::default(),
+        Some(LeadStatus::New),
+        None,
+        c,
+    )
+    .await?;
     if let Some(email) = &fields.email
         && let Some(existing) = ondo_store::leads::find_by_email(db, ws, email).await?
     {
         let merged = fill_empty(&LeadFields::of(&existing), &fields);
         let status = status.filter(|s| s.to.key() != existing.status);
-        let lead = ondo_store::leads::update(db, ws, existing.id, &merged, status.as_ref(), actor).await?;
+        let lead =
+            ondo_store::leads::update(db, ws, existing.id, &merged, status.as_ref(), actor).await?;
         ondo_store::leads::add_touchpoint(db, ws, lead.id, &tp).await?;
         return Ok((lead, false));
     }
@@ -387,7 +509,13 @@ pub async fn create_or_unify(
 }
 
 /// Applies a change to an existing lead.
-pub async fn update(db: &Db, ws: WorkspaceId, id: i64, c: &LeadChanges, actor: &Actor) -> Result<Lead, ServiceError> {
+pub async fn update(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    c: &LeadChanges,
+    actor: &Actor,
+) -> Result<Lead, ServiceError> {
     let current = ondo_store::leads::get(db, ws, id).await?;
     let (fields, status) = apply(
         db,

@@ -11,7 +11,10 @@ use ondo_store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("not found")]
     NotFound,
     #[error("forbidden")]
@@ -22,7 +25,10 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid { field, message: message.into() }
+        ServiceError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -38,6 +44,9 @@ impl From<StoreError> for ServiceError {
 impl From<DomainError> for ServiceError {
     fn from(e: DomainError) -> Self {
         let field = e.field();
-        ServiceError::Invalid { field, message: e.to_string() }
+        ServiceError::Invalid {
+            field,
+            message: e.to_string(),
+        }
     }
 }
