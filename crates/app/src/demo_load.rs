@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ondo_domain::{CompanyName, CorporateNumber, Email, Micros, Phone, PostalCode, to_katakana};
+use ondo_domain::{CompanyName, CorporateNumber, Email, Micros, Phone, PostalCode, reading};
 use ondo_store::bulk::{BulkActivity, BulkEvent, BulkLead, BulkStatusChange};
 use ondo_store::companies::CompanyInput;
 use ondo_store::leads::{LeadFields, NewTouchpoint};
@@ -84,15 +84,17 @@ pub async fn load(
 
     let user = |i: usize| user_ids.get(i).copied();
     let mut events = 0;
-    let leads: Vec<BulkLead> = data
-        .leads
-        .iter()
+    // Ids follow creation time, so "newest first" lists read naturally.
+    let mut ordered: Vec<&demo::DemoLead> = data.leads.iter().collect();
+    ordered.sort_by_key(|l| l.created_at);
+    let leads: Vec<BulkLead> = ordered
+        .into_iter()
         .map(|l| {
             events += l.events.len();
             let company = l.company.and_then(|i| company_ids.get(&i));
             let fields = LeadFields {
                 name: l.name.clone(),
-                kana: to_katakana(&l.kana),
+                kana: reading(&l.kana),
                 email: l
                     .email
                     .as_deref()

@@ -108,6 +108,12 @@ pub fn to_katakana(s: &str) -> String {
     unify_dashes(&hiragana_to_katakana(&compact).nfkc().collect::<String>())
 }
 
+/// Normalises a reading (furigana) for display: full-width katakana, with one space
+/// where the input separated family and given name ("やまだ　たろう" → "ヤマダ タロウ").
+pub fn reading(s: &str) -> String {
+    hiragana_to_katakana(&normalize_text(s))
+}
+
 /// Builds a key for substring search: normalised, lowercase, katakana, no whitespace.
 ///
 /// Whitespace is removed before dashes are unified, so `カ -` and `カー` share a key.
@@ -271,5 +277,21 @@ mod tests {
         fn search_key_matches_hiragana_and_katakana_spellings(s in "[あ-ゖ]{1,12}") {
             prop_assert_eq!(search_key(&s), search_key(&hiragana_to_katakana(&s)));
         }
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    #[test]
+    fn readings_keep_one_space_between_family_and_given_name() {
+        assert_eq!(reading("やまだ　たろう"), "ヤマダ タロウ");
+        assert_eq!(reading("ﾔﾏﾀﾞ  ﾀﾛｳ"), "ヤマダ タロウ");
+        assert_eq!(reading(" サトウハナコ "), "サトウハナコ");
+        assert_eq!(
+            to_katakana(&reading("やまだ たろう")),
+            to_katakana("やまだたろう")
+        );
     }
 }

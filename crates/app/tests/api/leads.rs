@@ -39,7 +39,10 @@ async fn a_created_lead_can_be_read_back_normalised() {
     let (status, got) = json(app.get_lead(&app.token, id).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(got["name"], "山田 太郎");
-    assert_eq!(got["kana"], "ヤマダタロウ");
+    assert_eq!(
+        got["kana"], "ヤマダ タロウ",
+        "hiragana becomes katakana, the space is kept"
+    );
     assert_eq!(got["email"], "t.yamada@example.co.jp");
     assert_eq!(
         got["phone"], "03-1234-5678",

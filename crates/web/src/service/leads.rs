@@ -1,6 +1,5 @@
 use ondo_domain::{
-    CompanyName, CorporateNumber, Email, LeadStatus, Micros, PersonName, Phone, PostalCode,
-    to_katakana,
+    CompanyName, CorporateNumber, Email, LeadStatus, Micros, PersonName, Phone, PostalCode, reading,
 };
 use ondo_store::companies::CompanyInput;
 use ondo_store::leads::{Lead, LeadFields, NewTouchpoint, StatusChange};
@@ -249,7 +248,7 @@ pub async fn apply(
         f.name = PersonName::parse(name)?.as_str().to_string();
     }
     if let Some(kana) = &c.kana {
-        f.kana = kana.as_deref().map(to_katakana).unwrap_or_default();
+        f.kana = kana.as_deref().map(reading).unwrap_or_default();
     }
     set(
         &mut f.email,
