@@ -107,3 +107,56 @@ async fn cli_errors_are_clear() {
     );
     assert!(String::from_utf8_lossy(&nouser.stderr).contains("no user"));
 }
+
+#[tokio::test]
+async fn serve_creates_its_database_answers_healthz_and_stops_on_sigterm() {
+    if ondo_store::testing::postgres_url().is_some() {
+        // This test is about the embedded default: SQLite created in the data dir.
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ondo"))
+        .args([
+            "--data-dir",
+            data.to_str().expect("utf-8 path"),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("ONDO_DATABASE_URL")
+        .env("ONDO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ondo serve starts");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).expect("a line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the address is printed")
+        .to_string();
+    let mut hint = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut hint).expect("a line");
+    assert!(
+        hint.contains("ondo user add"),
+        "an empty workspace says how to add a user: {hint}"
+    );
+    let health = reqwest::get(format!("{url}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        data.join("ondo.db").exists(),
+        "the SQLite database is created in the data dir"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let exit = child.wait().expect("ondo exits");
+    assert!(exit.success(), "a graceful shutdown exits 0: {exit:?}");
+}
