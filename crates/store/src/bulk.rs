@@ -66,8 +66,8 @@ pub async fn insert_leads(db: &Db, ws: WorkspaceId, leads: &[BulkLead]) -> Resul
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
                  company_name, postcode, address, owner_id, status, lost_reason, custom_fields, consent_source, \
-                 consent_at, email_opt_out, search_text, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+                 consent_at, email_opt_out, search_text, created_at, updated_at, name_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
                  RETURNING id",
             )
             .bind(ws.0)
@@ -92,6 +92,7 @@ pub async fn insert_leads(db: &Db, ws: WorkspaceId, leads: &[BulkLead]) -> Resul
             .bind(f.search_text())
             .bind(lead.created_at.0)
             .bind(lead.updated_at.0)
+            .bind(f.name_key())
             .fetch_one(&mut *tx)
             .await?;
             ids.push(id);

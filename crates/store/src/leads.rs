@@ -90,6 +90,11 @@ impl LeadFields {
         }
     }
 
+    /// The key people are matched on: the normalised name without spaces.
+    pub fn name_key(&self) -> String {
+        search_key(&self.name)
+    }
+
     /// What search matches against: name, reading, email, company and phones.
     pub fn search_text(&self) -> String {
         let mut parts: Vec<&str> = vec![&self.name, &self.kana];
@@ -279,8 +284,8 @@ pub async fn create(
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
              company_name, postcode, address, owner_id, status, custom_fields, consent_source, consent_at, \
-             email_opt_out, search_text, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) \
+             email_opt_out, search_text, name_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $21, $20, $20) \
              RETURNING id",
         )
         .bind(ws.0)
@@ -303,6 +308,7 @@ pub async fn create(
         .bind(fields.email_opt_out)
         .bind(fields.search_text())
         .bind(now)
+        .bind(fields.name_key())
         .fetch_one(&mut *tx)
         .await?;
         if let Some(tp) = touchpoint {
@@ -407,7 +413,7 @@ pub async fn update(
             "UPDATE leads SET name = $3, kana = $4, email = $5, phone = $6, mobile = $7, title = $8, \
              department = $9, company_id = $10, company_name = $11, postcode = $12, address = $13, owner_id = $14, \
              custom_fields = $15, consent_source = $16, consent_at = $17, email_opt_out = $18, search_text = $19, \
-             status = $20, lost_reason = $21, renurture_on = $22, updated_at = $23 \
+             status = $20, lost_reason = $21, renurture_on = $22, updated_at = $23, name_key = $24 \
              WHERE workspace_id = $1 AND id = $2",
         )
         .bind(ws.0)
@@ -433,6 +439,7 @@ pub async fn update(
         .bind(&lost_reason)
         .bind(renurture_on)
         .bind(now)
+        .bind(fields.name_key())
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
@@ -544,4 +551,32 @@ pub async fn sources(db: &Db, ws: WorkspaceId) -> Result<Vec<(String, i64)>> {
         .fetch_all(pool)
         .await?)
     })
+}
+
+/// Fills `name_key` for leads written before the column existed; cheap when none are left.
+pub async fn backfill_name_keys(db: &Db) -> Result<u64> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(i64, i64, String)> = with_db!(db, pool => {
+            sqlx::query_as("SELECT workspace_id, id, name FROM leads WHERE name_key = '' AND name <> '' LIMIT 5000")
+                .fetch_all(pool)
+                .await?
+        });
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        with_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            for (ws, id, name) in &rows {
+                sqlx::query("UPDATE leads SET name_key = $1 WHERE workspace_id = $2 AND id = $3")
+                    .bind(search_key(name))
+                    .bind(ws)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        done += rows.len() as u64;
+    }
 }
