@@ -7,6 +7,7 @@
 
 pub mod company_name;
 pub mod corporate_number;
+pub mod date;
 pub mod email;
 pub mod error;
 pub mod free_mail;
@@ -20,6 +21,7 @@ pub mod time;
 
 pub use crate::company_name::{CompanyName, LegalForm, LegalFormPosition};
 pub use crate::corporate_number::{CorporateNumber, corporate_check_digit};
+pub use crate::date::parse_date;
 pub use crate::email::Email;
 pub use crate::error::DomainError;
 pub use crate::free_mail::{FREE_MAIL_DOMAINS, is_free_mail_domain};

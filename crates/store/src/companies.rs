@@ -1,7 +1,7 @@
 use ondo_domain::{CompanyName, Micros};
 
 use crate::error::Result;
-use crate::{Db, WorkspaceId, with_db};
+use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
 
 /// An organisation leads work for.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -48,12 +48,24 @@ pub async fn find_matching(
     ws: WorkspaceId,
     input: &CompanyInput,
 ) -> Result<Option<Company>> {
+    let mut tx = db.begin().await?;
+    let found = find_matching_in(&mut tx, ws, input).await?;
+    tx.rollback().await?;
+    Ok(found)
+}
+
+/// `find_matching` inside a transaction.
+pub async fn find_matching_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    input: &CompanyInput,
+) -> Result<Option<Company>> {
     if let Some(cn) = &input.corporate_number {
         let sql = format!(
             "SELECT {COLUMNS} FROM companies WHERE workspace_id = $1 AND corporate_number = $2 ORDER BY id LIMIT 1"
         );
-        let found = with_db!(db, pool => {
-            sqlx::query_as::<_, Company>(&sql).bind(ws.0).bind(cn).fetch_optional(pool).await?
+        let found = with_tx!(tx, conn => {
+            sqlx::query_as::<_, Company>(&sql).bind(ws.0).bind(cn).fetch_optional(&mut **conn).await?
         });
         if found.is_some() {
             return Ok(found);
@@ -63,14 +75,15 @@ pub async fn find_matching(
         let form = name.legal_form.map(|f| f.key().to_string());
         let sql = format!(
             "SELECT {COLUMNS} FROM companies WHERE workspace_id = $1 AND name_key = $2 \
-             AND COALESCE(legal_form, '') = COALESCE($3, '') ORDER BY id LIMIT 1"
+             AND (COALESCE(legal_form, '') = COALESCE($3, '') OR legal_form IS NULL OR $3 IS NULL) \
+             ORDER BY (COALESCE(legal_form, '') = COALESCE($3, '')) DESC, id LIMIT 1"
         );
-        let found = with_db!(db, pool => {
+        let found = with_tx!(tx, conn => {
             sqlx::query_as::<_, Company>(&sql)
                 .bind(ws.0)
                 .bind(name.key())
                 .bind(form)
-                .fetch_optional(pool)
+                .fetch_optional(&mut **conn)
                 .await?
         });
         if found.is_some() {
@@ -81,8 +94,8 @@ pub async fn find_matching(
         let sql = format!(
             "SELECT {COLUMNS} FROM companies WHERE workspace_id = $1 AND domain = $2 ORDER BY id LIMIT 1"
         );
-        let found = with_db!(db, pool => {
-            sqlx::query_as::<_, Company>(&sql).bind(ws.0).bind(domain).fetch_optional(pool).await?
+        let found = with_tx!(tx, conn => {
+            sqlx::query_as::<_, Company>(&sql).bind(ws.0).bind(domain).fetch_optional(&mut **conn).await?
         });
         if found.is_some() {
             return Ok(found);
@@ -98,7 +111,19 @@ pub async fn find_or_create(
     ws: WorkspaceId,
     input: &CompanyInput,
 ) -> Result<Option<Company>> {
-    if let Some(found) = find_matching(db, ws, input).await? {
+    let mut tx = db.begin().await?;
+    let company = find_or_create_in(&mut tx, ws, input).await?;
+    tx.commit().await?;
+    Ok(company)
+}
+
+/// `find_or_create` inside a transaction.
+pub async fn find_or_create_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    input: &CompanyInput,
+) -> Result<Option<Company>> {
+    if let Some(found) = find_matching_in(tx, ws, input).await? {
         return Ok(Some(found));
     }
     let Some(name) = &input.name else {
@@ -110,7 +135,7 @@ pub async fn find_or_create(
          raw_name, domain, corporate_number, address, industry, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {COLUMNS}"
     );
-    with_db!(db, pool => {
+    with_tx!(tx, conn => {
         Ok(Some(
             sqlx::query_as::<_, Company>(&sql)
                 .bind(ws.0)
@@ -125,7 +150,7 @@ pub async fn find_or_create(
                 .bind(&input.address)
                 .bind(&input.industry)
                 .bind(now)
-                .fetch_one(pool)
+                .fetch_one(&mut **conn)
                 .await?,
         ))
     })

@@ -4,12 +4,14 @@
 
 mod db;
 mod error;
+mod tx;
 
 pub mod activities;
 pub mod audit;
 pub mod bulk;
 pub mod companies;
 pub mod events;
+pub mod imports;
 pub mod leads;
 pub mod sessions;
 pub mod stats;
@@ -20,6 +22,7 @@ pub mod workspaces;
 
 pub use db::{Db, DbKind, redact_url};
 pub use error::StoreError;
+pub use tx::Tx;
 
 /// A workspace's id; every repository call is scoped by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
