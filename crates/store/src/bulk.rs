@@ -3,7 +3,7 @@
 
 use ondo_domain::{LeadStatus, Micros};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::leads::{LeadFields, NewTouchpoint};
 use crate::{Db, WorkspaceId, with_db};
 
@@ -61,40 +61,9 @@ pub async fn insert_leads(db: &Db, ws: WorkspaceId, leads: &[BulkLead]) -> Resul
         let mut tx = pool.begin().await?;
         let mut ids = Vec::with_capacity(leads.len());
         for lead in leads {
-            let f = &lead.fields;
-            let custom = serde_json::to_string(&f.custom_fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
-                 company_name, postcode, address, owner_id, status, lost_reason, custom_fields, consent_source, \
-                 consent_at, email_opt_out, search_text, created_at, updated_at, name_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
-                 RETURNING id",
-            )
-            .bind(ws.0)
-            .bind(&f.name)
-            .bind(&f.kana)
-            .bind(&f.email)
-            .bind(&f.phone)
-            .bind(&f.mobile)
-            .bind(&f.title)
-            .bind(&f.department)
-            .bind(f.company_id)
-            .bind(&f.company_name)
-            .bind(&f.postcode)
-            .bind(&f.address)
-            .bind(f.owner_id)
-            .bind(lead.status.key())
-            .bind(&lead.lost_reason)
-            .bind(custom)
-            .bind(&f.consent_source)
-            .bind(f.consent_at)
-            .bind(f.email_opt_out)
-            .bind(f.search_text())
-            .bind(lead.created_at.0)
-            .bind(lead.updated_at.0)
-            .bind(f.name_key())
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = crate::insert_lead_row!(
+                &mut *tx, ws, &lead.fields, lead.status.key(), &lead.lost_reason, lead.created_at.0, lead.updated_at.0
+            );
             ids.push(id);
         }
 

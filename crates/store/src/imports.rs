@@ -5,7 +5,7 @@
 use ondo_domain::{LeadStatus, Micros};
 use serde::Serialize;
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::leads::LeadFields;
 use crate::{Actor, Tx, WorkspaceId, with_tx};
 
@@ -83,39 +83,8 @@ pub async fn insert_lead(
     actor: &Actor,
 ) -> Result<i64> {
     let now = Micros::now().0;
-    let custom = serde_json::to_string(&fields.custom_fields)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     with_tx!(tx, conn => {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
-             company_name, postcode, address, owner_id, status, custom_fields, consent_source, consent_at, \
-             email_opt_out, search_text, name_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) \
-             RETURNING id",
-        )
-        .bind(ws.0)
-        .bind(&fields.name)
-        .bind(&fields.kana)
-        .bind(&fields.email)
-        .bind(&fields.phone)
-        .bind(&fields.mobile)
-        .bind(&fields.title)
-        .bind(&fields.department)
-        .bind(fields.company_id)
-        .bind(&fields.company_name)
-        .bind(&fields.postcode)
-        .bind(&fields.address)
-        .bind(fields.owner_id)
-        .bind(status.key())
-        .bind(custom)
-        .bind(&fields.consent_source)
-        .bind(fields.consent_at)
-        .bind(fields.email_opt_out)
-        .bind(fields.search_text())
-        .bind(fields.name_key())
-        .bind(now)
-        .fetch_one(&mut **conn)
-        .await?;
+        let id = crate::insert_lead_row!(&mut **conn, ws, fields, status.key(), None::<String>, now, now);
         sqlx::query(
             "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
              VALUES ($1, $2, NULL, $3, $4, $5, $6)",
@@ -159,62 +128,16 @@ pub async fn update_lead(
         return Ok(());
     }
     let now = Micros::now().0;
-    let (b, a) = changed(before, after);
-    let custom = serde_json::to_string(&after.custom_fields)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (b, a) = crate::leads::changed_fields(before, after);
+    let (b, a) = (
+        serde_json::Value::Object(b).to_string(),
+        serde_json::Value::Object(a).to_string(),
+    );
     with_tx!(tx, conn => {
-        sqlx::query(
-            "UPDATE leads SET name = $3, kana = $4, email = $5, phone = $6, mobile = $7, title = $8, \
-             department = $9, company_id = $10, company_name = $11, postcode = $12, address = $13, owner_id = $14, \
-             custom_fields = $15, consent_source = $16, consent_at = $17, email_opt_out = $18, search_text = $19, \
-             name_key = $20, updated_at = $21 WHERE workspace_id = $1 AND id = $2",
-        )
-        .bind(ws.0)
-        .bind(id)
-        .bind(&after.name)
-        .bind(&after.kana)
-        .bind(&after.email)
-        .bind(&after.phone)
-        .bind(&after.mobile)
-        .bind(&after.title)
-        .bind(&after.department)
-        .bind(after.company_id)
-        .bind(&after.company_name)
-        .bind(&after.postcode)
-        .bind(&after.address)
-        .bind(after.owner_id)
-        .bind(custom)
-        .bind(&after.consent_source)
-        .bind(after.consent_at)
-        .bind(after.email_opt_out)
-        .bind(after.search_text())
-        .bind(after.name_key())
-        .bind(now)
-        .execute(&mut **conn)
-        .await?;
+        crate::update_lead_fields!(&mut **conn, ws, id, after, now);
         crate::insert_audit!(&mut **conn, ws, actor, "lead", Some(id), action, Some(b.as_str()), Some(a.as_str()), now);
     });
     Ok(())
-}
-
-fn changed(before: &LeadFields, after: &LeadFields) -> (String, String) {
-    let b = serde_json::to_value(before).unwrap_or_default();
-    let a = serde_json::to_value(after).unwrap_or_default();
-    let mut bm = serde_json::Map::new();
-    let mut am = serde_json::Map::new();
-    if let (Some(bo), Some(ao)) = (b.as_object(), a.as_object()) {
-        for (k, av) in ao {
-            let bv = bo.get(k).cloned().unwrap_or_default();
-            if &bv != av {
-                bm.insert(k.clone(), bv);
-                am.insert(k.clone(), av.clone());
-            }
-        }
-    }
-    (
-        serde_json::Value::Object(bm).to_string(),
-        serde_json::Value::Object(am).to_string(),
-    )
 }
 
 /// A touchpoint an import row makes; `dedupe_key` makes a re-import add nothing.

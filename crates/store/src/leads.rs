@@ -154,6 +154,91 @@ pub struct StatusHistoryRow {
     pub changed_at: i64,
 }
 
+/// Inserts one lead row and evaluates to its id; a macro so one statement serves every
+/// executor (pool transaction, `Tx`, either driver).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_lead_row {
+    ($exec:expr, $ws:expr, $f:expr, $status:expr, $lost_reason:expr, $created:expr, $updated:expr) => {{
+        let f: &$crate::leads::LeadFields = $f;
+        let custom = serde_json::to_string(&f.custom_fields).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
+             company_name, postcode, address, owner_id, status, lost_reason, custom_fields, consent_source, \
+             consent_at, email_opt_out, search_text, name_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+             RETURNING id",
+        )
+        .bind($ws.0)
+        .bind(&f.name)
+        .bind(&f.kana)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(&f.mobile)
+        .bind(&f.title)
+        .bind(&f.department)
+        .bind(f.company_id)
+        .bind(&f.company_name)
+        .bind(&f.postcode)
+        .bind(&f.address)
+        .bind(f.owner_id)
+        .bind($status)
+        .bind($lost_reason)
+        .bind(custom)
+        .bind(&f.consent_source)
+        .bind(f.consent_at)
+        .bind(f.email_opt_out)
+        .bind(f.search_text())
+        .bind(f.name_key())
+        .bind($created)
+        .bind($updated)
+        .fetch_one($exec)
+        .await?;
+        id
+    }};
+}
+
+/// Replaces the editable fields of one lead row (not its status); evaluates to the number
+/// of rows changed.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! update_lead_fields {
+    ($exec:expr, $ws:expr, $id:expr, $f:expr, $now:expr) => {{
+        let f: &$crate::leads::LeadFields = $f;
+        let custom = serde_json::to_string(&f.custom_fields).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "UPDATE leads SET name = $3, kana = $4, email = $5, phone = $6, mobile = $7, title = $8, \
+             department = $9, company_id = $10, company_name = $11, postcode = $12, address = $13, owner_id = $14, \
+             custom_fields = $15, consent_source = $16, consent_at = $17, email_opt_out = $18, search_text = $19, \
+             name_key = $20, updated_at = $21 WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind($ws.0)
+        .bind($id)
+        .bind(&f.name)
+        .bind(&f.kana)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(&f.mobile)
+        .bind(&f.title)
+        .bind(&f.department)
+        .bind(f.company_id)
+        .bind(&f.company_name)
+        .bind(&f.postcode)
+        .bind(&f.address)
+        .bind(f.owner_id)
+        .bind(custom)
+        .bind(&f.consent_source)
+        .bind(f.consent_at)
+        .bind(f.email_opt_out)
+        .bind(f.search_text())
+        .bind(f.name_key())
+        .bind($now)
+        .execute($exec)
+        .await?
+        .rows_affected()
+    }};
+}
+
 const SELECT: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
     l.company_id, l.company_name, c.display_name AS company_display, l.postcode, l.address, \
     l.owner_id, u.display_name AS owner_name, u.email AS owner_email, l.status, l.lost_reason, \
@@ -275,42 +360,11 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<Lead> {
     let now = Micros::now().0;
-    let custom = serde_json::to_string(&fields.custom_fields)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let after = serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let status = LeadStatus::New.key();
     let id = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO leads (workspace_id, name, kana, email, phone, mobile, title, department, company_id, \
-             company_name, postcode, address, owner_id, status, custom_fields, consent_source, consent_at, \
-             email_opt_out, search_text, name_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $21, $20, $20) \
-             RETURNING id",
-        )
-        .bind(ws.0)
-        .bind(&fields.name)
-        .bind(&fields.kana)
-        .bind(&fields.email)
-        .bind(&fields.phone)
-        .bind(&fields.mobile)
-        .bind(&fields.title)
-        .bind(&fields.department)
-        .bind(fields.company_id)
-        .bind(&fields.company_name)
-        .bind(&fields.postcode)
-        .bind(&fields.address)
-        .bind(fields.owner_id)
-        .bind(status)
-        .bind(&custom)
-        .bind(&fields.consent_source)
-        .bind(fields.consent_at)
-        .bind(fields.email_opt_out)
-        .bind(fields.search_text())
-        .bind(now)
-        .bind(fields.name_key())
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = crate::insert_lead_row!(&mut *tx, ws, fields, status, None::<String>, now, now);
         if let Some(tp) = touchpoint {
             sqlx::query(
                 "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
@@ -393,8 +447,6 @@ pub async fn update(
     }
     let (before, after) = diff_json(&before_fields, fields, &current, status);
     let now = Micros::now().0;
-    let custom = serde_json::to_string(&fields.custom_fields)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let (new_status, lost_reason, renurture_on) = match status {
         Some(s) => (
             s.to.key().to_string(),
@@ -409,40 +461,16 @@ pub async fn update(
     };
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let updated = sqlx::query(
-            "UPDATE leads SET name = $3, kana = $4, email = $5, phone = $6, mobile = $7, title = $8, \
-             department = $9, company_id = $10, company_name = $11, postcode = $12, address = $13, owner_id = $14, \
-             custom_fields = $15, consent_source = $16, consent_at = $17, email_opt_out = $18, search_text = $19, \
-             status = $20, lost_reason = $21, renurture_on = $22, updated_at = $23, name_key = $24 \
-             WHERE workspace_id = $1 AND id = $2",
-        )
-        .bind(ws.0)
-        .bind(id)
-        .bind(&fields.name)
-        .bind(&fields.kana)
-        .bind(&fields.email)
-        .bind(&fields.phone)
-        .bind(&fields.mobile)
-        .bind(&fields.title)
-        .bind(&fields.department)
-        .bind(fields.company_id)
-        .bind(&fields.company_name)
-        .bind(&fields.postcode)
-        .bind(&fields.address)
-        .bind(fields.owner_id)
-        .bind(&custom)
-        .bind(&fields.consent_source)
-        .bind(fields.consent_at)
-        .bind(fields.email_opt_out)
-        .bind(fields.search_text())
-        .bind(&new_status)
-        .bind(&lost_reason)
-        .bind(renurture_on)
-        .bind(now)
-        .bind(fields.name_key())
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
+        let updated = crate::update_lead_fields!(&mut *tx, ws, id, fields, now);
+        sqlx::query("UPDATE leads SET status = $3, lost_reason = $4, renurture_on = $5 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0)
+            .bind(id)
+            .bind(&new_status)
+            .bind(&lost_reason)
+            .bind(renurture_on)
+            .execute(&mut *tx)
+            .await?;
+        if updated == 0 {
             return Err(StoreError::NotFound);
         }
         if let Some(s) = status.filter(|s| s.to.key() != current.status) {
@@ -466,13 +494,14 @@ pub async fn update(
     get(db, ws, id).await
 }
 
-/// The changed keys only, before and after, as JSON objects.
-fn diff_json(
+/// The fields that differ, before and after, as two JSON objects.
+pub(crate) fn changed_fields(
     before: &LeadFields,
     after: &LeadFields,
-    current: &Lead,
-    status: Option<&StatusChange>,
-) -> (String, String) {
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    serde_json::Map<String, serde_json::Value>,
+) {
     let b = serde_json::to_value(before).unwrap_or_default();
     let a = serde_json::to_value(after).unwrap_or_default();
     let mut bm = serde_json::Map::new();
@@ -486,6 +515,17 @@ fn diff_json(
             }
         }
     }
+    (bm, am)
+}
+
+/// The changed keys only, status included, before and after, as JSON text.
+fn diff_json(
+    before: &LeadFields,
+    after: &LeadFields,
+    current: &Lead,
+    status: Option<&StatusChange>,
+) -> (String, String) {
+    let (mut bm, mut am) = changed_fields(before, after);
     if let Some(s) = status {
         if s.to.key() != current.status {
             bm.insert("status".into(), current.status.clone().into());
