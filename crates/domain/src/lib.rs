@@ -11,6 +11,7 @@ pub mod date;
 pub mod email;
 pub mod error;
 pub mod free_mail;
+pub mod matching;
 pub mod person;
 pub mod phone;
 pub mod postcode;
@@ -25,6 +26,10 @@ pub use crate::date::parse_date;
 pub use crate::email::Email;
 pub use crate::error::DomainError;
 pub use crate::free_mail::{FREE_MAIL_DOMAINS, is_free_mail_domain};
+pub use crate::matching::{
+    CandidateReason, CompanyKeys, Match, MatchReason, PersonKeys, cluster_people, fold_variants,
+    match_companies, match_people, merge_field, name_key,
+};
 pub use crate::person::{MAX_PERSON_NAME_CHARS, PersonName};
 pub use crate::phone::{Phone, PhoneKind};
 pub use crate::postcode::PostalCode;

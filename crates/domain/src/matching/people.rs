@@ -1,0 +1,347 @@
+//! Person keys, blocking keys and the pairwise person-matching rules.
+
+use crate::company_name::CompanyName;
+use crate::email::Email;
+use crate::free_mail::is_free_mail_domain;
+use crate::person::PersonName;
+use crate::phone::Phone;
+use crate::text::{is_kana, search_key, to_katakana};
+
+use super::variants::{fold_variants, one_deletions, within_one_edit};
+use super::{CandidateReason, Match, MatchReason, present};
+
+/// What matching knows about one person record, already normalised.
+///
+/// `None` and empty strings both mean "unknown"; an unknown value never agrees with anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PersonKeys {
+    /// The normalised email address ([`Email::as_str`]).
+    pub email: Option<String>,
+    /// The matching name ([`name_key`]).
+    pub name: Option<String>,
+    /// The reading in katakana ([`to_katakana`] of the furigana).
+    pub kana: Option<String>,
+    /// Phone numbers as (E.164, is_personal); personal means mobile, 050 or a line marked direct.
+    pub phones: Vec<(String, bool)>,
+    /// The company: [`CompanyName::key`] or a company id as a string.
+    pub company: Option<String>,
+    /// The corporate (non-free) email domain, or the company's own domain.
+    pub company_domain: Option<String>,
+    /// The [`search_key`] of the department.
+    pub department: Option<String>,
+}
+
+/// The normalised name used for matching: search_key of the name with all spaces removed, NOT variant-folded.
+///
+/// `髙橋　一郎` gives `髙橋一郎`; `ﾀｶﾊｼ ｲﾁﾛｳ` and `たかはし いちろう` give `タカハシイチロウ`.
+pub fn name_key(name: &str) -> String {
+    search_key(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Adds a phone, or marks an already listed one personal.
+fn add_phone(phones: &mut Vec<(String, bool)>, e164: String, personal: bool) {
+    match phones.iter_mut().find(|(p, _)| *p == e164) {
+        Some((_, existing)) => *existing |= personal,
+        None => phones.push((e164, personal)),
+    }
+}
+
+impl PersonKeys {
+    /// Builds keys from raw strings (any may be empty): parses with the domain types and normalises; unparseable values are ignored.
+    ///
+    /// Numbers in `phones` are personal only if [`Phone::is_personal`] says so (mobile, 050);
+    /// every number in `mobiles` counts as personal, so pass direct lines (直通) there.
+    /// `kana` is kept only if it contains kana. `company_domain` is the email's domain
+    /// unless it is free mail; callers may fill it from the company record instead.
+    pub fn from_raw(
+        name: &str,
+        kana: &str,
+        email: &str,
+        phones: &[&str],
+        mobiles: &[&str],
+        company: &str,
+        department: &str,
+    ) -> PersonKeys {
+        let name = PersonName::parse(name)
+            .ok()
+            .map(|n| name_key(n.as_str()))
+            .filter(|k| !k.is_empty());
+        let kana = Some(to_katakana(kana)).filter(|k| k.chars().any(|c| is_kana(c) && c != 'ー'));
+        let email = Email::parse(email).ok();
+        let company_domain = email
+            .as_ref()
+            .filter(|e| !e.is_free_mail())
+            .map(|e| e.domain().to_string());
+        let mut keys_phones = Vec::new();
+        let raw_phones = phones.iter().map(|p| (p, false));
+        for (raw, direct) in raw_phones.chain(mobiles.iter().map(|p| (p, true))) {
+            if let Ok(phone) = Phone::parse(raw) {
+                let personal = direct || phone.is_personal();
+                add_phone(&mut keys_phones, phone.e164(), personal);
+            }
+        }
+        let company = CompanyName::parse(company)
+            .ok()
+            .map(|c| c.key())
+            .filter(|k| !k.is_empty());
+        let department = Some(search_key(department)).filter(|d| !d.is_empty());
+        PersonKeys {
+            email: email.map(|e| e.as_str().to_string()),
+            name,
+            kana,
+            phones: keys_phones,
+            company,
+            company_domain,
+            department,
+        }
+    }
+
+    /// Keys used to find possible matches cheaply (blocking); two records that could be the same or a candidate share at least one.
+    ///
+    /// * `e:<email>`: same email;
+    /// * `np:<folded name>|<phone>` for every phone: same or variant name with a shared phone;
+    /// * `nc:<name>|<company>` and `nc:<name minus one character>|<company>`: same name, or
+    ///   names one edit apart, at a company;
+    /// * `vc:<folded name>|<company>`: variant spellings at a company;
+    /// * `kc:<kana>|<company>`: same reading at a company;
+    /// * `el:<email local part>|<domain>` for the company domain and each parent domain
+    ///   that is still an organisation's domain: same local part at a related domain.
+    ///
+    /// The keys are sorted and without duplicates.
+    pub fn blocking_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(email) = present(&self.email) {
+            keys.push(format!("e:{email}"));
+        }
+        let company = present(&self.company);
+        if let Some(name) = present(&self.name) {
+            let folded = fold_variants(name);
+            for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+                keys.push(format!("np:{folded}|{phone}"));
+            }
+            if let Some(company) = company {
+                keys.push(format!("nc:{name}|{company}"));
+                for shorter in one_deletions(name) {
+                    keys.push(format!("nc:{shorter}|{company}"));
+                }
+                keys.push(format!("vc:{folded}|{company}"));
+            }
+        }
+        if let (Some(kana), Some(company)) = (present(&self.kana), company) {
+            keys.push(format!("kc:{kana}|{company}"));
+        }
+        if let (Some(local), Some(domain)) = (self.email_local(), self.corporate_domain()) {
+            for suffix in org_suffixes(domain) {
+                keys.push(format!("el:{local}|{suffix}"));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Returns the part of the email before `@`, if any.
+    fn email_local(&self) -> Option<&str> {
+        present(&self.email)
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(local, _)| local)
+            .filter(|l| !l.is_empty())
+    }
+
+    /// Returns the email if its domain is not free mail.
+    fn corporate_email(&self) -> Option<&str> {
+        present(&self.email).filter(|e| email_domain(e).is_some_and(|d| !is_free_mail_domain(d)))
+    }
+
+    /// Returns the company domain unless it is missing or free mail.
+    fn corporate_domain(&self) -> Option<&str> {
+        present(&self.company_domain).filter(|d| !is_free_mail_domain(d))
+    }
+}
+
+/// Second-level labels under a two-letter country domain that are not organisations (co.jp, com.au …).
+const GENERIC_SECOND_LEVEL: &[&str] = &[
+    "ac", "ad", "co", "ed", "go", "gr", "lg", "ne", "or", "com", "edu", "gov", "mil", "net", "org",
+];
+
+/// Returns true if `d` can be an organisation's domain: two or more non-empty labels, not `co.jp`-like.
+fn is_org_domain(d: &str) -> bool {
+    let labels: Vec<&str> = d.split('.').collect();
+    if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+        return false;
+    }
+    !(labels.len() == 2 && labels[1].len() == 2 && GENERIC_SECOND_LEVEL.contains(&labels[0]))
+}
+
+/// The domain and its parent domains that are still organisation domains.
+fn org_suffixes(domain: &str) -> impl Iterator<Item = &str> {
+    std::iter::once(domain)
+        .chain(
+            domain
+                .match_indices('.')
+                .map(move |(i, _)| &domain[i + 1..]),
+        )
+        .filter(|d| is_org_domain(d))
+}
+
+/// Returns true if the domains are equal, or one is a subdomain of the other, and the shorter is an organisation's domain.
+fn related_domains(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    is_org_domain(short)
+        && (long == short
+            || long
+                .strip_suffix(short)
+                .is_some_and(|head| head.len() > 1 && head.ends_with('.')))
+}
+
+/// Returns the domain part of an email address, if any.
+fn email_domain(email: &str) -> Option<&str> {
+    email
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
+}
+
+/// Returns true if both values are present and equal.
+fn both_equal(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((present(a), present(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Returns true if the records share a phone number.
+fn share_phone(a: &PersonKeys, b: &PersonKeys) -> bool {
+    a.phones
+        .iter()
+        .any(|(p, _)| !p.is_empty() && b.phones.iter().any(|(q, _)| p == q))
+}
+
+/// Returns true if the records share a phone that either side marks personal.
+fn share_personal_phone(a: &PersonKeys, b: &PersonKeys) -> bool {
+    a.phones
+        .iter()
+        .any(|(p, pa)| !p.is_empty() && b.phones.iter().any(|(q, pb)| p == q && (*pa || *pb)))
+}
+
+/// Returns true if both records have an email at a corporate domain, the emails differ and the names differ.
+fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys) -> bool {
+    let emails_differ = matches!(
+        (a.corporate_email(), b.corporate_email()),
+        (Some(x), Some(y)) if x != y
+    );
+    let names_differ = matches!((present(&a.name), present(&b.name)), (Some(x), Some(y)) if x != y);
+    emails_differ && names_differ
+}
+
+/// Compares two people.
+///
+/// In order:
+/// 1. equal emails → `Same(SameEmail)`;
+/// 2. equal names and a shared phone that either record marks personal → `Same(SameNameAndPersonalPhone)`;
+/// 3. equal names at the same company with an equal department, any shared phone (a 代表
+///    number included), equal email local parts or equal kana → `Same(SameNameCompanyAnd(field))`;
+/// 4. equal email local parts at related company domains (equal, or one a subdomain of the
+///    other) → `Candidate(SameEmailLocalSameDomain)`;
+/// 5. different emails at corporate domains and different names → `Different`;
+/// 6. equal names at the same company → `Candidate(SameNameAndCompany)`;
+/// 7. different names: equal after [`fold_variants`] at the same company or with a shared
+///    personal phone → `Candidate(VariantSpelling)`; at the same company, equal kana →
+///    `Candidate(SameReadingSameCompany)`, one character apart → `Candidate(SimilarNameSameCompany)`;
+/// 8. otherwise `Different`: homonyms at different companies, or the same name with
+///    different personal phones and no email or company agreement, stay apart.
+///
+/// The comparison is symmetric.
+pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
+    if both_equal(&a.email, &b.email) {
+        return Match::Same(MatchReason::SameEmail);
+    }
+    let names = present(&a.name).zip(present(&b.name));
+    let same_name = names.is_some_and(|(x, y)| x == y);
+    let same_company = both_equal(&a.company, &b.company);
+    let same_local = matches!((a.email_local(), b.email_local()), (Some(x), Some(y)) if x == y);
+    if same_name {
+        if share_personal_phone(a, b) {
+            return Match::Same(MatchReason::SameNameAndPersonalPhone);
+        }
+        if same_company {
+            let field = if both_equal(&a.department, &b.department) {
+                Some("department")
+            } else if share_phone(a, b) {
+                Some("phone")
+            } else if same_local {
+                Some("email_local")
+            } else if both_equal(&a.kana, &b.kana) {
+                Some("kana")
+            } else {
+                None
+            };
+            if let Some(field) = field {
+                return Match::Same(MatchReason::SameNameCompanyAnd(field));
+            }
+        }
+    }
+    if same_local
+        && let (Some(x), Some(y)) = (a.corporate_domain(), b.corporate_domain())
+        && related_domains(x, y)
+    {
+        return Match::Candidate(CandidateReason::SameEmailLocalSameDomain);
+    }
+    if different_corporate_emails_and_names(a, b) {
+        return Match::Different;
+    }
+    if same_name && same_company {
+        return Match::Candidate(CandidateReason::SameNameAndCompany);
+    }
+    if let Some((x, y)) = names
+        && x != y
+    {
+        if (same_company || share_personal_phone(a, b)) && fold_variants(x) == fold_variants(y) {
+            return Match::Candidate(CandidateReason::VariantSpelling);
+        }
+        if same_company {
+            if both_equal(&a.kana, &b.kana) {
+                return Match::Candidate(CandidateReason::SameReadingSameCompany);
+            }
+            if within_one_edit(x, y) {
+                return Match::Candidate(CandidateReason::SimilarNameSameCompany);
+            }
+        }
+    }
+    Match::Different
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organisation_domains() {
+        assert!(is_org_domain("sakata-seed.co.jp"));
+        assert!(is_org_domain("example.com"));
+        assert!(is_org_domain("example.jp"));
+        assert!(!is_org_domain("co.jp"));
+        assert!(!is_org_domain("com.au"));
+        assert!(!is_org_domain("jp"));
+        assert!(!is_org_domain("a..jp"));
+        let suffixes: Vec<&str> = org_suffixes("mail.tokyo.example.co.jp").collect();
+        assert_eq!(
+            suffixes,
+            [
+                "mail.tokyo.example.co.jp",
+                "tokyo.example.co.jp",
+                "example.co.jp"
+            ]
+        );
+    }
+
+    #[test]
+    fn related_domains_need_a_label_boundary() {
+        assert!(related_domains("example.co.jp", "example.co.jp"));
+        assert!(related_domains("tokyo.example.co.jp", "example.co.jp"));
+        assert!(related_domains("example.co.jp", "tokyo.example.co.jp"));
+        assert!(!related_domains("myexample.co.jp", "example.co.jp"));
+        assert!(!related_domains("a.co.jp", "b.co.jp"));
+        assert!(!related_domains("example.co.jp", "co.jp"));
+    }
+}
