@@ -46,6 +46,49 @@ pub enum Command {
     },
     /// Create the database if needed and apply migrations.
     Migrate,
+    /// Import leads from a CSV/TSV (any Japanese encoding), .xlsx or vCard file.
+    Import {
+        file: PathBuf,
+        /// The touchpoint every row becomes, e.g. "展示会 2026秋" [default: the file name]
+        #[arg(long)]
+        source: Option<String>,
+        /// new: only create; upsert: create or fill in existing leads; update: only change existing leads
+        #[arg(long, default_value = "upsert")]
+        mode: String,
+        /// Show what would happen without writing anything
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON object with the counts, errors and rows_to_leads
+        #[arg(long)]
+        json: bool,
+        /// Override the detected encoding (utf-8, shift_jis/cp932, euc-jp)
+        #[arg(long)]
+        encoding: Option<String>,
+        /// The .xlsx sheet to read [default: the first]
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Export leads as CSV (UTF-8 with BOM, or CP932) or .xlsx.
+    Export {
+        /// csv or xlsx
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// For CSV: utf8 (with a BOM, for current Excel) or cp932 (for old Excel)
+        #[arg(long, default_value = "utf8")]
+        encoding: String,
+        /// The file to write
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Only leads in this status (new, nurturing, sales_ready, opportunity, lost_dormant)
+        #[arg(long)]
+        status: Option<String>,
+        /// Only leads with a touchpoint from this source
+        #[arg(long)]
+        source: Option<String>,
+        /// Header language: ja or en
+        #[arg(long, default_value = "ja")]
+        lang: String,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -159,6 +202,28 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(config, demo).await,
+        Command::Export {
+            format,
+            encoding,
+            output,
+            status,
+            source,
+            lang,
+        } => export(&config, &format, &encoding, &output, status, source, &lang).await,
+        Command::Import {
+            file,
+            source,
+            mode,
+            dry_run,
+            json,
+            encoding,
+            sheet,
+        } => {
+            import(
+                &config, &file, source, &mode, dry_run, json, encoding, sheet,
+            )
+            .await
+        }
         Command::User {
             command: UserCommand::Add { email, role, name },
         } => {
@@ -264,4 +329,165 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         );
     }
     app.run_until(shutdown_signal()).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    config: &Config,
+    file: &std::path::Path,
+    source: Option<String>,
+    mode: &str,
+    dry_run: bool,
+    json: bool,
+    encoding: Option<String>,
+    sheet: Option<String>,
+) -> anyhow::Result<()> {
+    use ondo_jobs::import::{ImportMode, ImportOptions};
+    let fail = |error: &str, message: String| -> anyhow::Result<()> {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({ "error": error, "message": message })
+            );
+            std::process::exit(1);
+        }
+        anyhow::bail!(message)
+    };
+    let Some(mode) = ImportMode::parse(mode) else {
+        return fail(
+            "invalid_mode",
+            format!("--mode must be new, upsert or update, not \"{mode}\""),
+        );
+    };
+    let opts = ondo_ingest::OpenOptions {
+        encoding,
+        sheet,
+        mapping: None,
+    };
+    let source_file = match ondo_ingest::SourceFile::open(file, &opts) {
+        Ok(f) => f,
+        Err(e) => return fail("invalid_file", format!("{}: {e}", file.display())),
+    };
+    let (db, ws) = open(config).await?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let options = ImportOptions {
+        source,
+        mode,
+        dry_run,
+        file_name,
+        actor: ondo_store::Actor::system("cli"),
+    };
+    let report = match ondo_jobs::import::run(&db, ws.id(), source_file, &options).await {
+        Ok(r) => r,
+        Err(e) => {
+            db.close().await;
+            return fail(
+                "import_failed",
+                format!("{}: {e}; nothing was imported", file.display()),
+            );
+        }
+    };
+    db.close().await;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} rows: {} created, {} merged, {} updated, {} skipped, {} rejected{}",
+            report.rows,
+            report.created,
+            report.merged,
+            report.updated,
+            report.skipped,
+            report.errors.len(),
+            if report.dry_run {
+                " (dry run: nothing was written)"
+            } else {
+                ""
+            }
+        );
+        for e in &report.errors {
+            println!("  row {}: {}", e.row, e.message);
+        }
+        for w in &report.warnings {
+            println!("  row {} (kept): {}", w.row, w.message);
+        }
+        if report.candidate_pairs > 0 {
+            println!("{} possible duplicates to review", report.candidate_pairs);
+        }
+    }
+    Ok(())
+}
+
+async fn export(
+    config: &Config,
+    format: &str,
+    encoding: &str,
+    output: &std::path::Path,
+    status: Option<String>,
+    source: Option<String>,
+    lang: &str,
+) -> anyhow::Result<()> {
+    use ondo_jobs::export::{CsvEncoding, ExportFormat, HeaderLang};
+    let format = match (format, encoding) {
+        ("csv", "utf8" | "utf-8") => ExportFormat::Csv(CsvEncoding::Utf8),
+        ("csv", "cp932" | "shift_jis" | "sjis") => ExportFormat::Csv(CsvEncoding::Cp932),
+        ("csv", other) => anyhow::bail!("--encoding must be utf8 or cp932, not \"{other}\""),
+        ("xlsx", _) => ExportFormat::Xlsx,
+        (other, _) => anyhow::bail!("--format must be csv or xlsx, not \"{other}\""),
+    };
+    let lang = match lang {
+        "ja" => HeaderLang::Ja,
+        "en" => HeaderLang::En,
+        other => anyhow::bail!("--lang must be ja or en, not \"{other}\""),
+    };
+    let status = match status {
+        Some(s) => Some(ondo_domain::LeadStatus::parse(&s).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
+    let filter = ondo_store::leads::LeadFilter {
+        status,
+        source,
+        ..Default::default()
+    };
+    let (db, ws) = open(config).await?;
+    // Written beside the target and renamed at the end: a failed export leaves no half file.
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.partial",
+        output
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let mut file = std::io::BufWriter::new(
+        std::fs::File::create(&tmp)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?,
+    );
+    let result =
+        ondo_jobs::export::export_leads(&db, ws.id(), &filter, format, lang, &mut file).await;
+    drop(file);
+    db.close().await;
+    match result {
+        Ok(summary) => {
+            std::fs::rename(&tmp, output)?;
+            eprintln!("exported {} leads to {}", summary.leads, output.display());
+            if summary.replaced_characters > 0 {
+                eprintln!(
+                    "{} characters that CP932 cannot hold were written as \"?\"; use --encoding utf8 to keep them",
+                    summary.replaced_characters
+                );
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e.into())
+        }
+    }
 }

@@ -1,5 +1,8 @@
-//! The background worker. For now it only purges expired sessions; rescoring, imports,
-//! training and email steps arrive with their issues.
+//! The background worker and the jobs it runs: imports now; rescoring, training and
+//! email steps arrive with their issues.
+
+pub mod export;
+pub mod import;
 
 use std::time::Duration;
 

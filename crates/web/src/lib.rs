@@ -62,9 +62,19 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(pages::login::switch_language))
         .route("/leads", get(pages::leads::list).post(pages::leads::create))
         .route("/leads/new", get(pages::leads::new_form))
+        .route("/leads/export", get(pages::leads::export))
         .route("/leads/{id}", get(pages::leads::show).post(pages::leads::update))
         .route("/leads/{id}/edit", get(pages::leads::edit_form))
         .route("/companies", get(pages::companies::list))
+        .route(
+            "/imports",
+            get(pages::imports::index)
+                .post(pages::imports::upload)
+                .layer(DefaultBodyLimit::max(pages::imports::MAX_UPLOAD_BYTES)),
+        )
+        .route("/imports/preview/{token}", get(pages::imports::preview).post(pages::imports::submit))
+        .route("/imports/{id}", get(pages::imports::report))
+        .route("/imports/{id}/errors.csv", get(pages::imports::errors_csv))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),

@@ -6,5 +6,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod demo;
+mod export;
+mod import;
 mod leads;
 mod pages;

@@ -88,6 +88,88 @@ struct LeadsPage {
     total: i64,
     next_href: Option<String>,
     first_href: Option<String>,
+    /// The export link's filters, for roles that may export.
+    export_query: Option<String>,
+}
+
+/// The lead-list filter a query string asks for (shared by the list and its export).
+fn lead_filter(user: &CurrentUser, q: &HashMap<String, String>) -> LeadFilter {
+    let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let owner = match get("owner").as_str() {
+        "" => None,
+        "none" => Some(OwnerFilter::Unassigned),
+        "me" => Some(OwnerFilter::User(user.user.id)),
+        id => id.parse().ok().map(OwnerFilter::User),
+    };
+    LeadFilter {
+        q: Some(search_key(&get("q"))).filter(|s| !s.is_empty()),
+        status: LeadStatus::parse(&get("status")).ok(),
+        owner,
+        company_id: get("company_id").parse().ok(),
+        source: Some(get("source")).filter(|s| !s.is_empty()),
+        before_id: get("before").parse().ok(),
+    }
+}
+
+/// Downloads the filtered lead list as CSV (UTF-8 or Shift_JIS) or Excel.
+pub async fn export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    use ondo_jobs::export::{CsvEncoding, ExportFormat, HeaderLang};
+    let t = user.tr;
+    if user.role() == ondo_domain::Role::Sales {
+        return Err(PageError::Forbidden(t));
+    }
+    let (format, mime, ext) = match q.get("format").map(String::as_str) {
+        Some("xlsx") => (
+            ExportFormat::Xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Some("csv-sjis") => (
+            ExportFormat::Csv(CsvEncoding::Cp932),
+            "text/csv; charset=Shift_JIS",
+            "csv",
+        ),
+        _ => (
+            ExportFormat::Csv(CsvEncoding::Utf8),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+    };
+    let lang = match t.lang {
+        crate::i18n::Lang::Ja => HeaderLang::Ja,
+        crate::i18n::Lang::En => HeaderLang::En,
+    };
+    let mut filter = lead_filter(&user, &q);
+    filter.before_id = None;
+    let mut body: Vec<u8> = Vec::new();
+    if let Err(e) =
+        ondo_jobs::export::export_leads(&state.db, user.workspace, &filter, format, lang, &mut body)
+            .await
+    {
+        tracing::error!(error = %e, "export failed");
+        return Err(PageError::Internal(t));
+    }
+    let name = format!(
+        "leads-{}.{ext}",
+        ondo_domain::Micros::now()
+            .format_jst_date()
+            .replace('/', "")
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, mime.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn query_href(params: &[(&str, &str)]) -> String {
@@ -113,21 +195,8 @@ pub async fn list(
         get("source"),
         get("before"),
     );
-    let status = LeadStatus::parse(&status_key).ok();
-    let owner = match owner_key.as_str() {
-        "" => None,
-        "none" => Some(OwnerFilter::Unassigned),
-        "me" => Some(OwnerFilter::User(user.user.id)),
-        id => id.parse().ok().map(OwnerFilter::User),
-    };
-    let filter = LeadFilter {
-        q: Some(search_key(&text)).filter(|s| !s.is_empty()),
-        status,
-        owner,
-        company_id: q.get("company_id").and_then(|s| s.parse().ok()),
-        source: Some(source.clone()).filter(|s| !s.is_empty()),
-        before_id: before.parse().ok(),
-    };
+    let filter = lead_filter(&user, &q);
+    let status = filter.status;
     let mut leads = ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1)
         .await
         .map_err(PageError::store(t))?;
@@ -213,8 +282,12 @@ pub async fn list(
         },
         None => None,
     };
+    let list_href = query_href(&base);
+    let export_query = (user.role() != ondo_domain::Role::Sales)
+        .then(|| list_href.trim_start_matches("/leads?").to_string());
     let page = LeadsPage {
-        c: Chrome::new(&user, "leads", &query_href(&base)),
+        c: Chrome::new(&user, "leads", &list_href),
+        export_query,
         company,
         t,
         rows: leads.iter().map(|l| LeadRow::of(l, &t)).collect(),

@@ -1,0 +1,276 @@
+use std::process::{Command, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, json, spawn_app};
+
+/// Runs `ondo import FILE ARGS… --json` against the app's database.
+fn import(app: &TestApp, file: &std::path::Path, args: &[&str]) -> (bool, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ondo"))
+        .arg("import")
+        .arg(file)
+        .args(args)
+        .arg("--json")
+        .env("ONDO_DATABASE_URL", &app.db_url)
+        .env("ONDO_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ondo import runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "one JSON object: {stdout} / {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.success(),
+        serde_json::from_str(lines[0]).expect("JSON"),
+    )
+}
+
+/// A CSV as Excel saves it in Japan: Shift_JIS (CP932), CRLF.
+fn cp932_csv(dir: &tempfile::TempDir, name: &str, rows: &[&str]) -> std::path::PathBuf {
+    let text = rows.join("\r\n") + "\r\n";
+    let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+    assert!(!unmappable, "test data is representable in CP932");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+const HEADER: &str = "会社名,氏名,フリガナ,メールアドレス,電話番号,部署,役職,名刺交換日";
+
+fn trade_show(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    cp932_csv(
+        dir,
+        "tenjikai.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,やまだ たろう,T.Yamada@Example.co.jp,312345678,営業部,部長,2026/10/14",
+            "カネコ種苗(株),佐藤 花子,サトウ ハナコ,h.sato@kaneko.example.co.jp,090-1111-2222,総務部,課長,令和8年10月14日",
+            "ＡＢＣ商事株式会社,鈴木 一郎,,ichiro@abc.example.co.jp,,,,2026-10-15",
+            "(株)サカタのタネ,山田太郎,,t.yamada@example.co.jp,,営業部,,2026/10/15",
+        ],
+    )
+}
+
+async fn lead_count(app: &TestApp) -> i64 {
+    let (_, stats) = json(
+        app.client
+            .get(app.url("/api/v1/stats"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("stats"),
+    )
+    .await;
+    stats["leads"].as_i64().expect("count")
+}
+
+#[tokio::test]
+async fn a_cp932_csv_imports_with_normalisation_and_unification() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, report) = import(&app, &trade_show(&dir), &["--source", "展示会 2026秋"]);
+    assert!(ok, "{report}");
+    assert_eq!(report["rows"], 4);
+    assert_eq!(report["created"], 3);
+    assert_eq!(report["merged"], 1);
+    assert_eq!(report["errors"], json!([]));
+    let keys = report["rows_to_leads"].as_array().expect("rows_to_leads");
+    assert_eq!(keys.len(), 4, "one key per data row");
+    assert_eq!(keys[0], keys[3], "the same person on two rows is one lead");
+    assert_ne!(keys[0], keys[1]);
+    let id = keys[0].as_i64().expect("a lead id");
+    let (status, lead) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(lead["name"], "山田 太郎");
+    assert_eq!(lead["kana"], "ヤマダ タロウ");
+    assert_eq!(lead["email"], "t.yamada@example.co.jp");
+    assert_eq!(
+        lead["phone"], "03-1234-5678",
+        "the zero Excel dropped is back"
+    );
+    assert_eq!(lead["company"]["name"], "株式会社サカタのタネ");
+    let sources: Vec<&str> = lead["touchpoints"]
+        .as_array()
+        .expect("tps")
+        .iter()
+        .map(|t| t["source"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        sources,
+        vec!["展示会 2026秋", "展示会 2026秋"],
+        "every row is kept as a touchpoint"
+    );
+    let sato = keys[1].as_i64().expect("id");
+    let (_, sato) = json(app.get_lead(&app.token, sato).await).await;
+    assert_eq!(sato["mobile"], "090-1111-2222");
+    assert_eq!(
+        sato["touchpoints"][0]["at"].as_str().map(|s| &s[..10]),
+        Some("2026-10-13"),
+        "令和 date, midnight JST"
+    );
+}
+
+#[tokio::test]
+async fn re_running_an_import_creates_nothing_new() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = trade_show(&dir);
+    let (_, first) = import(&app, &file, &["--source", "展示会 2026秋"]);
+    let leads = lead_count(&app).await;
+    let (ok, second) = import(&app, &file, &["--source", "展示会 2026秋"]);
+    assert!(ok);
+    assert_eq!(second["created"], 0, "{second}");
+    assert_eq!(second["merged"], 4);
+    assert_eq!(
+        second["rows_to_leads"], first["rows_to_leads"],
+        "rows resolve to the same leads"
+    );
+    assert_eq!(lead_count(&app).await, leads);
+    let id = first["rows_to_leads"][0].as_i64().expect("id");
+    let (_, lead) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(
+        lead["touchpoints"].as_array().map(Vec::len),
+        Some(2),
+        "no touchpoint added twice"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, report) = import(&app, &trade_show(&dir), &["--dry-run"]);
+    assert!(ok);
+    assert_eq!(report["created"], 3);
+    assert_eq!(report["rows_to_leads"][0], "new-1");
+    assert_eq!(report["rows_to_leads"][3], "new-1");
+    assert_eq!(report["rows_to_leads"][1], "new-2");
+    assert_eq!(lead_count(&app).await, 0, "a dry run writes nothing");
+}
+
+#[tokio::test]
+async fn rows_match_leads_already_in_the_workspace_and_modes_decide() {
+    let app = spawn_app().await;
+    let (_, existing) = json(
+        app.post_lead(&json!({"name": "山田 太郎", "email": "t.yamada@example.co.jp"}))
+            .await,
+    )
+    .await;
+    let id = existing["id"].clone();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = trade_show(&dir);
+
+    let (_, new_mode) = import(&app, &file, &["--mode", "new", "--dry-run"]);
+    assert_eq!(
+        new_mode["skipped"], 2,
+        "rows of an existing lead are skipped in new mode: {new_mode}"
+    );
+    assert_eq!(new_mode["rows_to_leads"][0], id);
+
+    let (_, update_mode) = import(&app, &file, &["--mode", "update"]);
+    assert_eq!(update_mode["updated"], 2, "{update_mode}");
+    assert_eq!(
+        update_mode["skipped"], 2,
+        "rows without a lead are skipped in update mode"
+    );
+    assert_eq!(update_mode["created"], 0);
+    assert_eq!(lead_count(&app).await, 1);
+    let (_, lead) = json(app.get_lead(&app.token, id.as_i64().expect("id")).await).await;
+    assert_eq!(lead["title"], "部長");
+    assert_eq!(lead["phone"], "03-1234-5678");
+
+    let (_, upsert) = import(&app, &file, &["--mode", "upsert"]);
+    assert_eq!(upsert["created"], 2);
+    assert_eq!(
+        upsert["rows_to_leads"][0], id,
+        "the existing lead keeps its id"
+    );
+    assert_eq!(lead_count(&app).await, 3);
+}
+
+#[tokio::test]
+async fn a_bad_row_is_reported_by_row_and_the_rest_imports() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = cp932_csv(
+        &dir,
+        "bad.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,,t.yamada@example.co.jp,03-1234-5678,,,",
+            "株式会社サカタのタネ,佐藤 次郎,,not an email,,,,",
+            "株式会社サカタのタネ,,,nobody@example.co.jp,,,,",
+            "株式会社サカタのタネ,田中 三郎,,s.tanaka@example.co.jp,12,,,",
+        ],
+    );
+    let (ok, report) = import(&app, &file, &[]);
+    assert!(ok, "{report}");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "{report}");
+    assert_eq!(
+        errors[0]["row"], 3,
+        "rows are numbered as in Excel: the header is row 1"
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("email"),
+        "{report}"
+    );
+    assert_eq!(errors[1]["row"], 4);
+    assert!(errors[1]["message"].as_str().unwrap_or("").contains("name"));
+    assert!(report["rows_to_leads"][1].is_null());
+    assert_eq!(report["created"], 2);
+    let warnings = report["warnings"].as_array().expect("warnings");
+    assert_eq!(
+        warnings[0]["row"], 5,
+        "an unparseable phone is kept with a warning: {report}"
+    );
+    let (_, tanaka) = json(
+        app.get_lead(&app.token, report["rows_to_leads"][3].as_i64().expect("id"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        tanaka["custom_fields"]["電話番号（元の値）"], "12",
+        "nothing is lost"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_file_is_refused_whole_and_writes_nothing() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let binary = dir.path().join("photo.csv");
+    std::fs::write(
+        &binary,
+        [0x89u8, b'P', b'N', b'G', 0, 0, 0, 13, 0, 0, 1, 2, 3, 0, 0],
+    )
+    .expect("write");
+    let (ok, report) = import(&app, &binary, &[]);
+    assert!(!ok);
+    assert_eq!(report["error"], "invalid_file", "{report}");
+    let unclosed = dir.path().join("unclosed.csv");
+    std::fs::write(
+        &unclosed,
+        "氏名,メールアドレス\n山田 太郎,t@example.co.jp\n\"佐藤 花子,h@example.co.jp\n",
+    )
+    .expect("write");
+    let (ok, report) = import(&app, &unclosed, &[]);
+    assert!(!ok);
+    assert!(
+        report["message"].as_str().unwrap_or("").contains('3'),
+        "the message names the row: {report}"
+    );
+    assert_eq!(lead_count(&app).await, 0, "nothing was half-written");
+    let (ok, report) = import(&app, &binary, &["--mode", "sometimes"]);
+    assert!(!ok);
+    assert_eq!(report["error"], "invalid_mode");
+}

@@ -1,0 +1,505 @@
+//! Imports: a file's rows are parsed into domain values, matched against each other and
+//! against the leads already in the workspace, and written in one transaction — all of it
+//! or nothing. Re-running an import finds the leads it made and adds nothing.
+
+mod parse;
+
+use std::collections::{BTreeMap, HashMap};
+
+use ondo_domain::matching::{PersonKeys, cluster_people};
+use ondo_domain::{LeadStatus, Phone};
+use ondo_ingest::{IngestError, Layout, SourceFile};
+use ondo_store::companies::CompanyInput;
+use ondo_store::imports::{ExistingLead, ImportTouchpoint, Lookup};
+use ondo_store::leads::LeadFields;
+use ondo_store::{Actor, Db, StoreError, WorkspaceId};
+use serde::Serialize;
+
+pub use parse::{ParsedRow, parse_row};
+
+/// What an import does with rows that match existing leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Create leads; rows matching an existing lead are skipped.
+    New,
+    /// Create leads, and fill the empty fields of the existing leads rows match.
+    Upsert,
+    /// Only change existing leads (non-empty values replace theirs); other rows are skipped.
+    Update,
+}
+
+impl ImportMode {
+    pub fn parse(s: &str) -> Option<ImportMode> {
+        match s {
+            "new" => Some(ImportMode::New),
+            "upsert" => Some(ImportMode::Upsert),
+            "update" => Some(ImportMode::Update),
+            _ => None,
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportMode::New => "new",
+            ImportMode::Upsert => "upsert",
+            ImportMode::Update => "update",
+        }
+    }
+}
+
+/// How to run an import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The touchpoint every row becomes, e.g. "展示会 2026秋"; the file name by default.
+    pub source: Option<String>,
+    pub mode: ImportMode,
+    /// Plan only: nothing is written; new leads get provisional keys.
+    pub dry_run: bool,
+    pub file_name: String,
+    pub actor: Actor,
+}
+
+/// A problem with one row.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct RowMessage {
+    pub row: usize,
+    pub message: String,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub merged: usize,
+    pub updated: usize,
+    pub skipped: usize,
+    pub errors: Vec<RowMessage>,
+    /// One entry per data row, in file order: the lead's id, a provisional key in a dry
+    /// run ("new-1"), or null for a rejected row. Rows of the same lead share the entry.
+    pub rows_to_leads: Vec<serde_json::Value>,
+    /// Values kept but not understood (an unparseable phone is kept as a custom field).
+    pub warnings: Vec<RowMessage>,
+    /// Pairs of leads that may be the same person, left for a person to review.
+    pub candidate_pairs: usize,
+    pub layout: Layout,
+    pub encoding: Option<String>,
+    pub dry_run: bool,
+    pub import_id: Option<i64>,
+}
+
+/// Why an import did not run; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    File(#[from] IngestError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Merged,
+    Updated,
+    Skipped,
+}
+
+/// Runs an import of `file` into the workspace.
+pub async fn run(
+    db: &Db,
+    ws: WorkspaceId,
+    mut file: SourceFile,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let source = opts
+        .source
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| opts.file_name.clone());
+    let layout = file.layout;
+    let encoding = file.encoding.clone();
+    let touch_kind = match layout {
+        Layout::Eight | Layout::Sansan | Layout::VCard => "business_card",
+        Layout::ZoomWebinar => "webinar",
+        Layout::Generic => "import",
+    };
+
+    // 1. Read and parse every row; a broken file stops here, before any write.
+    let mut parsed: Vec<ParsedRow> = Vec::new();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut row_order: Vec<(usize, Option<usize>)> = Vec::new(); // (row, index into parsed)
+    for item in file.rows() {
+        let row = item?;
+        match parse_row(ws, &source, layout, &row) {
+            Ok((p, w)) => {
+                warnings.extend(w.into_iter().map(|message| RowMessage {
+                    row: row.row,
+                    message,
+                }));
+                row_order.push((row.row, Some(parsed.len())));
+                parsed.push(p);
+            }
+            Err(message) => {
+                errors.push(RowMessage {
+                    row: row.row,
+                    message,
+                });
+                row_order.push((row.row, None));
+            }
+        }
+    }
+    if row_order.is_empty() {
+        return Err(ImportError::File(IngestError::HeaderOnly));
+    }
+
+    let mut tx = db.begin().await?;
+
+    // 2. The existing leads the rows may match.
+    let mut lookup = Lookup::default();
+    for p in &parsed {
+        lookup.emails.extend(p.fields.email.clone());
+        lookup.name_keys.push(p.fields.name_key());
+        lookup.phones.extend(p.fields.phone.clone());
+        lookup.phones.extend(p.fields.mobile.clone());
+    }
+    for v in [
+        &mut lookup.emails,
+        &mut lookup.name_keys,
+        &mut lookup.phones,
+    ] {
+        v.sort();
+        v.dedup();
+    }
+    let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+
+    // 3. Cluster existing leads and rows into people.
+    let mut keys: Vec<PersonKeys> = existing.iter().map(existing_keys).collect();
+    keys.extend(parsed.iter().map(|p| p.keys.clone()));
+    let (groups, candidates) = cluster_people(&keys);
+    let n_existing = existing.len();
+
+    // Per group: its existing lead (the oldest), and its rows in file order.
+    let mut group_existing: HashMap<usize, i64> = HashMap::new();
+    for (i, e) in existing.iter().enumerate() {
+        let g = groups[i];
+        let slot = group_existing.entry(g).or_insert(e.id);
+        *slot = (*slot).min(e.id);
+    }
+    let mut group_rows: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (j, _) in parsed.iter().enumerate() {
+        group_rows
+            .entry(groups[n_existing + j])
+            .or_default()
+            .push(j);
+    }
+
+    // 4. Decide and write, group by group, in file order of each group's first row.
+    let mut order: Vec<(usize, Vec<usize>)> = group_rows.into_iter().collect();
+    order.sort_by_key(|(_, rows)| rows[0]);
+    let mut outcome = vec![Outcome::Skipped; parsed.len()];
+    let mut lead_key: Vec<serde_json::Value> = vec![serde_json::Value::Null; parsed.len()];
+    let mut group_lead: HashMap<usize, i64> = HashMap::new();
+    let mut company_cache: HashMap<String, Option<i64>> = HashMap::new();
+    let mut touchpoints = Vec::new();
+    let mut provisional = 0;
+    for (g, rows) in &order {
+        match (group_existing.get(g), opts.mode) {
+            (Some(_), ImportMode::New) | (None, ImportMode::Update) => {
+                for &j in rows {
+                    outcome[j] = Outcome::Skipped;
+                    if let Some(id) = group_existing.get(g) {
+                        lead_key[j] = (*id).into();
+                    }
+                }
+            }
+            (Some(&id), mode) => {
+                let before = ondo_store::imports::lead_fields(&mut tx, ws, id).await?;
+                let mut after = before.clone();
+                for &j in rows {
+                    let incoming =
+                        resolve_company(&mut tx, ws, &parsed[j], &mut company_cache, opts.dry_run)
+                            .await?;
+                    if mode == ImportMode::Update {
+                        overwrite(&mut after, &incoming);
+                        outcome[j] = Outcome::Updated;
+                    } else {
+                        fill_empty(&mut after, &incoming);
+                        outcome[j] = Outcome::Merged;
+                    }
+                    lead_key[j] = id.into();
+                }
+                if !opts.dry_run {
+                    let action = if mode == ImportMode::Update {
+                        "import_update"
+                    } else {
+                        "import_merge"
+                    };
+                    ondo_store::imports::update_lead(
+                        &mut tx,
+                        ws,
+                        id,
+                        &before,
+                        &after,
+                        action,
+                        &opts.actor,
+                    )
+                    .await?;
+                }
+                group_lead.insert(*g, id);
+                for &j in rows {
+                    touchpoints.push(touchpoint(id, touch_kind, &source, &parsed[j]));
+                }
+            }
+            (None, _) => {
+                let mut fields = resolve_company(
+                    &mut tx,
+                    ws,
+                    &parsed[rows[0]],
+                    &mut company_cache,
+                    opts.dry_run,
+                )
+                .await?;
+                for &j in &rows[1..] {
+                    let more =
+                        resolve_company(&mut tx, ws, &parsed[j], &mut company_cache, opts.dry_run)
+                            .await?;
+                    fill_empty(&mut fields, &more);
+                }
+                outcome[rows[0]] = Outcome::Created;
+                for &j in &rows[1..] {
+                    outcome[j] = Outcome::Merged;
+                }
+                if opts.dry_run {
+                    provisional += 1;
+                    let key = serde_json::Value::from(format!("new-{provisional}"));
+                    for &j in rows {
+                        lead_key[j] = key.clone();
+                    }
+                } else {
+                    let reason = format!("インポート: {source}");
+                    let id = ondo_store::imports::insert_lead(
+                        &mut tx,
+                        ws,
+                        &fields,
+                        LeadStatus::New,
+                        &reason,
+                        &opts.actor,
+                    )
+                    .await?;
+                    group_lead.insert(*g, id);
+                    for &j in rows {
+                        lead_key[j] = id.into();
+                        touchpoints.push(touchpoint(id, touch_kind, &source, &parsed[j]));
+                    }
+                }
+            }
+        }
+    }
+
+    // 5. Candidate pairs between different leads.
+    let lead_of = |index: usize| -> Option<i64> {
+        if index < n_existing {
+            Some(existing[index].id)
+        } else {
+            group_lead.get(&groups[index]).copied()
+        }
+    };
+    let mut pairs: Vec<(i64, i64, String)> = candidates
+        .iter()
+        .filter_map(|(a, b, reason)| match (lead_of(*a), lead_of(*b)) {
+            (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), format!("{reason:?}"))),
+            _ => None,
+        })
+        .collect();
+    pairs.sort();
+    pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+
+    let count = |o: Outcome| outcome.iter().filter(|x| **x == o).count();
+    let mut report = ImportReport {
+        rows: row_order.len(),
+        created: count(Outcome::Created),
+        merged: count(Outcome::Merged),
+        updated: count(Outcome::Updated),
+        skipped: count(Outcome::Skipped),
+        rows_to_leads: row_order
+            .iter()
+            .map(|(_, p)| p.map(|j| lead_key[j].clone()).unwrap_or_default())
+            .collect(),
+        errors,
+        warnings,
+        candidate_pairs: pairs.len(),
+        layout,
+        encoding,
+        dry_run: opts.dry_run,
+        import_id: None,
+    };
+    if opts.dry_run {
+        tx.rollback().await?;
+        return Ok(report);
+    }
+    ondo_store::imports::insert_touchpoints(&mut tx, ws, &touchpoints).await?;
+    ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
+    let errors_json = serde_json::to_string(&report.errors).unwrap_or_else(|_| "[]".into());
+    let counts = [
+        report.rows,
+        report.created,
+        report.merged,
+        report.updated,
+        report.skipped,
+    ]
+    .map(|n| n as i64);
+    let id = ondo_store::imports::record_run(
+        &mut tx,
+        ws,
+        &opts.file_name,
+        &source,
+        opts.mode.key(),
+        counts,
+        &errors_json,
+        &opts.actor,
+    )
+    .await?;
+    tx.commit().await?;
+    report.import_id = Some(id);
+    Ok(report)
+}
+
+fn existing_keys(e: &ExistingLead) -> PersonKeys {
+    let phone = e.phone.as_deref().unwrap_or("");
+    let mobile = e.mobile.as_deref().unwrap_or("");
+    let mut keys = PersonKeys::from_raw(
+        &e.name,
+        &e.kana,
+        e.email.as_deref().unwrap_or(""),
+        &[phone],
+        &[mobile],
+        "",
+        e.department.as_deref().unwrap_or(""),
+    );
+    // The company as stored: its matching key, so rows naming it the same way agree.
+    keys.company = e.company_name_key.clone();
+    if keys.company_domain.is_none() {
+        keys.company_domain = e.company_domain.clone();
+    }
+    keys
+}
+
+/// The row's fields with its company found (or, outside a dry run, created).
+async fn resolve_company(
+    tx: &mut ondo_store::Tx,
+    ws: WorkspaceId,
+    row: &ParsedRow,
+    cache: &mut HashMap<String, Option<i64>>,
+    dry_run: bool,
+) -> Result<LeadFields, StoreError> {
+    let mut fields = row.fields.clone();
+    if row.company.is_none() && row.corporate_number.is_none() {
+        return Ok(fields);
+    }
+    let cache_key = format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        row.company.as_ref().map(|c| c.key()),
+        row.company.as_ref().and_then(|c| c.legal_form),
+        row.corporate_number,
+        row.company_domain
+    );
+    let id = match cache.get(&cache_key) {
+        Some(id) => *id,
+        None => {
+            let input = CompanyInput {
+                name: row.company.clone(),
+                corporate_number: row.corporate_number.clone(),
+                domain: row.company_domain.clone(),
+                address: row.company_address.clone(),
+                industry: row.industry.clone(),
+            };
+            let company = if dry_run {
+                ondo_store::companies::find_matching_in(tx, ws, &input).await?
+            } else {
+                ondo_store::companies::find_or_create_in(tx, ws, &input).await?
+            };
+            let id = company.map(|c| c.id);
+            cache.insert(cache_key, id);
+            id
+        }
+    };
+    fields.company_id = id;
+    Ok(fields)
+}
+
+fn touchpoint(lead_id: i64, kind: &str, source: &str, row: &ParsedRow) -> ImportTouchpoint {
+    ImportTouchpoint {
+        lead_id,
+        kind: kind.to_string(),
+        source: source.to_string(),
+        occurred_at: row.contacted_on.unwrap_or_else(ondo_domain::Micros::now),
+        details: serde_json::json!({ "row": row.row }),
+        dedupe_key: row.dedupe_key.clone(),
+    }
+}
+
+/// Fills the empty fields of `into` from `from`; never replaces a value.
+fn fill_empty(into: &mut LeadFields, from: &LeadFields) {
+    fn fill(slot: &mut Option<String>, v: &Option<String>) {
+        if slot.is_none() {
+            slot.clone_from(v);
+        }
+    }
+    if into.kana.is_empty() {
+        into.kana.clone_from(&from.kana);
+    }
+    fill(&mut into.email, &from.email);
+    fill(&mut into.phone, &from.phone);
+    fill(&mut into.mobile, &from.mobile);
+    fill(&mut into.title, &from.title);
+    fill(&mut into.department, &from.department);
+    fill(&mut into.company_name, &from.company_name);
+    fill(&mut into.postcode, &from.postcode);
+    fill(&mut into.address, &from.address);
+    fill(&mut into.consent_source, &from.consent_source);
+    if into.company_id.is_none() {
+        into.company_id = from.company_id;
+    }
+    if into.consent_at.is_none() {
+        into.consent_at = from.consent_at;
+    }
+    for (k, v) in &from.custom_fields {
+        into.custom_fields
+            .entry(k.clone())
+            .or_insert_with(|| v.clone());
+    }
+}
+
+/// Replaces the fields of `into` with the non-empty values of `from` (update mode).
+fn overwrite(into: &mut LeadFields, from: &LeadFields) {
+    fn set(slot: &mut Option<String>, v: &Option<String>) {
+        if v.is_some() {
+            slot.clone_from(v);
+        }
+    }
+    if !from.kana.is_empty() {
+        into.kana.clone_from(&from.kana);
+    }
+    set(&mut into.email, &from.email);
+    set(&mut into.phone, &from.phone);
+    set(&mut into.mobile, &from.mobile);
+    set(&mut into.title, &from.title);
+    set(&mut into.department, &from.department);
+    set(&mut into.company_name, &from.company_name);
+    set(&mut into.postcode, &from.postcode);
+    set(&mut into.address, &from.address);
+    if from.company_id.is_some() {
+        into.company_id = from.company_id;
+    }
+    for (k, v) in &from.custom_fields {
+        into.custom_fields.insert(k.clone(), v.clone());
+    }
+}
+
+/// Phone numbers in their stored (national) form.
+pub fn national(raw: &str) -> Option<String> {
+    Phone::parse(raw).ok().map(|p| p.national())
+}
