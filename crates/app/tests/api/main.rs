@@ -8,5 +8,6 @@ mod cli;
 mod demo;
 mod export;
 mod import;
+mod import_wizard;
 mod leads;
 mod pages;
