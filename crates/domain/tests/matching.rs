@@ -1228,3 +1228,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn colleagues_of_the_same_name_with_their_own_addresses_are_not_merged_by_shared_evidence() {
+    // Two 石田 健 at one company: the 代表 number, the department and the reading are
+    // shared by colleagues, so they make a candidate pair at most.
+    let a = PersonKeys::from_raw(
+        "石田 健",
+        "イシダ ケン",
+        "ishidak@axyz.co.jp",
+        &["03-6689-1669"],
+        &[],
+        "株式会社エーエックスワイゼット",
+        "営業部",
+    );
+    let b = PersonKeys::from_raw(
+        "石田 健",
+        "イシダ ケン",
+        "ishidak2@axyz.co.jp",
+        &["03-6689-1669"],
+        &[],
+        "株式会社エーエックスワイゼット",
+        "営業部",
+    );
+    assert_match(&a, &b, Match::Candidate(SameNameAndCompany));
+    // A shared mobile is one person's, whatever the addresses say.
+    let c = PersonKeys::from_raw(
+        "石田 健",
+        "",
+        "ishidak@axyz.co.jp",
+        &[],
+        &["090-1234-5678"],
+        "株式会社エーエックスワイゼット",
+        "",
+    );
+    let d = PersonKeys::from_raw(
+        "石田 健",
+        "",
+        "k.ishida@axyz.co.jp",
+        &[],
+        &["090-1234-5678"],
+        "株式会社エーエックスワイゼット",
+        "",
+    );
+    assert_match(&c, &d, Match::Same(MatchReason::SameNameAndPersonalPhone));
+}

@@ -225,6 +225,21 @@ fn share_personal_phone(a: &PersonKeys, b: &PersonKeys) -> bool {
 }
 
 /// Returns true if both records have an email at a corporate domain, the emails differ and the names differ.
+/// Two different work addresses at the same (or a related) organisation domain: a company
+/// gives one person one address, so these are most likely two colleagues of the same name
+/// (`tatsuya.nakata@` and `tatsuya.nakata2@`). Evidence shared by colleagues — the company's
+/// main number, the department, the reading — must not merge them.
+fn colleague_addresses(a: &PersonKeys, b: &PersonKeys) -> bool {
+    match (a.corporate_email(), b.corporate_email()) {
+        (Some(x), Some(y)) if x != y => match (x.rsplit_once('@'), y.rsplit_once('@')) {
+            // The same local part at a parent and a subsidiary domain is one person.
+            (Some((lx, dx)), Some((ly, dy))) => lx != ly && related_domains(dx, dy),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys) -> bool {
     let emails_differ = matches!(
         (a.corporate_email(), b.corporate_email()),
@@ -264,7 +279,7 @@ pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
         if share_personal_phone(a, b) {
             return Match::Same(MatchReason::SameNameAndPersonalPhone);
         }
-        if same_company {
+        if same_company && !colleague_addresses(a, b) {
             let field = if both_equal(&a.department, &b.department) {
                 Some("department")
             } else if share_phone(a, b) {
