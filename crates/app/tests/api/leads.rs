@@ -415,3 +415,38 @@ async fn the_openapi_document_describes_the_lead_endpoints() {
         "the vendored Swagger UI is served"
     );
 }
+
+#[tokio::test]
+async fn the_api_unifies_with_the_same_rules_as_imports() {
+    let app = spawn_app().await;
+    let (s, card) = json(
+        app.post_lead(&json!({"name": "髙橋 一郎", "email": "i.takahashi@sakata.example.co.jp", "mobile": "090-1234-5678", "company": "株式会社サカタのタネ"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // A webinar sign-up with a private address but the same mobile: the same person.
+    let (s, webinar) = json(app.post_lead(&json!({"name": "髙橋　一郎", "email": "ichiro.t@gmail.example.com", "mobile": "09012345678"})).await).await;
+    assert_eq!(s, StatusCode::OK, "{webinar}");
+    assert_eq!(webinar["id"], card["id"]);
+    // The same name at another company with nothing else in common: a homonym, a new lead.
+    let (s, other) = json(
+        app.post_lead(&json!({"name": "髙橋 一郎", "company": "カネコ種苗株式会社"}))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_ne!(other["id"], card["id"]);
+    // The same name at the same company and nothing else: left for a person to review.
+    let (s, maybe) = json(
+        app.post_lead(&json!({"name": "髙橋 一郎", "company": "(株)サカタのタネ"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "name and company alone never merge automatically"
+    );
+    assert_ne!(maybe["id"], card["id"]);
+}

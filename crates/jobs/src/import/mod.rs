@@ -367,7 +367,8 @@ pub async fn run(
     Ok(report)
 }
 
-fn existing_keys(e: &ExistingLead) -> PersonKeys {
+/// Matching keys of a lead already in the database.
+pub fn existing_keys(e: &ExistingLead) -> PersonKeys {
     let phone = e.phone.as_deref().unwrap_or("");
     let mobile = e.mobile.as_deref().unwrap_or("");
     let mut keys = PersonKeys::from_raw(

@@ -489,9 +489,9 @@ pub async fn create_or_unify(
         c,
     )
     .await?;
-    if let Some(email) = &fields.email
-        && let Some(existing) = ondo_store::leads::find_by_email(db, ws, email).await?
-    {
+    let (same, candidates) = find_same_person(db, ws, &fields).await?;
+    if let Some(existing_id) = same {
+        let existing = ondo_store::leads::get(db, ws, existing_id).await?;
         let merged = fill_empty(&LeadFields::of(&existing), &fields);
         let status = status.filter(|s| s.to.key() != existing.status);
         let lead =
@@ -504,7 +504,71 @@ pub async fn create_or_unify(
         Some(s) => ondo_store::leads::update(db, ws, lead.id, &fields, Some(&s), actor).await?,
         None => lead,
     };
+    if !candidates.is_empty() {
+        let pairs: Vec<(i64, i64, String)> = candidates
+            .into_iter()
+            .map(|(id, reason)| (id, lead.id, reason.key().to_string()))
+            .collect();
+        let mut tx = db.begin().await?;
+        ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
+        tx.commit().await?;
+    }
     Ok((lead, true))
+}
+
+/// The oldest lead the matching rules call the same person as `fields`, and the leads that
+/// may be (candidate pairs) — the same rules as imports.
+async fn find_same_person(
+    db: &Db,
+    ws: WorkspaceId,
+    fields: &LeadFields,
+) -> Result<
+    (
+        Option<i64>,
+        Vec<(i64, ondo_domain::matching::CandidateReason)>,
+    ),
+    ServiceError,
+> {
+    use ondo_domain::matching::{Match, PersonKeys, match_people};
+    let lookup = ondo_store::imports::Lookup {
+        emails: fields.email.iter().cloned().collect(),
+        name_keys: vec![fields.name_key()],
+        phones: fields
+            .phone
+            .iter()
+            .chain(fields.mobile.iter())
+            .cloned()
+            .collect(),
+    };
+    let mut tx = db.begin().await?;
+    let mut existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+    tx.rollback().await?;
+    existing.sort_by_key(|e| e.id);
+    let phone: Vec<&str> = fields.phone.iter().map(String::as_str).collect();
+    let mobile: Vec<&str> = fields.mobile.iter().map(String::as_str).collect();
+    let mut keys = PersonKeys::from_raw(
+        &fields.name,
+        &fields.kana,
+        fields.email.as_deref().unwrap_or(""),
+        &phone,
+        &mobile,
+        "",
+        fields.department.as_deref().unwrap_or(""),
+    );
+    keys.company = fields
+        .company_name
+        .as_deref()
+        .and_then(|c| CompanyName::parse(c).ok())
+        .map(|c| c.key());
+    let mut candidates = Vec::new();
+    for e in &existing {
+        match match_people(&keys, &ondo_jobs::import::existing_keys(e)) {
+            Match::Same(_) => return Ok((Some(e.id), Vec::new())),
+            Match::Candidate(reason) => candidates.push((e.id, reason)),
+            Match::Different => {}
+        }
+    }
+    Ok((None, candidates))
 }
 
 /// Applies a change to an existing lead.
