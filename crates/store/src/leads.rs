@@ -8,7 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::{Actor, Db, WorkspaceId, with_db};
 
 /// A lead as stored, with the display names of its company and owner.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, serde::Deserialize)]
 pub struct Lead {
     pub id: i64,
     pub name: String,
@@ -47,7 +47,7 @@ impl Lead {
 }
 
 /// The editable fields of a lead, already parsed and normalised by the caller.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct LeadFields {
     pub name: String,
     pub kana: String,
@@ -88,6 +88,49 @@ impl LeadFields {
             consent_at: lead.consent_at,
             email_opt_out: lead.email_opt_out,
         }
+    }
+
+    /// Fills this lead's empty fields from `other`; never replaces a value. Differing
+    /// values are returned as conflicts (field, kept value, other value) for the history.
+    pub fn fill_empty_from(&mut self, other: &LeadFields) -> Vec<(&'static str, String, String)> {
+        use ondo_domain::matching::merge_field;
+        let mut conflicts = Vec::new();
+        let mut kana = Some(self.kana.clone()).filter(|k| !k.is_empty());
+        merge_field("kana", &mut kana, Some(other.kana.as_str()), &mut conflicts);
+        self.kana = kana.unwrap_or_default();
+        for (field, mine, theirs) in [
+            ("email", &mut self.email, &other.email),
+            ("phone", &mut self.phone, &other.phone),
+            ("mobile", &mut self.mobile, &other.mobile),
+            ("title", &mut self.title, &other.title),
+            ("department", &mut self.department, &other.department),
+            ("company_name", &mut self.company_name, &other.company_name),
+            ("postcode", &mut self.postcode, &other.postcode),
+            ("address", &mut self.address, &other.address),
+            (
+                "consent_source",
+                &mut self.consent_source,
+                &other.consent_source,
+            ),
+        ] {
+            merge_field(field, mine, theirs.as_deref(), &mut conflicts);
+        }
+        self.company_id = self.company_id.or(other.company_id);
+        self.owner_id = self.owner_id.or(other.owner_id);
+        self.consent_at = self.consent_at.or(other.consent_at);
+        self.email_opt_out |= other.email_opt_out;
+        for (k, v) in &other.custom_fields {
+            match self.custom_fields.get(k) {
+                None => {
+                    self.custom_fields.insert(k.clone(), v.clone());
+                }
+                Some(mine) if mine != v => {
+                    conflicts.push(("custom_fields", format!("{k}: {mine}"), format!("{k}: {v}")))
+                }
+                Some(_) => {}
+            }
+        }
+        conflicts
     }
 
     /// The key people are matched on: the normalised name without spaces.

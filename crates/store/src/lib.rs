@@ -13,6 +13,7 @@ pub mod companies;
 pub mod events;
 pub mod imports;
 pub mod leads;
+pub mod merges;
 pub mod sessions;
 pub mod stats;
 pub mod testing;

@@ -445,3 +445,154 @@ async fn duplicate_user_emails_conflict_and_tokens_authenticate_by_hash() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_merge_keeps_everything_and_can_be_undone() {
+    let db = fresh_db().await;
+    let ws = workspace(&db, "acme").await;
+    let actor = Actor::system("test");
+    let tp = |source: &str| NewTouchpoint {
+        kind: "import".into(),
+        source: source.into(),
+        occurred_at: ondo_domain::Micros::now(),
+        details: serde_json::json!({}),
+    };
+    let mut a_fields = fields("山田 太郎", "t.yamada@example.co.jp");
+    a_fields.title = Some("部長".into());
+    let a = ondo_store::leads::create(&db, ws, &a_fields, Some(&tp("展示会")), &actor)
+        .await
+        .expect("a");
+    let mut b_fields = fields("山田 太郎", "yamada.private@example.jp");
+    b_fields.title = Some("課長".into());
+    b_fields.mobile = Some("090-1234-5678".into());
+    let b = ondo_store::leads::create(&db, ws, &b_fields, Some(&tp("ウェビナー")), &actor)
+        .await
+        .expect("b");
+    let call = ondo_store::activities::NewActivity {
+        kind: "call".into(),
+        outcome: Some("不在".into()),
+        note: None,
+        occurred_at: ondo_domain::Micros::now(),
+    };
+    ondo_store::activities::add(&db, ws, b.id, &call, &actor)
+        .await
+        .expect("activity");
+    let mut tx = db.begin().await.expect("tx");
+    ondo_store::imports::insert_candidate_pairs(
+        &mut tx,
+        ws,
+        &[(a.id, b.id, "same_name_and_company".into())],
+    )
+    .await
+    .expect("pair");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        ondo_store::merges::open_pairs(&db, ws, 10)
+            .await
+            .expect("pairs")
+            .len(),
+        1
+    );
+
+    let merge_id = ondo_store::merges::merge(&db, ws, a.id, b.id, &actor)
+        .await
+        .expect("merged");
+    let merged = ondo_store::leads::get(&db, ws, a.id).await.expect("target");
+    assert_eq!(
+        merged.title.as_deref(),
+        Some("部長"),
+        "a value is never overwritten"
+    );
+    assert_eq!(
+        merged.mobile.as_deref(),
+        Some("090-1234-5678"),
+        "an empty field is filled"
+    );
+    assert!(matches!(
+        ondo_store::leads::get(&db, ws, b.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let sources: Vec<String> = ondo_store::leads::touchpoints(&db, ws, a.id)
+        .await
+        .expect("tps")
+        .into_iter()
+        .map(|t| t.source)
+        .collect();
+    assert_eq!(sources.len(), 2, "every touchpoint is kept: {sources:?}");
+    assert_eq!(
+        ondo_store::activities::for_lead(&db, ws, a.id)
+            .await
+            .expect("acts")
+            .len(),
+        1
+    );
+    assert_eq!(
+        ondo_store::leads::status_history(&db, ws, a.id)
+            .await
+            .expect("history")
+            .len(),
+        2
+    );
+    assert!(
+        ondo_store::merges::open_pairs(&db, ws, 10)
+            .await
+            .expect("pairs")
+            .is_empty()
+    );
+    let record = &ondo_store::merges::undoable_for(&db, ws, a.id)
+        .await
+        .expect("merges")[0];
+    assert!(
+        record.conflicts.contains("課長"),
+        "the conflicting value is kept in the record"
+    );
+    let other = workspace(&db, "other").await;
+    assert!(
+        ondo_store::merges::undo(&db, other, merge_id, &actor)
+            .await
+            .is_err(),
+        "not from another workspace"
+    );
+
+    let restored = ondo_store::merges::undo(&db, ws, merge_id, &actor)
+        .await
+        .expect("undone");
+    assert_eq!(restored, b.id, "the lead comes back with its id");
+    let b_again = ondo_store::leads::get(&db, ws, b.id)
+        .await
+        .expect("restored");
+    assert_eq!(b_again.email.as_deref(), Some("yamada.private@example.jp"));
+    let a_again = ondo_store::leads::get(&db, ws, a.id).await.expect("target");
+    assert!(
+        a_again.mobile.is_none(),
+        "the target's fields are as before"
+    );
+    assert_eq!(
+        ondo_store::leads::touchpoints(&db, ws, b.id)
+            .await
+            .expect("tps")
+            .len(),
+        1
+    );
+    assert_eq!(
+        ondo_store::activities::for_lead(&db, ws, b.id)
+            .await
+            .expect("acts")
+            .len(),
+        1
+    );
+    assert_eq!(
+        ondo_store::merges::open_pairs(&db, ws, 10)
+            .await
+            .expect("pairs")
+            .len(),
+        1,
+        "the pair is back for review"
+    );
+    assert!(
+        ondo_store::merges::undo(&db, ws, merge_id, &actor)
+            .await
+            .is_err(),
+        "a merge is undone once"
+    );
+}

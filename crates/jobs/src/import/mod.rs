@@ -226,7 +226,7 @@ pub async fn run(
                         overwrite(&mut after, &incoming);
                         outcome[j] = Outcome::Updated;
                     } else {
-                        fill_empty(&mut after, &incoming);
+                        after.fill_empty_from(&incoming);
                         outcome[j] = Outcome::Merged;
                     }
                     lead_key[j] = id.into();
@@ -266,7 +266,7 @@ pub async fn run(
                     let more =
                         resolve_company(&mut tx, ws, &parsed[j], &mut company_cache, opts.dry_run)
                             .await?;
-                    fill_empty(&mut fields, &more);
+                    fields.fill_empty_from(&more);
                 }
                 outcome[rows[0]] = Outcome::Created;
                 for &j in &rows[1..] {
@@ -439,38 +439,6 @@ fn touchpoint(lead_id: i64, kind: &str, source: &str, row: &ParsedRow) -> Import
         occurred_at: row.contacted_on.unwrap_or_else(ondo_domain::Micros::now),
         details: serde_json::json!({ "row": row.row }),
         dedupe_key: row.dedupe_key.clone(),
-    }
-}
-
-/// Fills the empty fields of `into` from `from`; never replaces a value.
-fn fill_empty(into: &mut LeadFields, from: &LeadFields) {
-    fn fill(slot: &mut Option<String>, v: &Option<String>) {
-        if slot.is_none() {
-            slot.clone_from(v);
-        }
-    }
-    if into.kana.is_empty() {
-        into.kana.clone_from(&from.kana);
-    }
-    fill(&mut into.email, &from.email);
-    fill(&mut into.phone, &from.phone);
-    fill(&mut into.mobile, &from.mobile);
-    fill(&mut into.title, &from.title);
-    fill(&mut into.department, &from.department);
-    fill(&mut into.company_name, &from.company_name);
-    fill(&mut into.postcode, &from.postcode);
-    fill(&mut into.address, &from.address);
-    fill(&mut into.consent_source, &from.consent_source);
-    if into.company_id.is_none() {
-        into.company_id = from.company_id;
-    }
-    if into.consent_at.is_none() {
-        into.consent_at = from.consent_at;
-    }
-    for (k, v) in &from.custom_fields {
-        into.custom_fields
-            .entry(k.clone())
-            .or_insert_with(|| v.clone());
     }
 }
 

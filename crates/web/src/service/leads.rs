@@ -434,37 +434,6 @@ fn touchpoint(
     })
 }
 
-/// Fills the empty fields of `existing` from `incoming`; never replaces a value.
-fn fill_empty(existing: &LeadFields, incoming: &LeadFields) -> LeadFields {
-    fn pick(a: &Option<String>, b: &Option<String>) -> Option<String> {
-        a.clone().or_else(|| b.clone())
-    }
-    let mut custom = incoming.custom_fields.clone();
-    custom.extend(existing.custom_fields.clone());
-    LeadFields {
-        name: existing.name.clone(),
-        kana: if existing.kana.is_empty() {
-            incoming.kana.clone()
-        } else {
-            existing.kana.clone()
-        },
-        email: pick(&existing.email, &incoming.email),
-        phone: pick(&existing.phone, &incoming.phone),
-        mobile: pick(&existing.mobile, &incoming.mobile),
-        title: pick(&existing.title, &incoming.title),
-        department: pick(&existing.department, &incoming.department),
-        company_id: existing.company_id.or(incoming.company_id),
-        company_name: pick(&existing.company_name, &incoming.company_name),
-        postcode: pick(&existing.postcode, &incoming.postcode),
-        address: pick(&existing.address, &incoming.address),
-        owner_id: existing.owner_id.or(incoming.owner_id),
-        custom_fields: custom,
-        consent_source: pick(&existing.consent_source, &incoming.consent_source),
-        consent_at: existing.consent_at.or(incoming.consent_at),
-        email_opt_out: existing.email_opt_out || incoming.email_opt_out,
-    }
-}
-
 /// Creates a lead, or unifies it with the lead that has the same email: empty fields are
 /// filled, nothing is overwritten, and the new touchpoint is kept. Returns the lead and
 /// whether it was created.
@@ -492,7 +461,8 @@ pub async fn create_or_unify(
     let (same, candidates) = find_same_person(db, ws, &fields).await?;
     if let Some(existing_id) = same {
         let existing = ondo_store::leads::get(db, ws, existing_id).await?;
-        let merged = fill_empty(&LeadFields::of(&existing), &fields);
+        let mut merged = LeadFields::of(&existing);
+        merged.fill_empty_from(&fields);
         let status = status.filter(|s| s.to.key() != existing.status);
         let lead =
             ondo_store::leads::update(db, ws, existing.id, &merged, status.as_ref(), actor).await?;
