@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod demo;
+mod duplicates;
 mod export;
 mod import;
 mod import_wizard;

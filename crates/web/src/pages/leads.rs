@@ -326,6 +326,10 @@ struct LeadPage {
     colleagues: Vec<LeadRow>,
     company_number: String,
     company_domain: String,
+    /// Colleagues at the same company owned by another rep (二重アプローチ防止).
+    owner_warnings: Vec<String>,
+    /// Merges into this lead that can be undone: (merge id, merged-away lead's name, when).
+    merges: Vec<(i64, String, String)>,
     consent: String,
     created: String,
     updated: String,
@@ -410,6 +414,7 @@ pub async fn show(
     }
     timeline.sort_by_key(|item| std::cmp::Reverse(item.at));
 
+    let mut owner_warnings = Vec::new();
     let (company_number, company_domain, colleagues) = match lead.company_id {
         Some(cid) => {
             let company = ondo_store::companies::get(db, ws, cid)
@@ -422,6 +427,18 @@ pub async fn show(
             let others = ondo_store::leads::list(db, ws, &filter, 21)
                 .await
                 .map_err(PageError::store(t))?;
+            for o in others
+                .iter()
+                .filter(|o| o.id != id && o.owner_id.is_some() && o.owner_id != lead.owner_id)
+            {
+                let who = format!(
+                    "{} ({}: {})",
+                    o.name,
+                    t.t("field-owner"),
+                    o.owner_name.clone().unwrap_or_default()
+                );
+                owner_warnings.push(t.t1("lead-other-owner", "name", &who));
+            }
             (
                 company.corporate_number.unwrap_or_default(),
                 company.domain.unwrap_or_default(),
@@ -457,8 +474,26 @@ pub async fn show(
         }
         (None, _) => t.t("consent-none"),
     };
+    let merges = if user.role() == ondo_domain::Role::Sales {
+        Vec::new()
+    } else {
+        ondo_store::merges::undoable_for(db, ws, id)
+            .await
+            .map_err(PageError::store(t))?
+            .into_iter()
+            .map(|m| {
+                let name = serde_json::from_str::<serde_json::Value>(&m.source_snapshot)
+                    .ok()
+                    .and_then(|v| v["name"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                (m.id, name, t.datetime(m.merged_at))
+            })
+            .collect()
+    };
     let page = LeadPage {
         c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
+        owner_warnings,
+        merges,
         t,
         status_label: t.status(&lead.status),
         custom_fields,

@@ -2,6 +2,7 @@
 //! the login page), renders one askama template, and escapes every value it shows.
 
 pub mod companies;
+pub mod duplicates;
 pub mod imports;
 pub mod leads;
 pub mod login;
