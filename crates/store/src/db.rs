@@ -58,8 +58,13 @@ impl Db {
             let opts = if memory {
                 opts
             } else {
+                // A 64 MiB page cache per connection (SQLite's default is 2 MiB): a bulk
+                // write touches random pages of every index of a large table, and with
+                // the default cache each touch is a system call.
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "memory")
             };
             // An in-memory database lives in one connection only.
             let max = if memory { 1 } else { 8 };

@@ -31,7 +31,9 @@ pub struct ExistingLead {
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
     pub emails: Vec<String>,
-    pub name_keys: Vec<String>,
+    /// (name key, company name key): a name alone matches only together with its company
+    /// (or a phone, looked up by `phones`), so homonyms elsewhere are never loaded.
+    pub names_at_companies: Vec<(String, String)>,
     /// Phones as stored (national format, e.g. "090-1234-5678").
     pub phones: Vec<String>,
 }
@@ -47,9 +49,8 @@ pub async fn find_existing(
     lookup: &Lookup,
 ) -> Result<Vec<ExistingLead>> {
     let mut found: std::collections::BTreeMap<i64, ExistingLead> = Default::default();
-    let queries: [(&str, &Vec<String>); 4] = [
+    let queries: [(&str, &Vec<String>); 3] = [
         ("l.email IN", &lookup.emails),
-        ("l.name_key IN", &lookup.name_keys),
         ("l.phone IN", &lookup.phones),
         ("l.mobile IN", &lookup.phones),
     ];
@@ -68,6 +69,32 @@ pub async fn find_existing(
             for r in rows {
                 found.entry(r.id).or_insert(r);
             }
+        }
+    }
+    // Names at companies: driven from the list of pairs, so each pair is one seek of the
+    // company-name index and one of (company, name) — namesakes elsewhere are never read.
+    for chunk in lookup.names_at_companies.chunks(CHUNK / 2) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let sql = format!(
+            "WITH w(cn, nk) AS (VALUES {}) \
+             SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
+             c.name_key AS company_name_key, c.domain AS company_domain \
+             FROM w CROSS JOIN companies c CROSS JOIN leads l \
+             WHERE c.workspace_id = $1 AND c.name_key = w.cn AND l.workspace_id = c.workspace_id \
+             AND l.company_id = c.id AND l.name_key = w.nk",
+            values.join(", ")
+        );
+        let rows = with_tx!(tx, conn => {
+            let mut q = sqlx::query_as::<_, ExistingLead>(&sql).bind(ws.0);
+            for (name, company) in chunk {
+                q = q.bind(company).bind(name);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        for r in rows {
+            found.entry(r.id).or_insert(r);
         }
     }
     Ok(found.into_values().collect())

@@ -135,7 +135,7 @@ impl LeadFields {
 
     /// The key people are matched on: the normalised name without spaces.
     pub fn name_key(&self) -> String {
-        search_key(&self.name)
+        name_key_of(&self.name)
     }
 
     /// What search matches against: name, reading, email, company and phones.
@@ -634,6 +634,11 @@ pub async fn sources(db: &Db, ws: WorkspaceId) -> Result<Vec<(String, i64)>> {
         .fetch_all(pool)
         .await?)
     })
+}
+
+/// The key people are matched on: the normalised name without spaces.
+pub fn name_key_of(name: &str) -> String {
+    search_key(name)
 }
 
 /// Fills `name_key` for leads written before the column existed; cheap when none are left.

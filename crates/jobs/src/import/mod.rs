@@ -126,6 +126,14 @@ pub async fn run(
         Layout::Generic => "import",
     };
 
+    let started = std::time::Instant::now();
+    let lap = |stage: &str| {
+        tracing::debug!(
+            stage,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "import"
+        )
+    };
     // 1. Read and parse every row; a broken file stops here, before any write.
     let mut parsed: Vec<ParsedRow> = Vec::new();
     let mut errors = Vec::new();
@@ -155,31 +163,36 @@ pub async fn run(
         return Err(ImportError::File(IngestError::HeaderOnly));
     }
 
+    lap("read and parsed");
     let mut tx = db.begin().await?;
 
     // 2. The existing leads the rows may match.
     let mut lookup = Lookup::default();
     for p in &parsed {
         lookup.emails.extend(p.fields.email.clone());
-        lookup.name_keys.push(p.fields.name_key());
+        if let Some(company) = &p.company {
+            lookup
+                .names_at_companies
+                .push((p.fields.name_key(), company.key()));
+        }
         lookup.phones.extend(p.fields.phone.clone());
         lookup.phones.extend(p.fields.mobile.clone());
     }
-    for v in [
-        &mut lookup.emails,
-        &mut lookup.name_keys,
-        &mut lookup.phones,
-    ] {
+    for v in [&mut lookup.emails, &mut lookup.phones] {
         v.sort();
         v.dedup();
     }
+    lookup.names_at_companies.sort();
+    lookup.names_at_companies.dedup();
     let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+    lap("looked up existing leads");
 
     // 3. Cluster existing leads and rows into people.
     let mut keys: Vec<PersonKeys> = existing.iter().map(existing_keys).collect();
     keys.extend(parsed.iter().map(|p| p.keys.clone()));
     let (groups, candidates) = cluster_people(&keys);
     let n_existing = existing.len();
+    lap("clustered");
 
     // Per group: its existing lead (the oldest), and its rows in file order.
     let mut group_existing: HashMap<usize, i64> = HashMap::new();
@@ -299,6 +312,7 @@ pub async fn run(
         }
     }
 
+    lap("wrote leads");
     // 5. Candidate pairs between different leads.
     let lead_of = |index: usize| -> Option<i64> {
         if index < n_existing {
@@ -363,6 +377,7 @@ pub async fn run(
     )
     .await?;
     tx.commit().await?;
+    lap("committed");
     report.import_id = Some(id);
     Ok(report)
 }
