@@ -78,7 +78,6 @@ impl Db {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         db.migrate().await?;
-        crate::leads::backfill_name_keys(&db).await?;
         Ok(db)
     }
 

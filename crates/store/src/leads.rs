@@ -640,31 +640,3 @@ pub async fn sources(db: &Db, ws: WorkspaceId) -> Result<Vec<(String, i64)>> {
 pub fn name_key_of(name: &str) -> String {
     search_key(name)
 }
-
-/// Fills `name_key` for leads written before the column existed; cheap when none are left.
-pub async fn backfill_name_keys(db: &Db) -> Result<u64> {
-    let mut done = 0;
-    loop {
-        let rows: Vec<(i64, i64, String)> = with_db!(db, pool => {
-            sqlx::query_as("SELECT workspace_id, id, name FROM leads WHERE name_key = '' AND name <> '' LIMIT 5000")
-                .fetch_all(pool)
-                .await?
-        });
-        if rows.is_empty() {
-            return Ok(done);
-        }
-        with_db!(db, pool => {
-            let mut tx = pool.begin().await?;
-            for (ws, id, name) in &rows {
-                sqlx::query("UPDATE leads SET name_key = $1 WHERE workspace_id = $2 AND id = $3")
-                    .bind(search_key(name))
-                    .bind(ws)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        });
-        done += rows.len() as u64;
-    }
-}
