@@ -1,8 +1,9 @@
 //! Built-in vocabulary for the demo workspace: names with readings, fictional companies,
 //! areas, job titles, web pages and sales-activity notes.
 
-/// (kanji, katakana reading, romaji, relative frequency).
-pub(super) const FAMILY_NAMES: &[(&str, &str, &str, u32)] = &[
+/// Japanese family names: (kanji, katakana reading, romaji, relative frequency). The
+/// import benchmark draws from the same list.
+pub const FAMILY_NAMES: &[(&str, &str, &str, u32)] = &[
     ("佐藤", "サトウ", "sato", 40),
     ("鈴木", "スズキ", "suzuki", 38),
     ("高橋", "タカハシ", "takahashi", 30),

@@ -9,7 +9,7 @@
 //! free-mail-style addresses use the reserved `example.jp`, users use `demo.ondo.example`.
 //! Company *names* may be real (from public lists); the people are fictional.
 
-mod data;
+pub mod data;
 mod generate;
 mod sources;
 
