@@ -502,7 +502,12 @@ async fn find_same_person(
     use ondo_domain::matching::{Match, PersonKeys, match_people};
     let lookup = ondo_store::imports::Lookup {
         emails: fields.email.iter().cloned().collect(),
-        name_keys: vec![fields.name_key()],
+        names_at_companies: fields
+            .company_name
+            .as_deref()
+            .and_then(|c| CompanyName::parse(c).ok())
+            .map(|c| vec![(fields.name_key(), c.key())])
+            .unwrap_or_default(),
         phones: fields
             .phone
             .iter()
