@@ -290,6 +290,20 @@ pub async fn record_run(
     })
 }
 
+/// One import of the workspace.
+pub async fn get_run(db: &crate::Db, ws: WorkspaceId, id: i64) -> Result<ImportRun> {
+    crate::with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, ImportRun>(
+            "SELECT id, file_name, source, mode, rows_total, created, merged, updated, skipped, errors, created_by, \
+             created_at FROM imports WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(id)
+        .fetch_one(pool)
+        .await?)
+    })
+}
+
 /// Recent imports of the workspace, newest first.
 pub async fn list_runs(db: &crate::Db, ws: WorkspaceId, limit: i64) -> Result<Vec<ImportRun>> {
     crate::with_db!(db, pool => {

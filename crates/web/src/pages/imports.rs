@@ -426,12 +426,9 @@ struct ReportPage {
 }
 
 async fn find_run(state: &AppState, user: &CurrentUser, id: i64) -> Result<ImportRun, PageError> {
-    let runs = ondo_store::imports::list_runs(&state.db, user.workspace, 1000)
+    ondo_store::imports::get_run(&state.db, user.workspace, id)
         .await
-        .map_err(PageError::store(user.tr))?;
-    runs.into_iter()
-        .find(|r| r.id == id)
-        .ok_or(PageError::NotFound(user.tr))
+        .map_err(PageError::store(user.tr))
 }
 
 pub async fn report(
