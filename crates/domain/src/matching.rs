@@ -17,7 +17,7 @@ mod variants;
 pub use cluster::{BLOCK_LIMIT, cluster_people};
 pub use company::{CompanyKeys, match_companies};
 pub use merge::merge_field;
-pub use people::{PersonKeys, match_people, name_key};
+pub use people::{PersonKeys, is_shared_mailbox, match_people, name_key};
 pub use variants::{fold_variants, within_one_edit};
 
 /// Why two records are the same (an automatic merge).

@@ -1162,7 +1162,8 @@ proptest! {
 
     #[test]
     fn a_record_with_email_or_name_and_personal_phone_matches_itself(a in any_person_keys()) {
-        let has_email = a.email.as_deref().is_some_and(|e| !e.is_empty());
+        // A shared team mailbox (info@) identifies nobody on its own.
+        let has_email = a.email.as_deref().is_some_and(|e| !e.is_empty() && !ondo_domain::matching::is_shared_mailbox(e));
         let has_name = a.name.as_deref().is_some_and(|n| !n.is_empty());
         let personal_phone = a.phones.iter().any(|(p, personal)| *personal && !p.is_empty());
         if has_email || (has_name && personal_phone) {
@@ -1272,4 +1273,68 @@ fn colleagues_of_the_same_name_with_their_own_addresses_are_not_merged_by_shared
         "",
     );
     assert_match(&c, &d, Match::Same(MatchReason::SameNameAndPersonalPhone));
+}
+
+#[test]
+fn a_shared_team_mailbox_does_not_make_two_people_one() {
+    let a = PersonKeys::from_raw(
+        "佐藤 花子",
+        "",
+        "info@abc-shoji.example.co.jp",
+        &[],
+        &[],
+        "ABC商事株式会社",
+        "総務部",
+    );
+    let b = PersonKeys::from_raw(
+        "鈴木 一郎",
+        "",
+        "INFO@abc-shoji.example.co.jp",
+        &[],
+        &[],
+        "ABC商事株式会社",
+        "営業部",
+    );
+    assert_match(&a, &b, Match::Different);
+    // The same person writing the team address twice is still recognised by name and company.
+    let c = PersonKeys::from_raw(
+        "佐藤 花子",
+        "",
+        "info@abc-shoji.example.co.jp",
+        &[],
+        &[],
+        "ABC商事株式会社",
+        "総務部",
+    );
+    assert_match(
+        &a,
+        &c,
+        Match::Same(MatchReason::SameNameCompanyAnd("department")),
+    );
+    // A personal address is unaffected.
+    let d = PersonKeys::from_raw(
+        "佐藤 花子",
+        "",
+        "h.sato@abc-shoji.example.co.jp",
+        &[],
+        &[],
+        "",
+        "",
+    );
+    let e = PersonKeys::from_raw(
+        "サトウ",
+        "",
+        "H.Sato@abc-shoji.example.co.jp",
+        &[],
+        &[],
+        "",
+        "",
+    );
+    assert_match(&d, &e, Match::Same(MatchReason::SameEmail));
+    assert!(ondo_domain::matching::is_shared_mailbox(
+        "toiawase@example.co.jp"
+    ));
+    assert!(!ondo_domain::matching::is_shared_mailbox(
+        "t.sato@example.co.jp"
+    ));
 }

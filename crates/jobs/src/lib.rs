@@ -16,6 +16,10 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
         tokio::select! {
             _ = &mut shutdown => break,
             _ = tick.tick() => {
+                let removed = import::purge_uploads(Duration::from_secs(24 * 3600));
+                if removed > 0 {
+                    tracing::info!(removed, "abandoned uploads removed");
+                }
                 match ondo_store::sessions::purge_expired(&db).await {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
                     Ok(_) => {}

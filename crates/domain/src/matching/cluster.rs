@@ -108,7 +108,9 @@ pub fn cluster_people(
     // (key hash, record index) for every non-email blocking key, sorted into blocks below.
     let mut keyed: Vec<(u64, usize)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
-        if let Some(email) = present(&record.email) {
+        // A shared team mailbox (info@) is compared pair by pair like any other key.
+        let shared_mailbox = present(&record.email).is_some_and(super::people::is_shared_mailbox);
+        if let Some(email) = present(&record.email).filter(|_| !shared_mailbox) {
             match first_with_email.entry(email) {
                 Entry::Occupied(first) => sets.union(*first.get(), i),
                 Entry::Vacant(slot) => {
@@ -128,7 +130,7 @@ pub fn cluster_people(
             }
         }
         for key in record.blocking_keys() {
-            if key.starts_with("e:") {
+            if key.starts_with("e:") && !shared_mailbox {
                 continue;
             }
             keyed.push((fnv1a(&key), i));

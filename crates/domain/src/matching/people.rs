@@ -206,6 +206,50 @@ fn email_domain(email: &str) -> Option<&str> {
 }
 
 /// Returns true if both values are present and equal.
+/// Local parts of addresses a whole team shares (問い合わせ窓口): two people who write
+/// `info@company` are not one person by that alone.
+const SHARED_MAILBOXES: &[&str] = &[
+    "info",
+    "information",
+    "sales",
+    "eigyo",
+    "contact",
+    "contactus",
+    "support",
+    "office",
+    "admin",
+    "webmaster",
+    "mail",
+    "inquiry",
+    "inquiries",
+    "toiawase",
+    "otoiawase",
+    "soumu",
+    "somu",
+    "jimu",
+    "general",
+    "hello",
+    "team",
+    "marketing",
+    "pr",
+    "hr",
+    "recruit",
+    "saiyo",
+    "service",
+    "customer",
+    "cs",
+    "desk",
+    "staff",
+    "master",
+];
+
+/// Whether an address is a shared team mailbox (`info@`, `sales@`, `toiawase@` …).
+pub fn is_shared_mailbox(email: &str) -> bool {
+    email.rsplit_once('@').is_some_and(|(local, _)| {
+        SHARED_MAILBOXES.contains(&local.trim_end_matches(|c: char| c.is_ascii_digit()))
+    })
+}
+
 fn both_equal(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((present(a), present(b)), (Some(x), Some(y)) if x == y)
 }
@@ -268,13 +312,14 @@ fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys) -> bool 
 ///
 /// The comparison is symmetric.
 pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
-    if both_equal(&a.email, &b.email) {
+    if both_equal(&a.email, &b.email) && !a.email.as_deref().is_some_and(is_shared_mailbox) {
         return Match::Same(MatchReason::SameEmail);
     }
     let names = present(&a.name).zip(present(&b.name));
     let same_name = names.is_some_and(|(x, y)| x == y);
     let same_company = both_equal(&a.company, &b.company);
-    let same_local = matches!((a.email_local(), b.email_local()), (Some(x), Some(y)) if x == y);
+    let same_local = matches!((a.email_local(), b.email_local()), (Some(x), Some(y)) if x == y)
+        && !a.email.as_deref().is_some_and(is_shared_mailbox);
     if same_name {
         if share_personal_phone(a, b) {
             return Match::Same(MatchReason::SameNameAndPersonalPhone);

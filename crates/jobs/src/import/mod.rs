@@ -17,6 +17,27 @@ use serde::Serialize;
 
 pub use parse::{ParsedRow, parse_row};
 
+/// Where uploads wait between the wizard's steps.
+pub fn upload_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("ondo-uploads")
+}
+
+/// Removes uploads nobody ran within `max_age` (an abandoned wizard); returns how many.
+pub fn purge_uploads(max_age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(upload_dir()) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > max_age))
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// What an import does with rows that match existing leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -486,4 +507,27 @@ fn overwrite(into: &mut LeadFields, from: &LeadFields) {
 /// Phone numbers in their stored (national) form.
 pub fn national(raw: &str) -> Option<String> {
     Phone::parse(raw).ok().map(|p| p.national())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_uploads_are_purged_and_recent_ones_kept() {
+        let dir = upload_dir();
+        std::fs::create_dir_all(&dir).expect("upload dir");
+        let path = dir.join(format!("purge-test-{}", std::process::id()));
+        std::fs::write(&path, b"x").expect("write");
+        assert_eq!(
+            purge_uploads(std::time::Duration::from_secs(3600)),
+            0,
+            "a fresh upload stays"
+        );
+        assert!(path.exists());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(purge_uploads(std::time::Duration::from_millis(1)) >= 1);
+        assert!(!path.exists(), "an old upload is removed");
+        let _ = std::fs::remove_dir(&dir);
+    }
 }
