@@ -35,8 +35,7 @@ fn upload_path(user: &CurrentUser, token: &str) -> Option<PathBuf> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         .then(|| {
-            std::env::temp_dir()
-                .join("ondo-uploads")
+            ondo_jobs::import::upload_dir()
                 .join(format!("{}-{}-{token}", user.workspace.0, user.user.id))
         })
 }
