@@ -134,15 +134,7 @@ async fn forms_without_the_csrf_token_or_from_another_site_are_refused() {
     let app = spawn_app().await;
     let resp = app.sign_in("admin@example.com", PASSWORD).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let form = app
-        .client
-        .get(app.url("/leads/new"))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("body");
+    let form = app.page("/leads/new").await;
     let csrf = hidden_value(&form, "csrf").expect("csrf in the form");
 
     let missing = app

@@ -55,30 +55,14 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
         )
         .await;
     assert_eq!(signin.status(), StatusCode::SEE_OTHER);
-    let list = app
-        .client
-        .get(app.url("/leads?status=sales_ready"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("body");
+    let list = app.page("/leads?status=sales_ready").await;
     assert!(
         list.contains("lead-link"),
         "the demo's sales-ready leads are listed"
     );
     let (_, page) = json(app.list_leads("?limit=1").await).await;
     let id = page["leads"][0]["id"].as_i64().expect("a lead");
-    let lead_page = app
-        .client
-        .get(app.url(&format!("/leads/{id}")))
-        .send()
-        .await
-        .expect("lead")
-        .text()
-        .await
-        .expect("body");
+    let lead_page = app.page(&format!("/leads/{id}")).await;
     assert!(
         lead_page.contains("timeline"),
         "the lead page has a timeline"

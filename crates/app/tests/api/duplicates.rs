@@ -37,15 +37,7 @@ async fn candidate_pairs_are_reviewed_merged_and_the_merge_undone() {
         app.sign_in("admin@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let page = app
-        .client
-        .get(app.url("/leads/duplicates"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page("/leads/duplicates").await;
     assert_eq!(
         page.matches("class=\"card pair\"").count(),
         2,
@@ -104,30 +96,14 @@ async fn candidate_pairs_are_reviewed_merged_and_the_merge_undone() {
         .await
         .expect("dismiss");
     assert_eq!(dismissed.status(), StatusCode::SEE_OTHER);
-    let page = app
-        .client
-        .get(app.url("/leads/duplicates"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page("/leads/duplicates").await;
     assert_eq!(
         page.matches("class=\"card pair\"").count(),
         0,
         "nothing left to review"
     );
 
-    let lead_page = app
-        .client
-        .get(app.url(&format!("/leads/{a}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let lead_page = app.page(&format!("/leads/{a}")).await;
     let undo_action = lead_page
         .split("action=\"/merges/")
         .nth(1)
@@ -184,30 +160,14 @@ async fn a_lead_page_warns_when_a_colleague_is_owned_by_another_rep() {
         app.sign_in("admin@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let page = app
-        .client
-        .get(app.url(&format!("/leads/{}", mine["id"])))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page(&format!("/leads/{}", mine["id"])).await;
     assert!(
         page.contains("class=\"warning\"")
             && page.contains("山田 太郎")
             && page.contains("二重アプローチ"),
         "the rep is warned"
     );
-    let page = app
-        .client
-        .get(app.url(&format!("/leads/{}", owned["id"])))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page(&format!("/leads/{}", owned["id"])).await;
     assert!(
         !page.contains("class=\"warning\""),
         "no warning about an unowned colleague"

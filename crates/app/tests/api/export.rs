@@ -91,15 +91,7 @@ async fn the_lead_list_downloads_as_utf8_csv_with_its_filters_and_sales_may_not(
         app.sign_in("admin@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let list = app
-        .client
-        .get(app.url("/leads"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("body");
+    let list = app.page("/leads").await;
     assert!(list.contains("id=\"export-links\""));
     let resp = app
         .client
@@ -131,15 +123,7 @@ async fn the_lead_list_downloads_as_utf8_csv_with_its_filters_and_sales_may_not(
         app.sign_in("sales@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let list = app
-        .client
-        .get(app.url("/leads"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("body");
+    let list = app.page("/leads").await;
     assert!(
         !list.contains("id=\"export-links\""),
         "sales see no export links"

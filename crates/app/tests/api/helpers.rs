@@ -74,6 +74,18 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The text of a page, fetched with the client's cookies.
+    pub async fn page(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body")
+    }
+
     pub async fn post_lead(&self, body: &Value) -> Response {
         self.post_lead_as(&self.token, body).await
     }

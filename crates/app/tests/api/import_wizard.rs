@@ -9,15 +9,7 @@ fn cp932(text: &str) -> Vec<u8> {
 }
 
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>, source: &str) -> reqwest::Response {
-    let page = app
-        .client
-        .get(app.url("/imports"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page("/imports").await;
     let csrf = hidden_value(&page, "csrf").expect("csrf");
     let form = Form::new()
         .text("csrf", csrf)
@@ -48,15 +40,7 @@ async fn the_wizard_previews_lets_the_mapping_change_and_runs() {
         .expect("location")
         .to_string();
     assert!(preview_url.starts_with("/imports/preview/"));
-    let page = app
-        .client
-        .get(app.url(&preview_url))
-        .send()
-        .await
-        .expect("preview")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page(&preview_url).await;
     assert!(page.contains("Shift_JIS"), "the detected encoding is shown");
     assert!(
         page.contains("id=\"import-plan\""),
@@ -94,15 +78,7 @@ async fn the_wizard_previews_lets_the_mapping_change_and_runs() {
         .to_str()
         .expect("location")
         .to_string();
-    let report = app
-        .client
-        .get(app.url(&report_url))
-        .send()
-        .await
-        .expect("report")
-        .text()
-        .await
-        .expect("body");
+    let report = app.page(&report_url).await;
     assert!(report.contains("id=\"import-result\"") && report.contains("not-an-email"));
     let errors = app
         .client
@@ -129,15 +105,7 @@ async fn the_wizard_previews_lets_the_mapping_change_and_runs() {
     )
     .await;
     assert_eq!(lead["touchpoints"][0]["source"], "展示会 2026秋");
-    let index = app
-        .client
-        .get(app.url("/imports"))
-        .send()
-        .await
-        .expect("index")
-        .text()
-        .await
-        .expect("body");
+    let index = app.page("/imports").await;
     assert!(index.contains("tenjikai.csv"), "the import is listed");
 }
 
@@ -159,15 +127,7 @@ async fn a_broken_upload_is_explained_and_sales_may_not_import() {
         .to_str()
         .expect("location")
         .to_string();
-    let page = app
-        .client
-        .get(app.url(&preview_url))
-        .send()
-        .await
-        .expect("preview")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page(&preview_url).await;
     assert!(
         page.contains("id=\"import-file-error\""),
         "the file error is shown"

@@ -35,15 +35,7 @@ async fn untrusted_values_are_escaped_everywhere_they_show() {
         "/companies".to_string(),
         format!("/leads?q={evil}"),
     ] {
-        let body = app
-            .client
-            .get(app.url(&path))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("body");
+        let body = app.page(&path).await;
         assert!(!body.contains(evil), "{path} shows raw markup");
         assert!(
             body.contains("&lt;script&gt;")
@@ -57,15 +49,7 @@ async fn untrusted_values_are_escaped_everywhere_they_show() {
 #[tokio::test]
 async fn japanese_by_default_and_english_on_request() {
     let app = spawn_app().await;
-    let ja = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let ja = app.page("/login").await;
     assert!(
         ja.contains("lang=\"ja\"") && ja.contains("ログイン"),
         "Japanese login page"
@@ -88,15 +72,7 @@ async fn japanese_by_default_and_english_on_request() {
         app.sign_in("admin@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let list = app
-        .client
-        .get(app.url("/leads"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let list = app.page("/leads").await;
     assert!(list.contains("リード"));
     let switch = app
         .client
@@ -111,15 +87,7 @@ async fn japanese_by_default_and_english_on_request() {
             .and_then(|v| v.to_str().ok()),
         Some("/leads")
     );
-    let list = app
-        .client
-        .get(app.url("/leads"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
+    let list = app.page("/leads").await;
     assert!(list.contains("lang=\"en\"") && list.contains("Leads"));
     let evil = app
         .client
@@ -141,15 +109,7 @@ async fn a_lead_is_added_and_edited_through_the_form() {
         app.sign_in("admin@example.com", PASSWORD).await.status(),
         StatusCode::SEE_OTHER
     );
-    let form = app
-        .client
-        .get(app.url("/leads/new"))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("body");
+    let form = app.page("/leads/new").await;
     let csrf = hidden_value(&form, "csrf").expect("csrf");
     let bad = app
         .client
@@ -188,15 +148,7 @@ async fn a_lead_is_added_and_edited_through_the_form() {
         .and_then(|v| v.to_str().ok())
         .expect("location")
         .to_string();
-    let page = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .expect("lead page")
-        .text()
-        .await
-        .expect("body");
+    let page = app.page(&location).await;
     assert!(page.contains("高橋 真一") && page.contains("s.takahashi@example.co.jp"));
     let id: i64 = location.trim_start_matches("/leads/").parse().expect("id");
     let edit = app
