@@ -172,12 +172,21 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_both_languages() {
+        // Every .ftl file of a language (fluent-templates loads them all), one after another.
         let read = |lang: &str| {
-            std::fs::read_to_string(format!(
-                "{}/locales/{lang}/main.ftl",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .expect("locale file exists")
+            let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .expect("locale directory exists")
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ftl"))
+                .collect();
+            files.sort();
+            files
+                .iter()
+                .map(|p| std::fs::read_to_string(p).expect("locale file is readable"))
+                .collect::<Vec<_>>()
+                .join("\n")
         };
         let keys = |s: &str| -> std::collections::BTreeSet<String> {
             s.lines()
@@ -185,8 +194,24 @@ mod tests {
                 .map(|l| l.split(" =").next().unwrap_or("").trim().to_string())
                 .collect()
         };
-        let ja = keys(&read("ja"));
-        let en = keys(&read("en"));
+        let key_lines = |s: &str| {
+            s.lines()
+                .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
+                .count()
+        };
+        let (ja_text, en_text) = (read("ja"), read("en"));
+        let ja = keys(&ja_text);
+        let en = keys(&en_text);
+        assert_eq!(
+            ja.len(),
+            key_lines(&ja_text),
+            "a Japanese key is defined twice"
+        );
+        assert_eq!(
+            en.len(),
+            key_lines(&en_text),
+            "an English key is defined twice"
+        );
         assert!(ja.len() > 50, "the Japanese file has its keys");
         assert_eq!(
             ja.difference(&en).collect::<Vec<_>>(),
