@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bulk;
 pub mod companies;
 pub mod events;
+pub mod forms;
 pub mod imports;
 pub mod leads;
 pub mod merges;
