@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod forms;
 pub mod i18n;
 mod pages;
 pub mod service;
@@ -69,6 +70,9 @@ pub fn router(state: AppState) -> Router {
         .route("/leads/{id}", get(pages::leads::show).post(pages::leads::update))
         .route("/leads/{id}/edit", get(pages::leads::edit_form))
         .route("/companies", get(pages::companies::list))
+        .route("/forms", get(pages::forms::list).post(pages::forms::create))
+        .route("/forms/{id}", get(pages::forms::show))
+        .route("/forms/{id}/active", post(pages::forms::set_active))
         .route(
             "/imports",
             get(pages::imports::index)
@@ -86,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .url("/api/openapi-ui.json", api::openapi::ApiDoc::openapi());
     Router::new()
         .merge(pages)
+        .merge(forms::public::routes())
         .merge(api::routes())
         .merge(docs)
         .route("/healthz", get(healthz))
@@ -99,7 +104,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
+            // Public forms are made to be framed on customers' sites; they set their own
+            // frame-ancestors policy instead.
+            |res: &Response| {
+                res.extensions()
+                    .get::<forms::public::Frameable>()
+                    .is_none()
+                    .then(|| HeaderValue::from_static("DENY"))
+            },
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

@@ -8,6 +8,7 @@ mod cli;
 mod demo;
 mod duplicates;
 mod export;
+mod forms;
 mod import;
 mod import_wizard;
 mod leads;

@@ -20,7 +20,11 @@ pub fn tokens_match(submitted: &str, expected: &str) -> bool {
 pub async fn same_origin_only(req: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let is_api = req.uri().path().starts_with("/api/");
-    if unsafe_method && !is_api {
+    // Public web forms are posted from customers' sites by design. They read no cookie
+    // and act for nobody signed in, so a cross-site post borrows no authority; they have
+    // their own protections (unguessable key, honeypot, rate limit).
+    let is_public_form = req.uri().path().starts_with("/f/");
+    if unsafe_method && !is_api && !is_public_form {
         let headers = req.headers();
         if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
             && site == "cross-site"

@@ -3,6 +3,7 @@
 
 pub mod companies;
 pub mod duplicates;
+pub mod forms;
 pub mod imports;
 pub mod leads;
 pub mod login;
