@@ -596,3 +596,298 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
         "a merge is undone once"
     );
 }
+
+// Companies: people, owners and last activity for the company list and page.
+
+mod company_summaries {
+    use ondo_domain::{CompanyName, LeadStatus, Micros, Role};
+    use ondo_store::bulk::{BulkActivity, BulkEvent, BulkLead};
+    use ondo_store::companies::{CompanyInput, CompanySort};
+    use ondo_store::leads::{LeadFields, NewTouchpoint};
+    use ondo_store::testing::fresh_db;
+    use ondo_store::{Db, WorkspaceId};
+
+    use super::workspace;
+
+    /// Day `d` of 2026 (UTC midnight), as stored.
+    fn day(d: i64) -> Micros {
+        Micros(1_767_225_600_000_000 + d * 86_400_000_000)
+    }
+
+    async fn company(db: &Db, ws: WorkspaceId, name: &str) -> i64 {
+        let input = CompanyInput {
+            name: Some(CompanyName::parse(name).expect("company name")),
+            ..Default::default()
+        };
+        ondo_store::companies::find_or_create(db, ws, &input)
+            .await
+            .expect("company")
+            .expect("a named company is created")
+            .id
+    }
+
+    async fn user(db: &Db, ws: WorkspaceId, email: &str, name: &str) -> i64 {
+        ondo_store::users::create(db, ws, email, name, Role::Sales, "x")
+            .await
+            .expect("user")
+            .id
+    }
+
+    /// A lead at a company with touchpoints, events and activities on the given days.
+    fn lead(
+        name: &str,
+        company_id: i64,
+        owner_id: Option<i64>,
+        touchpoints: &[i64],
+        events: &[i64],
+        activities: &[i64],
+    ) -> BulkLead {
+        BulkLead {
+            fields: LeadFields {
+                name: name.into(),
+                company_id: Some(company_id),
+                owner_id,
+                ..Default::default()
+            },
+            status: LeadStatus::New,
+            lost_reason: None,
+            created_at: day(0),
+            updated_at: day(0),
+            touchpoints: touchpoints
+                .iter()
+                .map(|d| NewTouchpoint {
+                    kind: "import".into(),
+                    source: "展示会".into(),
+                    occurred_at: day(*d),
+                    details: serde_json::json!({}),
+                })
+                .collect(),
+            events: events
+                .iter()
+                .map(|d| BulkEvent {
+                    kind: "page_view".into(),
+                    at: day(*d),
+                    url: None,
+                    properties: serde_json::json!({}),
+                })
+                .collect(),
+            activities: activities
+                .iter()
+                .map(|d| BulkActivity {
+                    kind: "call".into(),
+                    outcome: None,
+                    note: None,
+                    at: day(*d),
+                    user_id: None,
+                })
+                .collect(),
+            status_changes: Vec::new(),
+        }
+    }
+
+    async fn names(
+        db: &Db,
+        ws: WorkspaceId,
+        q: &str,
+        sort: CompanySort,
+        limit: i64,
+        offset: i64,
+    ) -> Vec<String> {
+        ondo_store::companies::list(db, ws, q, sort, limit, offset)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|c| c.display_name)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn summaries_count_people_owners_and_the_latest_activity() {
+        let db = fresh_db().await;
+        let ws = workspace(&db, "acme").await;
+        let other = workspace(&db, "other").await;
+        let sato = user(&db, ws, "sato@example.com", "佐藤").await;
+        let suzuki = user(&db, ws, "suzuki@example.com", "鈴木").await;
+        let alpha = company(&db, ws, "株式会社アルファ").await;
+        let beta = company(&db, ws, "ベータ商事株式会社").await;
+        let gamma = company(&db, ws, "ガンマ合同会社").await;
+        let ids = ondo_store::bulk::insert_leads(
+            &db,
+            ws,
+            &[
+                lead("阿部 一郎", alpha, Some(sato), &[1], &[10], &[]),
+                lead("井上 二郎", alpha, Some(suzuki), &[], &[], &[5]),
+                lead("上田 三郎", alpha, None, &[2], &[], &[]),
+                lead("江藤 四郎", beta, Some(sato), &[3], &[], &[]),
+                lead("小野 五郎", beta, Some(sato), &[], &[], &[]),
+            ],
+        )
+        .await
+        .expect("leads");
+        let foreign = company(&db, other, "株式会社アルファ").await;
+        ondo_store::bulk::insert_leads(
+            &db,
+            other,
+            &[lead("他社 太郎", foreign, None, &[99], &[], &[])],
+        )
+        .await
+        .expect("foreign lead");
+
+        let got = ondo_store::companies::summaries(&db, ws, &[beta, foreign, alpha, gamma])
+            .await
+            .expect("summaries");
+        let order: Vec<i64> = got.iter().map(|c| c.id).collect();
+        assert_eq!(
+            order,
+            vec![beta, alpha, gamma],
+            "in the order asked, without another workspace's"
+        );
+        let (b, a, g) = (&got[0], &got[1], &got[2]);
+
+        assert_eq!(a.display_name, "株式会社アルファ");
+        assert_eq!(a.people, 3);
+        let owners: Vec<(&str, i64)> = a
+            .owners
+            .iter()
+            .map(|o| (o.name.as_str(), o.leads))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![("佐藤", 1), ("鈴木", 1)],
+            "two reps own leads at アルファ"
+        );
+        assert_eq!(
+            a.last_activity_at,
+            Some(day(10).0),
+            "the event is the latest"
+        );
+        let sample: Vec<i64> = a.people_sample.iter().map(|p| p.id).collect();
+        assert_eq!(
+            sample,
+            vec![ids[0], ids[1], ids[2]],
+            "most recently active first"
+        );
+
+        assert_eq!(b.people, 2);
+        let owners: Vec<(&str, i64)> = b
+            .owners
+            .iter()
+            .map(|o| (o.name.as_str(), o.leads))
+            .collect();
+        assert_eq!(owners, vec![("佐藤", 2)], "one rep owns both");
+        assert_eq!(b.last_activity_at, Some(day(3).0));
+        assert_eq!(
+            b.people_sample[0].name, "江藤 四郎",
+            "the active one before the silent one"
+        );
+
+        assert_eq!((g.people, g.owners.len(), g.last_activity_at), (0, 0, None));
+
+        let by = |sort| names(&db, ws, "", sort, 10, 0);
+        assert_eq!(
+            by(CompanySort::Name).await,
+            ["株式会社アルファ", "ガンマ合同会社", "ベータ商事株式会社"]
+        );
+        assert_eq!(
+            by(CompanySort::People).await,
+            ["株式会社アルファ", "ベータ商事株式会社", "ガンマ合同会社"]
+        );
+        assert_eq!(
+            by(CompanySort::LastActivity).await,
+            ["株式会社アルファ", "ベータ商事株式会社", "ガンマ合同会社"]
+        );
+        assert_eq!(
+            names(&db, ws, "", CompanySort::LastActivity, 1, 1).await,
+            ["ベータ商事株式会社"],
+            "a later page of the activity order"
+        );
+        assert_eq!(
+            names(&db, ws, "", CompanySort::Name, 1, 1).await,
+            ["ガンマ合同会社"]
+        );
+        for sort in [
+            CompanySort::Name,
+            CompanySort::People,
+            CompanySort::LastActivity,
+        ] {
+            assert_eq!(
+                names(&db, ws, "ベータ", sort, 10, 0).await,
+                ["ベータ商事株式会社"]
+            );
+            assert!(
+                names(&db, ws, "%", sort, 10, 0).await.is_empty(),
+                "% is a character"
+            );
+        }
+        assert_eq!(
+            names(&db, other, "", CompanySort::LastActivity, 10, 0).await,
+            ["株式会社アルファ"],
+            "each workspace ranks only its own"
+        );
+
+        let people = ondo_store::companies::people(&db, ws, alpha, 10)
+            .await
+            .expect("people");
+        let rows: Vec<(&str, Option<&str>, Option<i64>)> = people
+            .iter()
+            .map(|p| (p.name.as_str(), p.owner_name.as_deref(), p.last_activity_at))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("阿部 一郎", Some("佐藤"), Some(day(10).0)),
+                ("井上 二郎", Some("鈴木"), Some(day(5).0)),
+                ("上田 三郎", None, Some(day(2).0)),
+            ]
+        );
+        assert!(
+            ondo_store::companies::people(&db, other, alpha, 10)
+                .await
+                .expect("people")
+                .is_empty(),
+            "another workspace sees nobody"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_activity_order_reads_further_back_past_a_busy_company() {
+        let db = fresh_db().await;
+        let ws = workspace(&db, "acme").await;
+        let busy = company(&db, ws, "株式会社ビジー").await;
+        let quiet = company(&db, ws, "株式会社クワイエット").await;
+        let older = company(&db, ws, "株式会社オールダー").await;
+        company(&db, ws, "株式会社サイレント").await;
+        // More rows of one company than the first look reads.
+        let busy_days: Vec<i64> = (0..1_500).map(|i| 100 + i % 200).collect();
+        ondo_store::bulk::insert_leads(
+            &db,
+            ws,
+            &[
+                lead("忙 しい", busy, None, &[], &busy_days, &[]),
+                lead("静 か", quiet, None, &[50], &[], &[]),
+                lead("古 い", older, None, &[], &[], &[40]),
+            ],
+        )
+        .await
+        .expect("leads");
+        assert_eq!(
+            names(&db, ws, "", CompanySort::LastActivity, 10, 0).await,
+            [
+                "株式会社ビジー",
+                "株式会社クワイエット",
+                "株式会社オールダー",
+                "株式会社サイレント"
+            ]
+        );
+        assert_eq!(
+            names(&db, ws, "", CompanySort::LastActivity, 2, 1).await,
+            ["株式会社クワイエット", "株式会社オールダー"]
+        );
+        assert!(
+            names(&db, ws, "", CompanySort::LastActivity, 10, 5_000)
+                .await
+                .is_empty(),
+            "the order ends at its rank limit"
+        );
+    }
+}

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/leads/{id}", get(pages::leads::show).post(pages::leads::update))
         .route("/leads/{id}/edit", get(pages::leads::edit_form))
         .route("/companies", get(pages::companies::list))
+        .route("/companies/{id}", get(pages::companies::show))
         .route("/forms", get(pages::forms::list).post(pages::forms::create))
         .route("/forms/{id}", get(pages::forms::show))
         .route("/forms/{id}/active", post(pages::forms::set_active))

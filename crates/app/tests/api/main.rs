@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod companies;
 mod demo;
 mod duplicates;
 mod export;
