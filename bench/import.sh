@@ -47,8 +47,8 @@ case "$ROWS$EXISTING$SEED$TIMEOUT" in *[!0-9]*) echo "ROWS, EXISTING and the see
 
 echo "building release binaries (cargo build --release -p ondo -p ondo-bench)..." >&2
 cargo build --release -q -p ondo -p ondo-bench
-ONDO=target/release/ondo
-BENCH=target/release/ondo-bench
+ONDO=${CARGO_TARGET_DIR:-target}/release/ondo
+BENCH=${CARGO_TARGET_DIR:-target}/release/ondo-bench
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ondo-bench-import.XXXXXX")
 IMPORT_PID=

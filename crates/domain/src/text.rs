@@ -44,7 +44,22 @@ fn is_invisible(c: char) -> bool {
 
 /// NFKC after removing invisible characters.
 fn nfkc(s: &str) -> String {
+    // Most values are already normalised; the quick check finds that without decomposing.
+    if !s.chars().any(is_invisible)
+        && unicode_normalization::is_nfkc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
+        return s.to_string();
+    }
     s.chars().filter(|c| !is_invisible(*c)).nfkc().collect()
+}
+
+/// NFKC of text without invisible characters.
+fn nfkc_again(s: &str) -> String {
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        return s.to_string();
+    }
+    s.nfkc().collect()
 }
 
 /// Maps dash-like characters to `ー` after kana and to `-` elsewhere, and wave dashes to `~`.
@@ -105,7 +120,7 @@ pub fn normalize_text(s: &str) -> String {
 pub fn to_katakana(s: &str) -> String {
     let compact: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
     // NFKC again: removing whitespace or switching to katakana may enable compositions.
-    unify_dashes(&hiragana_to_katakana(&compact).nfkc().collect::<String>())
+    unify_dashes(&nfkc_again(&hiragana_to_katakana(&compact)))
 }
 
 /// Normalises a reading (furigana) for display: full-width katakana, with one space

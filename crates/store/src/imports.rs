@@ -34,8 +34,47 @@ pub struct Lookup {
     /// (name key, company name key): a name alone matches only together with its company
     /// (or a phone, looked up by `phones`), so homonyms elsewhere are never loaded.
     pub names_at_companies: Vec<(String, String)>,
-    /// Phones as stored (national format, e.g. "090-1234-5678").
+    /// Numbers that reach one person (from a mobile column, or a mobile or 050 number in
+    /// any column), as stored (national format, e.g. "090-1234-5678"): looked up in both
+    /// phone columns.
+    pub personal_phones: Vec<String>,
+    /// Other numbers (landlines, often a company's main line shared by everyone there):
+    /// looked up only in the mobile column, where a lead's own number is kept. Looking
+    /// them up in the phone column would load every colleague behind a main line, and
+    /// a shared landline only counts together with the name at the same company, which
+    /// `names_at_companies` finds.
     pub phones: Vec<String>,
+}
+
+impl Lookup {
+    /// Adds a record's numbers (national format) to the lookup by what they reach.
+    pub fn add_phones(&mut self, phone: Option<&str>, mobile: Option<&str>) {
+        if let Some(m) = mobile.filter(|m| !m.is_empty()) {
+            self.personal_phones.push(m.to_string());
+        }
+        if let Some(p) = phone.filter(|p| !p.is_empty()) {
+            let personal = ondo_domain::Phone::parse(p).is_ok_and(|n| n.is_personal());
+            if personal {
+                self.personal_phones.push(p.to_string());
+            } else {
+                self.phones.push(p.to_string());
+            }
+        }
+    }
+
+    /// Sorts the values and drops repeats, so each is looked up once.
+    pub fn dedup(&mut self) {
+        for v in [
+            &mut self.emails,
+            &mut self.personal_phones,
+            &mut self.phones,
+        ] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        self.names_at_companies.sort_unstable();
+        self.names_at_companies.dedup();
+    }
 }
 
 const EXISTING: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
@@ -49,12 +88,23 @@ pub async fn find_existing(
     lookup: &Lookup,
 ) -> Result<Vec<ExistingLead>> {
     let mut found: std::collections::BTreeMap<i64, ExistingLead> = Default::default();
-    let queries: [(&str, &Vec<String>); 3] = [
-        ("l.email IN", &lookup.emails),
-        ("l.phone IN", &lookup.phones),
-        ("l.mobile IN", &lookup.phones),
+    let mut mobiles: Vec<&String> = lookup
+        .personal_phones
+        .iter()
+        .chain(&lookup.phones)
+        .collect();
+    mobiles.sort_unstable();
+    mobiles.dedup();
+    let emails: Vec<&String> = lookup.emails.iter().collect();
+    let personal: Vec<&String> = lookup.personal_phones.iter().collect();
+    let queries: [(&str, &Vec<&String>); 3] = [
+        ("l.email IN", &emails),
+        ("l.phone IN", &personal),
+        ("l.mobile IN", &mobiles),
     ];
     for (clause, values) in queries {
+        let started = std::time::Instant::now();
+        let before = found.len();
         for chunk in values.chunks(CHUNK) {
             let placeholders: Vec<String> =
                 (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -62,7 +112,7 @@ pub async fn find_existing(
             let rows = with_tx!(tx, conn => {
                 let mut q = sqlx::query_as::<_, ExistingLead>(&sql).bind(ws.0);
                 for v in chunk {
-                    q = q.bind(v);
+                    q = q.bind(v.as_str());
                 }
                 q.fetch_all(&mut **conn).await?
             });
@@ -70,6 +120,13 @@ pub async fn find_existing(
                 found.entry(r.id).or_insert(r);
             }
         }
+        tracing::debug!(
+            clause,
+            values = values.len(),
+            found = found.len() - before,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "looked up"
+        );
     }
     // Names at companies: driven from the list of pairs, so each pair is one seek of the
     // company-name index and one of (company, name) — namesakes elsewhere are never read.
@@ -128,15 +185,242 @@ pub async fn insert_lead(
     })
 }
 
+/// Tables whose ids an import reserves before it writes their rows in batches.
+#[derive(Debug, Clone, Copy)]
+pub enum IdTable {
+    Leads,
+    Companies,
+}
+
+/// Reserves ids for `n` rows of `table` that this transaction inserts with explicit ids.
+/// On SQLite the transaction must hold the write lock (`Db::begin_write`), so the ids
+/// after the largest one stay free until it commits; on PostgreSQL they come from the
+/// table's identity sequence.
+pub async fn reserve_ids(tx: &mut Tx, table: IdTable, n: usize) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let name = match table {
+        IdTable::Leads => "leads",
+        IdTable::Companies => "companies",
+    };
+    match tx {
+        Tx::Sqlite(conn) => {
+            let max: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {name}"))
+                .fetch_one(&mut **conn)
+                .await?;
+            Ok((max + 1..=max + n as i64).collect())
+        }
+        Tx::Postgres(conn) => Ok(sqlx::query_scalar(&format!(
+            "SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, $1)"
+        ))
+        .bind(n as i64)
+        .fetch_all(&mut **conn)
+        .await?),
+    }
+}
+
+/// What company matching needs to know about a company already in the database.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CompanyKeys {
+    pub id: i64,
+    pub name_key: String,
+    pub legal_form: Option<String>,
+    pub corporate_number: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// The companies that share a corporate number, a name key or a domain with the given
+/// values, each once, by id.
+pub async fn find_companies(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    corporate_numbers: &[String],
+    name_keys: &[String],
+    domains: &[String],
+) -> Result<Vec<CompanyKeys>> {
+    let mut found: std::collections::BTreeMap<i64, CompanyKeys> = Default::default();
+    let queries: [(&str, &[String]); 3] = [
+        ("corporate_number", corporate_numbers),
+        ("name_key", name_keys),
+        ("domain", domains),
+    ];
+    for (column, values) in queries {
+        for chunk in values.chunks(CHUNK) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT id, name_key, legal_form, corporate_number, domain FROM companies \
+                 WHERE workspace_id = $1 AND {column} IN ({})",
+                placeholders.join(", ")
+            );
+            let rows = with_tx!(tx, conn => {
+                let mut q = sqlx::query_as::<_, CompanyKeys>(&sql).bind(ws.0);
+                for v in chunk {
+                    q = q.bind(v);
+                }
+                q.fetch_all(&mut **conn).await?
+            });
+            for r in rows {
+                found.entry(r.id).or_insert(r);
+            }
+        }
+    }
+    Ok(found.into_values().collect())
+}
+
+/// Creates companies with ids from [`reserve_ids`]; each must have a name.
+pub async fn insert_companies(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    companies: &[(i64, crate::companies::CompanyInput)],
+) -> Result<()> {
+    let now = Micros::now().0;
+    let named: Vec<(
+        i64,
+        &ondo_domain::CompanyName,
+        &crate::companies::CompanyInput,
+    )> = companies
+        .iter()
+        .filter_map(|(id, c)| c.name.as_ref().map(|n| (*id, n, c)))
+        .collect();
+    for chunk in named.chunks(CHUNK) {
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO companies (id, workspace_id, name, legal_form, legal_form_position, name_key, \
+                 display_name, raw_name, domain, corporate_number, address, industry, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, (id, name, c)| {
+                b.push_bind(*id)
+                    .push_bind(ws.0)
+                    .push_bind(name.name.clone())
+                    .push_bind(name.legal_form.map(|f| f.key()))
+                    .push_bind(name.position.map(crate::companies::position_key))
+                    .push_bind(name.key())
+                    .push_bind(name.display())
+                    .push_bind(name.raw.clone())
+                    .push_bind(c.domain.clone())
+                    .push_bind(c.corporate_number.clone())
+                    .push_bind(c.address.clone())
+                    .push_bind(c.industry.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Creates leads with ids from [`reserve_ids`], in `status`, each with its first status
+/// history row.
+pub async fn insert_leads(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    leads: &[(i64, LeadFields)],
+    status: LeadStatus,
+    reason: &str,
+    actor: &Actor,
+) -> Result<()> {
+    let now = Micros::now().0;
+    // 24 values a row: 250 rows stay under SQLite's and PostgreSQL's bind limits.
+    for chunk in leads.chunks(250) {
+        let mut customs = Vec::with_capacity(chunk.len());
+        for (_, f) in chunk {
+            customs.push(
+                serde_json::to_string(&f.custom_fields)
+                    .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO leads (id, workspace_id, name, kana, email, phone, mobile, title, department, \
+                 company_id, company_name, postcode, address, owner_id, status, lost_reason, custom_fields, \
+                 consent_source, consent_at, email_opt_out, search_text, name_key, created_at, updated_at) ",
+            );
+            qb.push_values(chunk.iter().zip(&customs), |mut b, ((id, f), custom)| {
+                b.push_bind(*id)
+                    .push_bind(ws.0)
+                    .push_bind(f.name.clone())
+                    .push_bind(f.kana.clone())
+                    .push_bind(f.email.clone())
+                    .push_bind(f.phone.clone())
+                    .push_bind(f.mobile.clone())
+                    .push_bind(f.title.clone())
+                    .push_bind(f.department.clone())
+                    .push_bind(f.company_id)
+                    .push_bind(f.company_name.clone())
+                    .push_bind(f.postcode.clone())
+                    .push_bind(f.address.clone())
+                    .push_bind(f.owner_id)
+                    .push_bind(status.key())
+                    .push_bind(None::<String>)
+                    .push_bind(custom.clone())
+                    .push_bind(f.consent_source.clone())
+                    .push_bind(f.consent_at)
+                    .push_bind(f.email_opt_out)
+                    .push_bind(f.search_text())
+                    .push_bind(f.name_key())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **conn).await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) ",
+            );
+            qb.push_values(chunk, |mut b, (id, _)| {
+                b.push_bind(ws.0)
+                    .push_bind(*id)
+                    .push_bind(None::<String>)
+                    .push_bind(status.key())
+                    .push_bind(reason.to_string())
+                    .push_bind(actor.user_id)
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// The current fields of many leads, inside the transaction, by id.
+pub async fn lead_fields_many(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, LeadFields>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "{LEAD_FIELDS} WHERE l.workspace_id = $1 AND l.id IN ({})",
+            placeholders.join(", ")
+        );
+        let leads = with_tx!(tx, conn => {
+            let mut q = sqlx::query_as::<_, crate::leads::Lead>(&sql).bind(ws.0);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut **conn).await?
+        });
+        for lead in &leads {
+            out.insert(lead.id, LeadFields::of(lead));
+        }
+    }
+    Ok(out)
+}
+
+const LEAD_FIELDS: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
+    l.company_id, l.company_name, NULL AS company_display, l.postcode, l.address, \
+    l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
+    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
+    FROM leads l";
+
 /// The current fields of a lead, inside the transaction.
 pub async fn lead_fields(tx: &mut Tx, ws: WorkspaceId, id: i64) -> Result<LeadFields> {
-    let sql = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
-        l.company_id, l.company_name, NULL AS company_display, l.postcode, l.address, \
-        l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
-        l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
-        FROM leads l WHERE l.workspace_id = $1 AND l.id = $2";
+    let sql = format!("{LEAD_FIELDS} WHERE l.workspace_id = $1 AND l.id = $2");
     let lead = with_tx!(tx, conn => {
-        sqlx::query_as::<_, crate::leads::Lead>(sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?
+        sqlx::query_as::<_, crate::leads::Lead>(&sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?
     });
     Ok(LeadFields::of(&lead))
 }

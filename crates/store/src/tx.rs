@@ -32,6 +32,18 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Begins a transaction that writes: on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so what it reads stays true until it commits and the ids it
+    /// reserves (see `imports::reserve_ids`) are its own; other writers wait.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {

@@ -2,6 +2,7 @@
 //! against the leads already in the workspace, and written in one transaction — all of it
 //! or nothing. Re-running an import finds the leads it made and adds nothing.
 
+mod companies;
 mod parse;
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,12 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use ondo_domain::matching::{PersonKeys, cluster_people};
 use ondo_domain::{LeadStatus, Phone};
 use ondo_ingest::{IngestError, Layout, SourceFile};
-use ondo_store::companies::CompanyInput;
-use ondo_store::imports::{ExistingLead, ImportTouchpoint, Lookup};
+use ondo_store::imports::{ExistingLead, IdTable, ImportTouchpoint, Lookup};
 use ondo_store::leads::LeadFields;
 use ondo_store::{Actor, Db, StoreError, WorkspaceId};
 use serde::Serialize;
 
+use companies::{CompanyRef, CompanyResolver};
 pub use parse::{ParsedRow, parse_row};
 
 /// Where uploads wait between the wizard's steps.
@@ -184,8 +185,16 @@ pub async fn run(
         return Err(ImportError::File(IngestError::HeaderOnly));
     }
 
+    // The file's text is no longer needed: free it before the database work.
+    drop(file);
     lap("read and parsed");
-    let mut tx = db.begin().await?;
+    // A dry run only reads; a real import holds the write lock from its first read, so
+    // nothing it matched against changes before it commits.
+    let mut tx = if opts.dry_run {
+        db.begin().await?
+    } else {
+        db.begin_write().await?
+    };
 
     // 2. The existing leads the rows may match.
     let mut lookup = Lookup::default();
@@ -196,21 +205,17 @@ pub async fn run(
                 .names_at_companies
                 .push((p.fields.name_key(), company.key()));
         }
-        lookup.phones.extend(p.fields.phone.clone());
-        lookup.phones.extend(p.fields.mobile.clone());
+        lookup.add_phones(p.fields.phone.as_deref(), p.fields.mobile.as_deref());
     }
-    for v in [&mut lookup.emails, &mut lookup.phones] {
-        v.sort();
-        v.dedup();
-    }
-    lookup.names_at_companies.sort();
-    lookup.names_at_companies.dedup();
+    lookup.dedup();
     let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+    tracing::debug!(existing = existing.len(), "looked up");
     lap("looked up existing leads");
 
     // 3. Cluster existing leads and rows into people.
     let mut keys: Vec<PersonKeys> = existing.iter().map(existing_keys).collect();
-    keys.extend(parsed.iter().map(|p| p.keys.clone()));
+    keys.extend(parsed.iter_mut().map(|p| std::mem::take(&mut p.keys)));
+    lap("built matching keys");
     let (groups, candidates) = cluster_people(&keys);
     let n_existing = existing.len();
     lap("clustered");
@@ -230,16 +235,37 @@ pub async fn run(
             .push(j);
     }
 
-    // 4. Decide and write, group by group, in file order of each group's first row.
+    // 4. Decide, group by group, in file order of each group's first row; nothing is
+    // written yet, and companies a row would create have placeholder ids (`placeholder`).
     let mut order: Vec<(usize, Vec<usize>)> = group_rows.into_iter().collect();
     order.sort_by_key(|(_, rows)| rows[0]);
     let mut outcome = vec![Outcome::Skipped; parsed.len()];
     let mut lead_key: Vec<serde_json::Value> = vec![serde_json::Value::Null; parsed.len()];
     let mut group_lead: HashMap<usize, i64> = HashMap::new();
-    let mut company_cache: HashMap<String, Option<i64>> = HashMap::new();
-    let mut touchpoints = Vec::new();
-    let mut provisional = 0;
-    for (g, rows) in &order {
+    let mut companies = CompanyResolver::load(&mut tx, ws, parsed.iter()).await?;
+    lap("loaded companies");
+    let create = !opts.dry_run;
+    // Each row's fields are used once, so they are moved out rather than copied.
+    let mut with_company = |row: &mut ParsedRow| {
+        let mut fields = std::mem::take(&mut row.fields);
+        if let Some(found) = companies.resolve(row, create) {
+            fields.company_id = Some(placeholder(found));
+        }
+        fields
+    };
+    let touched: Vec<i64> = if opts.mode == ImportMode::New {
+        Vec::new()
+    } else {
+        let mut ids: Vec<i64> = group_existing.values().copied().collect();
+        ids.sort_unstable();
+        ids
+    };
+    let mut current = ondo_store::imports::lead_fields_many(&mut tx, ws, &touched).await?;
+    lap("loaded the leads rows match");
+    let mut updates: Vec<(i64, LeadFields, LeadFields)> = Vec::new();
+    // (position in `order`, fields) of each lead to create.
+    let mut creations: Vec<(usize, LeadFields)> = Vec::new();
+    for (pos, (g, rows)) in order.iter().enumerate() {
         match (group_existing.get(g), opts.mode) {
             (Some(_), ImportMode::New) | (None, ImportMode::Update) => {
                 for &j in rows {
@@ -250,12 +276,12 @@ pub async fn run(
                 }
             }
             (Some(&id), mode) => {
-                let before = ondo_store::imports::lead_fields(&mut tx, ws, id).await?;
+                let before = current.remove(&id).ok_or_else(|| {
+                    StoreError::Corrupt(format!("lead {id} vanished during the import"))
+                })?;
                 let mut after = before.clone();
                 for &j in rows {
-                    let incoming =
-                        resolve_company(&mut tx, ws, &parsed[j], &mut company_cache, opts.dry_run)
-                            .await?;
+                    let incoming = with_company(&mut parsed[j]);
                     if mode == ImportMode::Update {
                         overwrite(&mut after, &incoming);
                         outcome[j] = Outcome::Updated;
@@ -265,69 +291,80 @@ pub async fn run(
                     }
                     lead_key[j] = id.into();
                 }
-                if !opts.dry_run {
-                    let action = if mode == ImportMode::Update {
-                        "import_update"
-                    } else {
-                        "import_merge"
-                    };
-                    ondo_store::imports::update_lead(
-                        &mut tx,
-                        ws,
-                        id,
-                        &before,
-                        &after,
-                        action,
-                        &opts.actor,
-                    )
-                    .await?;
-                }
+                updates.push((id, before, after));
                 group_lead.insert(*g, id);
-                for &j in rows {
-                    touchpoints.push(touchpoint(id, touch_kind, &source, &parsed[j]));
-                }
             }
             (None, _) => {
-                let mut fields = resolve_company(
-                    &mut tx,
-                    ws,
-                    &parsed[rows[0]],
-                    &mut company_cache,
-                    opts.dry_run,
-                )
-                .await?;
+                let mut fields = with_company(&mut parsed[rows[0]]);
                 for &j in &rows[1..] {
-                    let more =
-                        resolve_company(&mut tx, ws, &parsed[j], &mut company_cache, opts.dry_run)
-                            .await?;
-                    fields.fill_empty_from(&more);
+                    fields.fill_empty_from(&with_company(&mut parsed[j]));
                 }
                 outcome[rows[0]] = Outcome::Created;
                 for &j in &rows[1..] {
                     outcome[j] = Outcome::Merged;
                 }
-                if opts.dry_run {
-                    provisional += 1;
-                    let key = serde_json::Value::from(format!("new-{provisional}"));
-                    for &j in rows {
-                        lead_key[j] = key.clone();
-                    }
-                } else {
-                    let reason = format!("インポート: {source}");
-                    let id = ondo_store::imports::insert_lead(
-                        &mut tx,
-                        ws,
-                        &fields,
-                        LeadStatus::New,
-                        &reason,
-                        &opts.actor,
-                    )
-                    .await?;
-                    group_lead.insert(*g, id);
-                    for &j in rows {
-                        lead_key[j] = id.into();
-                        touchpoints.push(touchpoint(id, touch_kind, &source, &parsed[j]));
-                    }
+                creations.push((pos, fields));
+            }
+        }
+    }
+    lap("decided");
+
+    // 5. Write: new companies, new leads, changed leads, in batches.
+    let mut touchpoints = Vec::new();
+    if opts.dry_run {
+        for (provisional, (pos, _)) in creations.iter().enumerate() {
+            let key = serde_json::Value::from(format!("new-{}", provisional + 1));
+            for &j in &order[*pos].1 {
+                lead_key[j] = key.clone();
+            }
+        }
+    } else {
+        let company_ids = companies.create(&mut tx, ws).await?;
+        let real = |fields: &mut LeadFields| {
+            if let Some(id) = fields.company_id.filter(|id| *id < 0) {
+                fields.company_id = Some(company_ids[(-id - 1) as usize]);
+            }
+        };
+        lap("created companies");
+        let ids =
+            ondo_store::imports::reserve_ids(&mut tx, IdTable::Leads, creations.len()).await?;
+        let mut leads = Vec::with_capacity(creations.len());
+        for (id, (pos, mut fields)) in ids.into_iter().zip(creations) {
+            real(&mut fields);
+            group_lead.insert(order[pos].0, id);
+            leads.push((id, fields));
+        }
+        let reason = format!("インポート: {source}");
+        ondo_store::imports::insert_leads(
+            &mut tx,
+            ws,
+            &leads,
+            LeadStatus::New,
+            &reason,
+            &opts.actor,
+        )
+        .await?;
+        drop(leads);
+        lap("created leads");
+        tracing::debug!(
+            updates = updates.iter().filter(|(_, b, a)| b != a).count(),
+            "changed leads"
+        );
+        let action = if opts.mode == ImportMode::Update {
+            "import_update"
+        } else {
+            "import_merge"
+        };
+        for (id, before, mut after) in updates {
+            real(&mut after);
+            ondo_store::imports::update_lead(&mut tx, ws, id, &before, &after, action, &opts.actor)
+                .await?;
+        }
+        for (g, rows) in &order {
+            if let Some(&id) = group_lead.get(g) {
+                for &j in rows {
+                    lead_key[j] = id.into();
+                    touchpoints.push((id, j));
                 }
             }
         }
@@ -375,7 +412,14 @@ pub async fn run(
         tx.rollback().await?;
         return Ok(report);
     }
-    ondo_store::imports::insert_touchpoints(&mut tx, ws, &touchpoints).await?;
+    // Built a batch at a time: a touchpoint each row is a lot of memory at once.
+    for chunk in touchpoints.chunks(5_000) {
+        let batch: Vec<ImportTouchpoint> = chunk
+            .iter()
+            .map(|&(id, j)| touchpoint(id, touch_kind, &source, &parsed[j]))
+            .collect();
+        ondo_store::imports::insert_touchpoints(&mut tx, ws, &batch).await?;
+    }
     ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
     let errors_json = serde_json::to_string(&report.errors).unwrap_or_else(|_| "[]".into());
     let counts = [
@@ -403,6 +447,15 @@ pub async fn run(
     Ok(report)
 }
 
+/// A company id in lead fields before the write: existing ids as they are, companies
+/// still to create as negative positions (-1 for the first), replaced once they exist.
+fn placeholder(r: CompanyRef) -> i64 {
+    match r {
+        CompanyRef::Existing(id) => id,
+        CompanyRef::New(k) => -(k as i64) - 1,
+    }
+}
+
 /// Matching keys of a lead already in the database.
 pub fn existing_keys(e: &ExistingLead) -> PersonKeys {
     let phone = e.phone.as_deref().unwrap_or("");
@@ -422,49 +475,6 @@ pub fn existing_keys(e: &ExistingLead) -> PersonKeys {
         keys.company_domain = e.company_domain.clone();
     }
     keys
-}
-
-/// The row's fields with its company found (or, outside a dry run, created).
-async fn resolve_company(
-    tx: &mut ondo_store::Tx,
-    ws: WorkspaceId,
-    row: &ParsedRow,
-    cache: &mut HashMap<String, Option<i64>>,
-    dry_run: bool,
-) -> Result<LeadFields, StoreError> {
-    let mut fields = row.fields.clone();
-    if row.company.is_none() && row.corporate_number.is_none() {
-        return Ok(fields);
-    }
-    let cache_key = format!(
-        "{:?}|{:?}|{:?}|{:?}",
-        row.company.as_ref().map(|c| c.key()),
-        row.company.as_ref().and_then(|c| c.legal_form),
-        row.corporate_number,
-        row.company_domain
-    );
-    let id = match cache.get(&cache_key) {
-        Some(id) => *id,
-        None => {
-            let input = CompanyInput {
-                name: row.company.clone(),
-                corporate_number: row.corporate_number.clone(),
-                domain: row.company_domain.clone(),
-                address: row.company_address.clone(),
-                industry: row.industry.clone(),
-            };
-            let company = if dry_run {
-                ondo_store::companies::find_matching_in(tx, ws, &input).await?
-            } else {
-                ondo_store::companies::find_or_create_in(tx, ws, &input).await?
-            };
-            let id = company.map(|c| c.id);
-            cache.insert(cache_key, id);
-            id
-        }
-    };
-    fields.company_id = id;
-    Ok(fields)
 }
 
 fn touchpoint(lead_id: i64, kind: &str, source: &str, row: &ParsedRow) -> ImportTouchpoint {

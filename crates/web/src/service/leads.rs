@@ -500,7 +500,7 @@ async fn find_same_person(
     ServiceError,
 > {
     use ondo_domain::matching::{Match, PersonKeys, match_people};
-    let lookup = ondo_store::imports::Lookup {
+    let mut lookup = ondo_store::imports::Lookup {
         emails: fields.email.iter().cloned().collect(),
         names_at_companies: fields
             .company_name
@@ -508,13 +508,9 @@ async fn find_same_person(
             .and_then(|c| CompanyName::parse(c).ok())
             .map(|c| vec![(fields.name_key(), c.key())])
             .unwrap_or_default(),
-        phones: fields
-            .phone
-            .iter()
-            .chain(fields.mobile.iter())
-            .cloned()
-            .collect(),
+        ..Default::default()
     };
+    lookup.add_phones(fields.phone.as_deref(), fields.mobile.as_deref());
     let mut tx = db.begin().await?;
     let mut existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
     tx.rollback().await?;
