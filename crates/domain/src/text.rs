@@ -42,9 +42,22 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
 }
 
+/// Returns true for text NFKC leaves as it is, judged without tables: ASCII, the CJK
+/// unified ideographs, and hiragana and katakana letters with `ー` (kana compose only
+/// with the combining sound marks U+3099/U+309A, which are not in the set).
+fn plainly_normalised(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_ascii()
+            || matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー')
+    })
+}
+
 /// NFKC after removing invisible characters.
 fn nfkc(s: &str) -> String {
-    // Most values are already normalised; the quick check finds that without decomposing.
+    // Most values are already normalised; the checks find that without decomposing.
+    if plainly_normalised(s) {
+        return s.to_string();
+    }
     if !s.chars().any(is_invisible)
         && unicode_normalization::is_nfkc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes
@@ -56,7 +69,10 @@ fn nfkc(s: &str) -> String {
 
 /// NFKC of text without invisible characters.
 fn nfkc_again(s: &str) -> String {
-    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    if plainly_normalised(s)
+        || unicode_normalization::is_nfkc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
         return s.to_string();
     }
     s.nfkc().collect()
@@ -142,6 +158,16 @@ pub fn search_key(s: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_fast_normalisation_check_agrees_with_nfkc(s in "[a-zA-Z0-9 ー\u{3041}-\u{3096}\u{3099}-\u{309C}\u{30A1}-\u{30FA}\u{4E00}-\u{4E10}\u{FF10}-\u{FF5A}\u{F900}-\u{F910}]{0,12}") {
+            if plainly_normalised(&s) {
+                prop_assert_eq!(s.nfkc().collect::<String>(), s.clone());
+            }
+            prop_assert_eq!(nfkc(&s), s.nfkc().collect::<String>());
+        }
+    }
 
     #[test]
     fn half_width_katakana_becomes_full_width() {

@@ -76,10 +76,24 @@ pub fn decode(bytes: &[u8], override_label: Option<&str>) -> Result<Decoded, Ing
 
     // 4. Statistical guess, hinted towards Japanese encodings.
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    detector.feed(bytes, true);
+    // A few hundred kilobytes of non-ASCII text decide the guess as well as a whole file
+    // does (and a wrong guess still fails to decode below); stop feeding there.
+    let mut non_ascii = 0;
+    let mut chunks = bytes.chunks(64 * 1024).peekable();
+    while let Some(chunk) = chunks.next() {
+        non_ascii += chunk.iter().filter(|b| !b.is_ascii()).count();
+        let last = chunks.peek().is_none() || non_ascii >= DETECT_NON_ASCII;
+        detector.feed(chunk, last);
+        if last {
+            break;
+        }
+    }
     let guessed = detector.guess(Some(b"jp"), chardetng::Utf8Detection::Allow);
     finish(guessed, bytes, false)
 }
+
+/// How many non-ASCII bytes the encoding detector sees at most.
+const DETECT_NON_ASCII: usize = 256 * 1024;
 
 /// Map a user-supplied label to an encoding; adds the Microsoft names WHATWG lacks.
 fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
@@ -102,8 +116,11 @@ fn finish(encoding: &'static Encoding, body: &[u8], had_bom: bool) -> Result<Dec
         });
     }
     check_control_share(&text)?;
+    let mut text = text.into_owned();
+    // Decoding reserves for the worst case (up to three times the input); give it back.
+    text.shrink_to_fit();
     Ok(Decoded {
-        text: text.into_owned(),
+        text,
         encoding,
         had_bom,
     })

@@ -79,7 +79,7 @@ impl Lookup {
 
 const EXISTING: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
     c.name_key AS company_name_key, c.domain AS company_domain FROM leads l \
-    LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id WHERE l.workspace_id = $1 AND ";
+    LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id WHERE l.workspace_id = ";
 
 /// The leads that share an email, a name key or a phone with the lookup, each once.
 pub async fn find_existing(
@@ -106,15 +106,15 @@ pub async fn find_existing(
         let started = std::time::Instant::now();
         let before = found.len();
         for chunk in values.chunks(CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!("{EXISTING}{clause} ({})", placeholders.join(", "));
             let rows = with_tx!(tx, conn => {
-                let mut q = sqlx::query_as::<_, ExistingLead>(&sql).bind(ws.0);
+                let mut qb = sqlx::QueryBuilder::new(EXISTING);
+                qb.push_bind(ws.0).push(" AND ").push(clause).push(" (");
+                let mut list = qb.separated(", ");
                 for v in chunk {
-                    q = q.bind(v.as_str());
+                    list.push_bind(v.as_str());
                 }
-                q.fetch_all(&mut **conn).await?
+                qb.push(")");
+                qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
             });
             for r in rows {
                 found.entry(r.id).or_insert(r);
@@ -131,24 +131,24 @@ pub async fn find_existing(
     // Names at companies: driven from the list of pairs, so each pair is one seek of the
     // company-name index and one of (company, name) — namesakes elsewhere are never read.
     for chunk in lookup.names_at_companies.chunks(CHUNK / 2) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 2, 2 * i + 3))
-            .collect();
-        let sql = format!(
-            "WITH w(cn, nk) AS (VALUES {}) \
-             SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
-             c.name_key AS company_name_key, c.domain AS company_domain \
-             FROM w CROSS JOIN companies c CROSS JOIN leads l \
-             WHERE c.workspace_id = $1 AND c.name_key = w.cn AND l.workspace_id = c.workspace_id \
-             AND l.company_id = c.id AND l.name_key = w.nk",
-            values.join(", ")
-        );
         let rows = with_tx!(tx, conn => {
-            let mut q = sqlx::query_as::<_, ExistingLead>(&sql).bind(ws.0);
+            let mut qb = sqlx::QueryBuilder::new("WITH w(cn, nk) AS (VALUES ");
+            let mut list = qb.separated(", ");
             for (name, company) in chunk {
-                q = q.bind(company).bind(name);
+                list.push("(").push_bind_unseparated(company.as_str()).push_unseparated(", ");
+                list.push_bind_unseparated(name.as_str()).push_unseparated(")");
             }
-            q.fetch_all(&mut **conn).await?
+            qb.push(
+                ") SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
+                 c.name_key AS company_name_key, c.domain AS company_domain \
+                 FROM w CROSS JOIN companies c CROSS JOIN leads l \
+                 WHERE c.workspace_id = ",
+            );
+            qb.push_bind(ws.0).push(
+                " AND c.name_key = w.cn AND l.workspace_id = c.workspace_id \
+                 AND l.company_id = c.id AND l.name_key = w.nk",
+            );
+            qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
         });
         for r in rows {
             found.entry(r.id).or_insert(r);
@@ -247,19 +247,17 @@ pub async fn find_companies(
     ];
     for (column, values) in queries {
         for chunk in values.chunks(CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT id, name_key, legal_form, corporate_number, domain FROM companies \
-                 WHERE workspace_id = $1 AND {column} IN ({})",
-                placeholders.join(", ")
-            );
             let rows = with_tx!(tx, conn => {
-                let mut q = sqlx::query_as::<_, CompanyKeys>(&sql).bind(ws.0);
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT id, name_key, legal_form, corporate_number, domain FROM companies WHERE workspace_id = ",
+                );
+                qb.push_bind(ws.0).push(format!(" AND {column} IN ("));
+                let mut list = qb.separated(", ");
                 for v in chunk {
-                    q = q.bind(v);
+                    list.push_bind(v.as_str());
                 }
-                q.fetch_all(&mut **conn).await?
+                qb.push(")");
+                qb.build_query_as::<CompanyKeys>().fetch_all(&mut **conn).await?
             });
             for r in rows {
                 found.entry(r.id).or_insert(r);
@@ -391,17 +389,15 @@ pub async fn lead_fields_many(
 ) -> Result<std::collections::HashMap<i64, LeadFields>> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!(
-            "{LEAD_FIELDS} WHERE l.workspace_id = $1 AND l.id IN ({})",
-            placeholders.join(", ")
-        );
         let leads = with_tx!(tx, conn => {
-            let mut q = sqlx::query_as::<_, crate::leads::Lead>(&sql).bind(ws.0);
+            let mut qb = sqlx::QueryBuilder::new(LEAD_FIELDS);
+            qb.push(" WHERE l.workspace_id = ").push_bind(ws.0).push(" AND l.id IN (");
+            let mut list = qb.separated(", ");
             for id in chunk {
-                q = q.bind(*id);
+                list.push_bind(*id);
             }
-            q.fetch_all(&mut **conn).await?
+            qb.push(")");
+            qb.build_query_as::<crate::leads::Lead>().fetch_all(&mut **conn).await?
         });
         for lead in &leads {
             out.insert(lead.id, LeadFields::of(lead));
