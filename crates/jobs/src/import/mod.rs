@@ -198,6 +198,7 @@ pub async fn run(
 
     // The file's text is no longer needed: free it before the database work.
     drop(file);
+    parsed.shrink_to_fit();
     lap("read and parsed");
     // A dry run only reads; a real import holds the write lock from its first read, so
     // nothing it matched against changes before it commits.
@@ -224,19 +225,23 @@ pub async fn run(
     lap("looked up existing leads");
 
     // 3. Cluster existing leads and rows into people.
-    let mut keys: Vec<PersonKeys> = existing.iter().map(existing_keys).collect();
+    let mut keys: Vec<PersonKeys> = Vec::with_capacity(existing.len() + parsed.len());
+    keys.extend(existing.iter().map(existing_keys));
     keys.extend(parsed.iter_mut().map(|p| std::mem::take(&mut p.keys)));
     lap("built matching keys");
     let (groups, candidates) = cluster_people(&keys);
+    drop(keys);
+    // Only the ids of the existing leads are needed from here on.
+    let existing: Vec<i64> = existing.into_iter().map(|e| e.id).collect();
     let n_existing = existing.len();
     lap("clustered");
 
     // Per group: its existing lead (the oldest), and its rows in file order.
     let mut group_existing: HashMap<usize, i64> = HashMap::new();
-    for (i, e) in existing.iter().enumerate() {
+    for (i, &id) in existing.iter().enumerate() {
         let g = groups[i];
-        let slot = group_existing.entry(g).or_insert(e.id);
-        *slot = (*slot).min(e.id);
+        let slot = group_existing.entry(g).or_insert(id);
+        *slot = (*slot).min(id);
     }
     let mut group_rows: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (j, _) in parsed.iter().enumerate() {
@@ -385,7 +390,7 @@ pub async fn run(
     // 5. Candidate pairs between different leads.
     let lead_of = |index: usize| -> Option<i64> {
         if index < n_existing {
-            Some(existing[index].id)
+            Some(existing[index])
         } else {
             group_lead.get(&groups[index]).copied()
         }
