@@ -379,6 +379,7 @@ async fn import(
         dry_run,
         file_name,
         actor: ondo_store::Actor::system("cli"),
+        progress: None,
     };
     let report = match ondo_jobs::import::run(&db, ws.id(), source_file, &options).await {
         Ok(r) => r,

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod companies;
 pub mod events;
 pub mod forms;
+pub mod import_jobs;
 pub mod imports;
 pub mod leads;
 pub mod merges;

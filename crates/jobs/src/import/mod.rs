@@ -2,8 +2,10 @@
 //! against the leads already in the workspace, and written in one transaction — all of it
 //! or nothing. Re-running an import finds the leads it made and adds nothing.
 
+pub mod background;
 mod companies;
 mod parse;
+pub mod progress;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,6 +19,7 @@ use serde::Serialize;
 
 use companies::{CompanyRef, CompanyResolver};
 pub use parse::{ParsedRow, parse_row};
+pub use progress::{ImportProgress, ImportStage};
 
 /// Where uploads wait between the wizard's steps.
 pub fn upload_dir() -> std::path::PathBuf {
@@ -79,6 +82,8 @@ pub struct ImportOptions {
     pub dry_run: bool,
     pub file_name: String,
     pub actor: Actor,
+    /// Where to report how far the import has got (the wizard's progress bar).
+    pub progress: Option<std::sync::Arc<ImportProgress>>,
 }
 
 /// A problem with one row.
@@ -148,6 +153,8 @@ pub async fn run(
         Layout::Generic => "import",
     };
 
+    let progress = opts.progress.clone().unwrap_or_default();
+    progress.set_stage(ImportStage::Reading);
     let started = std::time::Instant::now();
     let lap = |stage: &str| {
         tracing::debug!(
@@ -171,6 +178,7 @@ pub async fn run(
         if batch.is_empty() {
             break;
         }
+        progress.add_rows(batch.len());
         for (row, result) in batch.iter().zip(parse_rows(ws, &source, layout, &batch)) {
             match result {
                 Ok((p, w)) => {
@@ -195,11 +203,13 @@ pub async fn run(
     if row_order.is_empty() {
         return Err(ImportError::File(IngestError::HeaderOnly));
     }
+    progress.set_total(row_order.len());
 
     // The file's text is no longer needed: free it before the database work.
     drop(file);
     parsed.shrink_to_fit();
     lap("read and parsed");
+    progress.set_stage(ImportStage::LookingUp);
     // A dry run only reads; a real import holds the write lock from its first read, so
     // nothing it matched against changes before it commits.
     let mut tx = if opts.dry_run {
@@ -223,6 +233,7 @@ pub async fn run(
     let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
     tracing::debug!(existing = existing.len(), "looked up");
     lap("looked up existing leads");
+    progress.set_stage(ImportStage::Matching);
 
     // 3. Cluster existing leads and rows into people.
     let mut keys: Vec<PersonKeys> = Vec::with_capacity(existing.len() + parsed.len());
@@ -335,6 +346,7 @@ pub async fn run(
             }
         }
     } else {
+        progress.set_stage(ImportStage::WritingLeads);
         let company_ids = companies.create(&mut tx, ws).await?;
         let real = |fields: &mut LeadFields| {
             if let Some(id) = fields.company_id.filter(|id| *id < 0) {
@@ -428,6 +440,7 @@ pub async fn run(
         tx.rollback().await?;
         return Ok(report);
     }
+    progress.set_stage(ImportStage::WritingTouchpoints);
     // Built a batch at a time: a touchpoint each row is a lot of memory at once.
     for chunk in touchpoints.chunks(5_000) {
         let batch: Vec<ImportTouchpoint> = chunk
@@ -457,8 +470,10 @@ pub async fn run(
         &opts.actor,
     )
     .await?;
+    progress.set_stage(ImportStage::Committing);
     tx.commit().await?;
     lap("committed");
+    progress.set_stage(ImportStage::Done);
     report.import_id = Some(id);
     Ok(report)
 }

@@ -333,6 +333,7 @@ async fn preview_page(
         dry_run: true,
         file_name: upload.name.clone(),
         actor: ondo_store::Actor::user(user.user.id, "web"),
+        progress: None,
     };
     match ondo_jobs::import::run(&state.db, user.workspace, file, &options).await {
         Ok(report) => Ok(render(&page(mapping, Some(report), None, enc, layout))),
@@ -404,6 +405,7 @@ pub async fn submit(
         dry_run: false,
         file_name: upload.name.clone(),
         actor: ondo_store::Actor::user(user.user.id, "web"),
+        progress: None,
     };
     let report = ondo_jobs::import::run(&state.db, user.workspace, file, &options)
         .await
