@@ -53,8 +53,6 @@ pub struct NewSubmission {
     pub lead_created: bool,
     /// The source of the touchpoint the lead service wrote for this submission.
     pub source: String,
-    /// What the touchpoint keeps: the message, the form, the consent text agreed to.
-    pub touchpoint_details: serde_json::Value,
     /// The page the form was sent from, when the browser said.
     pub page_url: Option<String>,
     pub event_properties: serde_json::Value,
@@ -174,16 +172,15 @@ pub async fn record_submission(db: &Db, ws: WorkspaceId, s: &NewSubmission) -> R
     let now = Micros::now().0;
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        // The touchpoint was written with the lead (details included); link the newest.
         let touchpoint_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE touchpoints SET details = $4 WHERE workspace_id = $1 AND id = \
-             (SELECT MAX(id) FROM touchpoints WHERE workspace_id = $1 AND lead_id = $2 AND source = $3 \
-              AND kind = 'form' AND details = '{}') RETURNING id",
+            "SELECT MAX(id) FROM touchpoints WHERE workspace_id = $1 AND lead_id = $2 AND source = $3 \
+             AND kind = 'form'",
         )
         .bind(ws.0)
         .bind(s.lead_id)
         .bind(&s.source)
-        .bind(s.touchpoint_details.to_string())
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO events (workspace_id, lead_id, type, occurred_at, url, properties, created_at) \

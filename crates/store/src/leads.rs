@@ -478,6 +478,20 @@ pub async fn update(
     status: Option<&StatusChange>,
     actor: &Actor,
 ) -> Result<Lead> {
+    update_with_touchpoint(db, ws, id, fields, status, None, actor).await
+}
+
+/// [`update`], and a touchpoint added in the same transaction (a returning person's new
+/// form submission or API call): both are written, or neither.
+pub async fn update_with_touchpoint(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    touchpoint: Option<&NewTouchpoint>,
+    actor: &Actor,
+) -> Result<Lead> {
     let current = get(db, ws, id).await?;
     let before_fields = LeadFields::of(&current);
     let status_changes = status.is_some_and(|s| {
@@ -486,6 +500,9 @@ pub async fn update(
             || s.renurture_on != current.renurture_on
     });
     if before_fields == *fields && !status_changes {
+        if let Some(tp) = touchpoint {
+            add_touchpoint(db, ws, id, tp).await?;
+        }
         return Ok(current);
     }
     let (before, after) = diff_json(&before_fields, fields, &current, status);
@@ -532,6 +549,21 @@ pub async fn update(
             .await?;
         }
         crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
+        if let Some(tp) = touchpoint {
+            sqlx::query(
+                "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ws.0)
+            .bind(id)
+            .bind(&tp.kind)
+            .bind(&tp.source)
+            .bind(tp.occurred_at.0)
+            .bind(tp.details.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
     });
     get(db, ws, id).await

@@ -100,6 +100,19 @@ pub async fn submit(
     };
     let now = Micros::now();
     let consent = consented && form.consent_text.is_some();
+    let kind = FormKind::of(form).key();
+    let message = fields
+        .iter()
+        .any(|f| f.key == FieldKey::Message)
+        .then(|| get(FieldKey::Message.key()))
+        .filter(|m| !m.is_empty());
+    let mut details = json!({ "form_id": form.id, "form": form.name, "form_kind": kind });
+    if let Some(m) = message {
+        details["message"] = m.into();
+    }
+    if consent {
+        details["consent_text"] = form.consent_text.clone().into();
+    }
     let changes = LeadChanges {
         name: Some(get(FieldKey::Name.key()).to_string()),
         kana: asked(FieldKey::Kana),
@@ -112,6 +125,7 @@ pub async fn submit(
         consent_at: consent.then(|| Some(now.to_rfc3339())),
         source: Some(form.source.clone()),
         source_kind: Some("form".to_string()),
+        touchpoint_details: Some(details),
         ..Default::default()
     };
     let actor = Actor::system("form");
@@ -128,19 +142,6 @@ pub async fn submit(
                 other => SubmitError::Service(other),
             })?;
 
-    let kind = FormKind::of(form).key();
-    let message = fields
-        .iter()
-        .any(|f| f.key == FieldKey::Message)
-        .then(|| get(FieldKey::Message.key()))
-        .filter(|m| !m.is_empty());
-    let mut details = json!({ "form_id": form.id, "form": form.name, "form_kind": kind });
-    if let Some(m) = message {
-        details["message"] = m.into();
-    }
-    if consent {
-        details["consent_text"] = form.consent_text.clone().into();
-    }
     let page_url = page_url
         .filter(|u| u.len() <= MAX_PAGE_URL)
         .and_then(|u| url::Url::parse(u).ok())
@@ -151,7 +152,6 @@ pub async fn submit(
         lead_id: lead.id,
         lead_created: created,
         source: form.source.clone(),
-        touchpoint_details: details,
         page_url,
         event_properties: json!({ "form_id": form.id, "form": form.name, "form_kind": kind }),
         at: now,

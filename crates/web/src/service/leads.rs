@@ -61,6 +61,9 @@ pub struct LeadChanges {
     /// Where the lead came from this time (a touchpoint), e.g. "展示会 2026-10 東京".
     pub source: Option<String>,
     pub source_kind: Option<String>,
+    /// What the server knows about this touchpoint (a form's name and the message sent);
+    /// set by server code, never read from a client's JSON.
+    pub touchpoint_details: Option<Value>,
 }
 
 /// The JSON keys a lead accepts, for error messages and the OpenAPI document.
@@ -430,7 +433,10 @@ fn touchpoint(
             .clone()
             .unwrap_or_else(|| default_source.to_string()),
         occurred_at: Micros::now(),
-        details: serde_json::json!({}),
+        details: c
+            .touchpoint_details
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({})),
     })
 }
 
@@ -464,9 +470,17 @@ pub async fn create_or_unify(
         let mut merged = LeadFields::of(&existing);
         merged.fill_empty_from(&fields);
         let status = status.filter(|s| s.to.key() != existing.status);
-        let lead =
-            ondo_store::leads::update(db, ws, existing.id, &merged, status.as_ref(), actor).await?;
-        ondo_store::leads::add_touchpoint(db, ws, lead.id, &tp).await?;
+        // The filled fields and the new touchpoint are written together.
+        let lead = ondo_store::leads::update_with_touchpoint(
+            db,
+            ws,
+            existing.id,
+            &merged,
+            status.as_ref(),
+            Some(&tp),
+            actor,
+        )
+        .await?;
         return Ok((lead, false));
     }
     let lead = ondo_store::leads::create(db, ws, &fields, Some(&tp), actor).await?;
