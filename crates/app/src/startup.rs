@@ -23,6 +23,18 @@ impl Application {
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        // Imports a stopped process left queued or running never finish now: settle them
+        // before the wizard can queue new ones.
+        let recovered = ondo_jobs::import::background::recover(&db, workspace.id())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot settle interrupted imports: {e}"))?;
+        if recovered.failed + recovered.done > 0 {
+            tracing::warn!(
+                failed = recovered.failed,
+                done = recovered.done,
+                "imports interrupted by a stop were settled"
+            );
+        }
         let router = ondo_web::router(AppState::new(db.clone(), workspace, web));
         Ok(Application {
             listener,

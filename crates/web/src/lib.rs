@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(pages::imports::MAX_UPLOAD_BYTES)),
         )
         .route("/imports/preview/{token}", get(pages::imports::preview).post(pages::imports::submit))
+        .route("/imports/jobs/{id}", get(pages::imports::job))
         .route("/imports/{id}", get(pages::imports::report))
         .route("/imports/{id}/errors.csv", get(pages::imports::errors_csv))
         .layer(SetResponseHeaderLayer::overriding(

@@ -2,14 +2,16 @@
 //! a dry-run preview of what will be created, merged, updated and rejected → run → a
 //! report whose per-row errors can be downloaded.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use ondo_ingest::{ColumnTarget, LeadField, OpenOptions, SourceFile};
-use ondo_jobs::import::{ImportMode, ImportOptions, ImportReport};
+use ondo_jobs::import::background::{self, JobOptions, JobStatus};
+use ondo_jobs::import::{ImportMode, ImportOptions, ImportReport, ImportStage};
+use ondo_store::import_jobs;
 use ondo_store::imports::ImportRun;
 
 use super::{Chrome, PageError, render};
@@ -46,7 +48,17 @@ struct ImportsPage {
     c: Chrome,
     t: Tr,
     runs: Vec<ImportRun>,
+    jobs: Vec<JobRow>,
     error: Option<String>,
+}
+
+/// A background import that is running or did not finish, on the wizard's first page.
+struct JobRow {
+    id: i64,
+    file_name: String,
+    when: i64,
+    stage: String,
+    failed: bool,
 }
 
 pub async fn index(
@@ -66,6 +78,18 @@ async fn index_page(
     let runs = ondo_store::imports::list_runs(&state.db, user.workspace, 50)
         .await
         .map_err(PageError::store(t))?;
+    let jobs = background::unfinished(&state.db, user.workspace, 10)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|j| JobRow {
+            id: j.id,
+            stage: stage_label(&t, &j),
+            failed: j.state == import_jobs::FAILED,
+            file_name: j.file_name,
+            when: j.created_at,
+        })
+        .collect();
     let status = if error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -77,6 +101,7 @@ async fn index_page(
             c: Chrome::new(user, "imports", "/imports"),
             t,
             runs,
+            jobs,
             error,
         }),
     )
@@ -185,24 +210,10 @@ fn choices(tr: &Tr, target: &ColumnTarget) -> Vec<super::leads::Choice> {
     out
 }
 
-/// The mapping overrides a preview form sends (`col_3 = email`).
-fn mapping_from_form(
-    form: &HashMap<String, String>,
-    headers: &[(usize, String)],
-) -> Vec<(usize, ColumnTarget)> {
-    headers
-        .iter()
-        .filter_map(|(i, header)| {
-            let v = form.get(&format!("col_{i}"))?;
-            Some((
-                *i,
-                match v.as_str() {
-                    "ignore" => ColumnTarget::Ignore,
-                    "custom" => ColumnTarget::Custom(header.clone()),
-                    key => ColumnTarget::Field(LeadField::parse(key)?),
-                },
-            ))
-        })
+/// The column choices a preview form sends (`col_3 = email`), by column index.
+fn mapping_from_form(form: &HashMap<String, String>) -> BTreeMap<usize, String> {
+    form.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("col_")?.parse().ok()?, v.clone())))
         .collect()
 }
 
@@ -292,12 +303,7 @@ async fn preview_page(
             )));
         }
     };
-    let headers: Vec<(usize, String)> = file
-        .columns
-        .iter()
-        .map(|c| (c.index, c.header.clone()))
-        .collect();
-    let overrides = mapping_from_form(form, &headers);
+    let overrides = background::mapping_overrides(&file.columns, &mapping_from_form(form));
     let file = if overrides.is_empty() {
         file
     } else {
@@ -379,41 +385,212 @@ pub async fn submit(
         )
         .await;
     }
-    let mut opts = OpenOptions {
-        encoding,
-        sheet: None,
-        mapping: None,
-    };
-    let file = SourceFile::open(&upload.path, &opts)
-        .map_err(|e| PageError::BadRequest(t, e.to_string()))?;
-    let headers: Vec<(usize, String)> = file
-        .columns
-        .iter()
-        .map(|c| (c.index, c.header.clone()))
-        .collect();
-    let overrides = mapping_from_form(&form, &headers);
-    let file = if overrides.is_empty() {
-        file
-    } else {
-        opts.mapping = Some(overrides);
-        SourceFile::open(&upload.path, &opts)
-            .map_err(|e| PageError::BadRequest(t, e.to_string()))?
-    };
-    let options = ImportOptions {
-        source: Some(source),
-        mode: ImportMode::parse(&mode).ok_or_else(|| PageError::BadRequest(t, "mode".into()))?,
-        dry_run: false,
-        file_name: upload.name.clone(),
-        actor: ondo_store::Actor::user(user.user.id, "web"),
-        progress: None,
-    };
-    let report = ondo_jobs::import::run(&state.db, user.workspace, file, &options)
+    if ImportMode::parse(&mode).is_none() {
+        return Err(PageError::BadRequest(t, "mode".into()));
+    }
+    // A second click on "run" follows the first instead of importing the file twice.
+    if let Some(job) = background::active_for_upload(&state.db, user.workspace, &token)
         .await
-        .map_err(|e| PageError::BadRequest(t, e.to_string()))?;
-    let _ = std::fs::remove_file(&upload.path);
-    let _ = std::fs::remove_file(upload.path.with_extension("name"));
-    let id = report.import_id.ok_or(PageError::Internal(t))?;
-    Ok(Redirect::to(&format!("/imports/{id}")).into_response())
+        .map_err(PageError::store(t))?
+    {
+        return Ok(Redirect::to(&format!("/imports/jobs/{}", job.id)).into_response());
+    }
+    let options = JobOptions {
+        source,
+        mode,
+        encoding,
+        mapping: mapping_from_form(&form),
+    };
+    let job = background::queue(
+        &state.db,
+        user.workspace,
+        user.user.id,
+        &token,
+        &upload.path,
+        &upload.name,
+        &options,
+    )
+    .await
+    .map_err(PageError::store(t))?;
+    Ok(Redirect::to(&format!("/imports/jobs/{}", job.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    c: Chrome,
+    t: Tr,
+    job: JobStatus,
+    stage: String,
+    rows: String,
+    percent: u64,
+    error: Option<String>,
+    /// The wizard's preview of the same upload, when it can be run again from there.
+    retry: Option<String>,
+}
+
+/// A background import: its progress while it runs (the page refreshes itself every
+/// second), the way to its report when done, or why it failed. `{id}.json` answers the
+/// same as JSON.
+pub async fn job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    if let Some(id) = id.strip_suffix(".json") {
+        return Ok(job_json(&state, &user, id).await);
+    }
+    may_import(&user)?;
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound(t))?;
+    let job = background::status(&state.db, user.workspace, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let stage = stage_label(&t, &job);
+    let rows = rows_label(&t, &job);
+    let error = (job.state == import_jobs::FAILED).then(|| failure_message(&t, &job));
+    let retry = (job.state == import_jobs::FAILED && job.created_by == Some(user.user.id))
+        .then(|| upload_path(&user, &job.upload_token))
+        .flatten()
+        .filter(|p| p.exists())
+        .map(|_| format!("/imports/preview/{}", job.upload_token));
+    // The page reloads itself until the job ends, then goes to the report: an HTTP
+    // `Refresh`, which needs no script (the CSP allows none inline).
+    let refresh = match (job.is_active(), job.import_id) {
+        (true, _) => Some("1".to_string()),
+        (false, Some(import_id)) => Some(format!("0; url=/imports/{import_id}")),
+        (false, None) => None,
+    };
+    let page = render(&JobPage {
+        c: Chrome::new(&user, "imports", &format!("/imports/jobs/{id}")),
+        t,
+        percent: job.permille / 10,
+        job,
+        stage,
+        rows,
+        error,
+        retry,
+    });
+    Ok(match refresh {
+        Some(r) => ([(axum::http::header::REFRESH, r)], page).into_response(),
+        None => page,
+    })
+}
+
+/// `GET /imports/jobs/{id}.json`: the job's state, stage (a key and in words), rows done
+/// and total, progress in permille, the import when done, the error when failed.
+async fn job_json(state: &AppState, user: &CurrentUser, id: &str) -> Response {
+    use axum::http::StatusCode;
+    let t = user.tr;
+    let answer = |status: StatusCode, error: &str, message: String| {
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": error, "message": message })),
+        )
+            .into_response()
+    };
+    if may_import(user).is_err() {
+        return answer(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            t.t("error-forbidden-body"),
+        );
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return answer(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            t.t("error-not-found-body"),
+        );
+    };
+    match background::status(&state.db, user.workspace, id).await {
+        Ok(job) => {
+            let mut body = serde_json::to_value(&job).unwrap_or_default();
+            body["stage_label"] = stage_label(&t, &job).into();
+            if job.state == import_jobs::FAILED {
+                body["message"] = failure_message(&t, &job).into();
+            }
+            if let Some(import_id) = job.import_id {
+                body["report_url"] = format!("/imports/{import_id}").into();
+            }
+            (
+                [(axum::http::header::CACHE_CONTROL, "no-store")],
+                axum::Json(body),
+            )
+                .into_response()
+        }
+        Err(ondo_store::StoreError::NotFound) => answer(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            t.t("error-not-found-body"),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "storage error");
+            answer(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                t.t("error-internal-body"),
+            )
+        }
+    }
+}
+
+/// The stage in words.
+fn stage_label(t: &Tr, job: &JobStatus) -> String {
+    match job.state.as_str() {
+        import_jobs::DONE => t.t("import-job-stage-done"),
+        import_jobs::QUEUED => t.t("import-job-stage-queued"),
+        _ => match job.stage.as_str() {
+            background::INTERRUPTED => t.t("import-job-stage-interrupted"),
+            key => match ImportStage::parse(key) {
+                Some(ImportStage::Queued) => t.t("import-job-stage-queued"),
+                Some(ImportStage::Reading) => t.t("import-job-stage-reading"),
+                Some(ImportStage::LookingUp) => t.t("import-job-stage-looking-up"),
+                Some(ImportStage::Matching) => t.t("import-job-stage-matching"),
+                Some(ImportStage::WritingLeads) => t.t("import-job-stage-writing-leads"),
+                Some(ImportStage::WritingTouchpoints) => {
+                    t.t("import-job-stage-writing-touchpoints")
+                }
+                Some(ImportStage::Committing) => t.t("import-job-stage-committing"),
+                Some(ImportStage::Done) => t.t("import-job-stage-done"),
+                None => key.to_string(),
+            },
+        },
+    }
+}
+
+/// "1,234 / 10,000 rows", "1,234 rows" when the total is not known yet.
+fn rows_label(t: &Tr, job: &JobStatus) -> String {
+    let n = |v: i64| {
+        let digits = v.max(0).to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    };
+    if job.rows_total > 0 {
+        let done = job.rows_done.min(job.rows_total);
+        t.t1(
+            "import-job-rows-of",
+            "done",
+            &format!("{} / {}", n(done), n(job.rows_total)),
+        )
+    } else {
+        t.t1("import-job-rows", "done", &n(job.rows_done))
+    }
+}
+
+/// Why a job failed, for the person who started it.
+fn failure_message(t: &Tr, job: &JobStatus) -> String {
+    if job.stage == background::INTERRUPTED {
+        t.t("import-job-interrupted")
+    } else {
+        job.error.clone().unwrap_or_default()
+    }
 }
 
 #[derive(Template)]

@@ -1,0 +1,23 @@
+# Background imports: the progress page of a running import and what became of it.
+import-job-title = Import progress
+import-job-list = Running and failed imports
+import-job-col-state = State
+import-job-stage-queued = Queued (waiting for an earlier import to finish)
+import-job-stage-reading = Reading the file
+import-job-stage-looking-up = Looking up existing leads
+import-job-stage-matching = Grouping rows of the same person
+import-job-stage-writing-leads = Writing leads
+import-job-stage-writing-touchpoints = Writing touchpoints
+import-job-stage-committing = Committing
+import-job-stage-done = Done
+import-job-stage-interrupted = Interrupted
+import-job-rows-of = { $done } rows
+import-job-rows = { $done } rows (the total is known once the file is read)
+import-job-running-hint = This page updates itself. The import goes on if you close it; find it again under Imports.
+import-job-reload = Show the latest state
+import-job-done = The import is complete.
+import-job-see-report = See the report
+import-job-failed = The import failed
+import-job-nothing-written = Nothing was written (an import is committed all at once or not at all).
+import-job-interrupted = The import was interrupted because the server stopped. Nothing was written. You can run it again from the uploaded file.
+import-job-retry = Back to the preview to run it again

@@ -1,0 +1,23 @@
+# Background imports: the progress page of a running import and what became of it.
+import-job-title = インポートの進行状況
+import-job-list = 実行中・失敗したインポート
+import-job-col-state = 状態
+import-job-stage-queued = 順番待ち（前のインポートの完了を待っています）
+import-job-stage-reading = ファイルを読み込んでいます
+import-job-stage-looking-up = 既存のリードを照会しています
+import-job-stage-matching = 同じ人をまとめています
+import-job-stage-writing-leads = リードを書き込んでいます
+import-job-stage-writing-touchpoints = 接点を書き込んでいます
+import-job-stage-committing = 確定しています
+import-job-stage-done = 完了しました
+import-job-stage-interrupted = 中断されました
+import-job-rows-of = { $done } 行
+import-job-rows = { $done } 行（総数は読み込み後に分かります）
+import-job-running-hint = このページは自動で更新されます。閉じてもインポートは続き、「インポート」の一覧から戻れます。
+import-job-reload = 最新の状態を表示
+import-job-done = インポートが完了しました。
+import-job-see-report = 結果を見る
+import-job-failed = インポートできませんでした
+import-job-nothing-written = 何も書き込まれていません（インポートは全件まとめて確定します）。
+import-job-interrupted = サーバーが停止したため、インポートは途中で中断されました。何も書き込まれていません。アップロードしたファイルからもう一度実行できます。
+import-job-retry = プレビューに戻って再実行
