@@ -69,9 +69,40 @@ pub(crate) fn looks_like_vcard(text: &str) -> bool {
 /// One card: its 1-based number and its cells as (virtual column, value).
 pub(crate) type Card = (usize, Vec<(usize, String)>);
 
+/// Physical lines ending in CRLF, LF or a lone CR (classic Mac OS address books), with
+/// their 1-based line numbers.
+struct PhysicalLines<'a> {
+    rest: &'a str,
+    line: usize,
+}
+
+impl<'a> Iterator for PhysicalLines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        self.line += 1;
+        let (line, rest) = match self.rest.find(['\r', '\n']) {
+            Some(i) => {
+                let skip = if self.rest[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                (&self.rest[..i], &self.rest[i + skip..])
+            }
+            None => (self.rest, ""),
+        };
+        self.rest = rest;
+        Some((self.line, line))
+    }
+}
+
 /// Iterator over the cards of a vCard text.
 pub(crate) struct Cards<'a> {
-    lines: std::iter::Peekable<std::str::Lines<'a>>,
+    lines: std::iter::Peekable<PhysicalLines<'a>>,
     card: usize,
     done: bool,
 }
@@ -80,23 +111,27 @@ impl<'a> Cards<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         Cards {
-            lines: text.lines().peekable(),
+            lines: PhysicalLines {
+                rest: text,
+                line: 0,
+            }
+            .peekable(),
             card: 0,
             done: false,
         }
     }
 
-    /// The next unfolded (logical) line.
-    fn next_logical(&mut self) -> Option<String> {
-        let first = loop {
-            let line = self.lines.next()?;
+    /// The next unfolded (logical) line and the number of its first physical line.
+    fn next_logical(&mut self) -> Option<(usize, String)> {
+        let (number, first) = loop {
+            let (number, line) = self.lines.next()?;
             if !line.trim().is_empty() {
-                break line;
+                break (number, line);
             }
         };
         let mut buf = first.to_owned();
         let qp = is_quoted_printable(&buf);
-        while let Some(next) = self.lines.peek() {
+        while let Some((_, next)) = self.lines.peek() {
             if qp && buf.ends_with('=') {
                 buf.pop();
                 buf.push_str(next);
@@ -107,25 +142,27 @@ impl<'a> Cards<'a> {
             }
             self.lines.next();
         }
-        Some(buf)
+        Some((number, buf))
     }
 
     fn read_card(&mut self) -> Option<Result<Card, IngestError>> {
         // Find BEGIN:VCARD (anything before it is ignored).
-        loop {
-            let line = self.next_logical()?;
+        let begin = loop {
+            let (number, line) = self.next_logical()?;
             if line.trim().eq_ignore_ascii_case("BEGIN:VCARD") {
-                break;
+                break number;
             }
-        }
+        };
         self.card += 1;
         let card = self.card;
         let mut cells: Vec<(usize, String)> = Vec::new();
         loop {
-            let Some(line) = self.next_logical() else {
+            let Some((number, line)) = self.next_logical() else {
                 return Some(Err(IngestError::VCard {
                     card,
-                    message: "the card is not closed (END:VCARD is missing)".to_owned(),
+                    message: format!(
+                        "the card that begins on line {begin} is not closed (END:VCARD is missing)"
+                    ),
                 }));
             };
             let trimmed = line.trim();
@@ -135,11 +172,16 @@ impl<'a> Cards<'a> {
             if trimmed.eq_ignore_ascii_case("BEGIN:VCARD") {
                 return Some(Err(IngestError::VCard {
                     card,
-                    message: "a new card begins before END:VCARD".to_owned(),
+                    message: format!(
+                        "line {number}: a new card begins before END:VCARD of the card that begins on line {begin}"
+                    ),
                 }));
             }
             if let Err(message) = property(&line, &mut cells) {
-                return Some(Err(IngestError::VCard { card, message }));
+                return Some(Err(IngestError::VCard {
+                    card,
+                    message: format!("line {number}: {message}"),
+                }));
             }
         }
     }
@@ -568,6 +610,48 @@ mod tests {
         assert_eq!(get(card, TEL_CELL), ["09012345678"]);
         assert_eq!(get(card, TEL), ["0312345678"]);
         assert_eq!(get(card, EMAIL), ["ichiro@example.jp"]);
+    }
+
+    /// Found by the property tests: a file with classic Mac OS line ends (a lone CR) was
+    /// one long line and read as "empty".
+    #[test]
+    fn cr_line_ends() {
+        let c = cards("BEGIN:VCARD\rVERSION:3.0\rFN:山田\r  太郎\rNOTE:a\r\rEND:VCARD\r");
+        assert_eq!(c.len(), 1);
+        assert_eq!(get(&c[0], FN), ["山田 太郎"]);
+        assert_eq!(get(&c[0], NOTE), ["a"]);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = Cards::new("BEGIN:VCARD\r\nFN:A\r\nEND:VCARD\r\n\r\nBEGIN:VCARD\r\nFN:B\r\n")
+            .nth(1)
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vCard card 2: the card that begins on line 5 is not closed (END:VCARD is missing)"
+        );
+        let err = Cards::new("BEGIN:VCARD\nFN:A\nBEGIN:VCARD\nEND:VCARD\n")
+            .next()
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "vCard card 1: line 3: a new card begins before END:VCARD of the card that begins on line 1"
+        );
+        // Folded lines count as the line they start on.
+        let err = Cards::new(
+            "BEGIN:VCARD\nNOTE:a\n b\nN;CHARSET=KLINGON;ENCODING=QUOTED-PRINTABLE:=41\nEND:VCARD\n",
+        )
+        .next()
+        .unwrap()
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("vCard card 1: line 4: N: unknown CHARSET"),
+            "{err}"
+        );
     }
 
     #[test]
