@@ -544,18 +544,21 @@ fn detect_delimiter(text: &str, prefer_tab: bool) -> u8 {
     if non_empty && per_record.len() < RECORDS {
         per_record.push(counts);
     }
-    // (records with the most common non-zero count, that count)
-    let score = |i: usize| -> (usize, usize) {
+    // (records with the most common non-zero count, records where it occurs at all, that
+    // count): on a tie in consistency the delimiter found on more records wins, so one row
+    // with tabs inside its cells does not outvote a comma-separated header.
+    let score = |i: usize| -> (usize, usize, usize) {
         let mut freq: std::collections::BTreeMap<usize, usize> = Default::default();
         for c in &per_record {
             if c[i] > 0 {
                 *freq.entry(c[i]).or_default() += 1;
             }
         }
+        let present = freq.values().sum();
         freq.into_iter()
-            .map(|(count, records)| (records, count))
+            .map(|(count, records)| (records, present, count))
             .max()
-            .unwrap_or((0, 0))
+            .unwrap_or((0, 0, 0))
     };
     // A .tsv file stays tab-separated unless another delimiter is on every record.
     if prefer_tab
@@ -1247,6 +1250,12 @@ mod tests {
         );
         // Consistency beats frequency.
         assert_eq!(detect_delimiter("a,b\nx;;;;,y\nz,w\n", false), b',');
+        // On a tie in consistency, presence on more records beats frequency: a row with
+        // tabs in its cells (here cut short by a quote) does not make a CSV tab-separated.
+        assert_eq!(
+            detect_delimiter("会社名,メール,項目A\n\t\t\t,\"", false),
+            b','
+        );
     }
 
     #[test]
