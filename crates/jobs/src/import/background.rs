@@ -199,13 +199,13 @@ pub async fn run_job(db: Db, ws: WorkspaceId, id: i64) {
             return;
         }
     }
+    progress.set_stage(ImportStage::Reading);
     let path = PathBuf::from(&job.upload_path);
     let estimate = tokio::fs::read(&path)
         .await
         .map(|b| estimate_rows(&b))
         .unwrap_or(0);
     progress.set_total(estimate);
-    progress.set_stage(ImportStage::Reading);
     copy_progress(&db, ws, id, &progress).await;
 
     // The import runs in a task of its own: its parsing and matching do not yield, and
