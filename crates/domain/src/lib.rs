@@ -16,6 +16,7 @@ pub mod person;
 pub mod phone;
 pub mod postcode;
 pub mod role;
+pub mod romaji;
 pub mod status;
 pub mod text;
 pub mod time;

@@ -25,9 +25,9 @@ pub use variants::{fold_variants, within_one_edit};
 pub enum MatchReason {
     /// Equal normalised email addresses.
     SameEmail,
-    /// Equal names and a shared personal phone (mobile, 050 or a direct line).
+    /// Equal names (or one name written in romaji or kana, see [`match_people`]) and a shared personal phone (mobile, 050 or a direct line).
     SameNameAndPersonalPhone,
-    /// Equal names at the same company, plus the named field: `department`, `phone`, `email_local` or `kana`.
+    /// Equal names (or one written in romaji or kana) at the same company, plus the named field: `department`, `phone`, `email_local` or `kana`.
     SameNameCompanyAnd(&'static str),
     /// Equal corporate numbers (法人番号).
     SameCorporateNumber,
@@ -70,6 +70,9 @@ pub enum CandidateReason {
     SameEmailLocalSameDomain,
     /// Companies with the same name key but different explicit legal forms.
     SameCompanyNameDifferentForm,
+    /// The same name written another way (romaji against kanji with its reading, another
+    /// order, kana) at the same company, with nothing else agreeing.
+    SameRomajiSameCompany,
 }
 
 impl CandidateReason {
@@ -82,6 +85,7 @@ impl CandidateReason {
             CandidateReason::SimilarNameSameCompany => "similar_name_same_company",
             CandidateReason::SameEmailLocalSameDomain => "same_email_local_same_domain",
             CandidateReason::SameCompanyNameDifferentForm => "same_company_name_different_form",
+            CandidateReason::SameRomajiSameCompany => "same_romaji_same_company",
         }
     }
 }

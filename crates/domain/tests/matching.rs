@@ -947,6 +947,8 @@ fn synthetic_records(count: usize) -> Vec<PersonKeys> {
                 phones,
                 company: rng.chance(80).then(|| format!("company{company}")),
                 department: rng.chance(40).then(|| department.to_string()),
+                romaji: None,
+                name_swapped: None,
             });
             if records.len() == count {
                 break;
@@ -1051,6 +1053,8 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
             "山崎健",
             "林",
             "森",
+            "ichirotakahashi",
+            "takahashiichiro",
             "",
         ]),
         pick(&["タカハシイチロウ", "ヤマサキケン", "ハヤシ", ""]),
@@ -1080,9 +1084,16 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
             "",
         ]),
         pick(&["営業部", "総務部", ""]),
+        pick(&[
+            "itiro takahasi",
+            "takahasiitiro",
+            "ken yamasaki",
+            "hayasi",
+            "",
+        ]),
     )
         .prop_map(
-            |(email, name, kana, phones, company, company_domain, department)| PersonKeys {
+            |(email, name, kana, phones, company, company_domain, department, romaji)| PersonKeys {
                 email,
                 name,
                 kana,
@@ -1090,6 +1101,8 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
                 company,
                 company_domain,
                 department,
+                romaji,
+                name_swapped: None,
             },
         )
 }
@@ -1105,6 +1118,10 @@ fn raw_person_keys() -> impl Strategy<Value = PersonKeys> {
                 "山﨑 健",
                 "山崎健",
                 "山崎 建",
+                "一郎 髙橋",
+                "Ichiro Takahashi",
+                "TAKAHASHI Ichirou",
+                "takahashi.itiro",
                 "",
             ][..],
         ),
@@ -1337,4 +1354,188 @@ fn a_shared_team_mailbox_does_not_make_two_people_one() {
     assert!(!ondo_domain::matching::is_shared_mailbox(
         "t.sato@example.co.jp"
     ));
+}
+
+/// A record with every field given, for the romaji tests.
+fn written(
+    name: &str,
+    kana: &str,
+    email: &str,
+    mobile: &str,
+    company: &str,
+    dept: &str,
+) -> PersonKeys {
+    PersonKeys::from_raw(name, kana, email, &[], &[mobile], company, dept)
+}
+
+#[test]
+fn a_romaji_name_and_the_kanji_name_it_reads_as_are_one_person_with_a_shared_mobile() {
+    let card = written(
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "t-yamada@abc.co.jp",
+        "090-1111-2222",
+        "株式会社ABC",
+        "営業部",
+    );
+    for name in [
+        "Taro Yamada",
+        "YAMADA Taro",
+        "yamada taro",
+        "Ｔａｒｏ　Ｙａｍａｄａ",
+        "Tarou Yamada",
+        "Taroh Yamada",
+    ] {
+        let webinar = written(name, "", "taro.y@gmail.com", "09011112222", "", "");
+        assert_match(
+            &card,
+            &webinar,
+            Match::Same(MatchReason::SameNameAndPersonalPhone),
+        );
+        assert!(shares_blocking_key(&card, &webinar), "{name}");
+    }
+    // Long vowels written any way: 大野 read オオノ is Ohno, Ono, Oono or Ōno.
+    let ohno = written("大野 由紀", "オオノ ユキ", "", "080-3333-4444", "", "");
+    for name in ["Yuki Ohno", "Yuki Ono", "ONO Yuki", "Yuki Ōno"] {
+        let other = written(name, "", "", "080-3333-4444", "", "");
+        assert_match(
+            &ohno,
+            &other,
+            Match::Same(MatchReason::SameNameAndPersonalPhone),
+        );
+    }
+}
+
+#[test]
+fn a_romaji_name_at_the_same_company_needs_another_agreeing_field() {
+    let card = written(
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "t-yamada@abc.co.jp",
+        "",
+        "株式会社ABC",
+        "営業部",
+    );
+    let same_dept = written("Taro Yamada", "", "taro@gmail.com", "", "ABC", "営業部");
+    assert_match(
+        &card,
+        &same_dept,
+        Match::Same(MatchReason::SameNameCompanyAnd("department")),
+    );
+    // Name and company only: a person decides.
+    let only_company = written(
+        "Taro Yamada",
+        "",
+        "taro.yamada@yahoo.co.jp",
+        "",
+        "(株)ABC",
+        "",
+    );
+    assert_match(
+        &card,
+        &only_company,
+        Match::Candidate(CandidateReason::SameRomajiSameCompany),
+    );
+    // The reading a romaji name agrees through is no second field.
+    let with_kana = written(
+        "Taro Yamada",
+        "ヤマダ タロウ",
+        "taro@gmail.com",
+        "",
+        "ABC",
+        "",
+    );
+    assert_match(
+        &card,
+        &with_kana,
+        Match::Candidate(CandidateReason::SameRomajiSameCompany),
+    );
+    // The same name at another company is someone else.
+    let elsewhere = written(
+        "Taro Yamada",
+        "",
+        "taro@gmail.com",
+        "",
+        "XYZ株式会社",
+        "営業部",
+    );
+    assert_match(&card, &elsewhere, Match::Different);
+    // Without a reading, a kanji name cannot be compared with romaji.
+    let no_reading = written(
+        "山田 太郎",
+        "",
+        "t-yamada@abc.co.jp",
+        "",
+        "株式会社ABC",
+        "営業部",
+    );
+    assert_match(&no_reading, &same_dept, Match::Different);
+    let (groups, candidates) = cluster_people(&[card, same_dept, only_company]);
+    assert_eq!(groups, vec![0, 0, 1]);
+    // Both records of the first group point at the third for review.
+    assert_eq!(candidates.len(), 2, "{candidates:?}");
+    assert!(candidates.iter().all(|&(_, j, _)| j == 2), "{candidates:?}");
+}
+
+#[test]
+fn kanji_names_with_one_reading_are_still_different_names() {
+    let a = written(
+        "山田 太郎",
+        "ヤマダ タロウ",
+        "",
+        "090-1111-2222",
+        "株式会社ABC",
+        "営業部",
+    );
+    let b = written(
+        "山田 太朗",
+        "ヤマダ タロウ",
+        "",
+        "090-1111-2222",
+        "株式会社ABC",
+        "営業部",
+    );
+    assert!(!match_people(&a, &b).is_same());
+    // A name in kana is compared with the other's reading as written.
+    let kana = written("やまだ たろう", "", "", "090-1111-2222", "", "");
+    assert_match(
+        &a,
+        &kana,
+        Match::Same(MatchReason::SameNameAndPersonalPhone),
+    );
+    let other_kana = written("やまだ じろう", "", "", "090-1111-2222", "", "");
+    assert_match(&a, &other_kana, Match::Different);
+}
+
+#[test]
+fn a_name_written_given_name_first_is_the_same_name() {
+    let card = written(
+        "酒井 洋平",
+        "",
+        "sakai@abc.co.jp",
+        "",
+        "株式会社ABC",
+        "マーケティング部",
+    );
+    let zoom = written(
+        "洋平 酒井",
+        "",
+        "yohei@gmail.com",
+        "",
+        "ABC",
+        "マーケティング部",
+    );
+    assert_match(
+        &card,
+        &zoom,
+        Match::Same(MatchReason::SameNameCompanyAnd("department")),
+    );
+    let unspaced = written("酒井洋平", "", "", "070-5555-6666", "", "");
+    let zoom_mobile = written("洋平 酒井", "", "", "07055556666", "", "");
+    assert_match(
+        &unspaced,
+        &zoom_mobile,
+        Match::Same(MatchReason::SameNameAndPersonalPhone),
+    );
+    assert!(shares_blocking_key(&unspaced, &zoom_mobile));
 }

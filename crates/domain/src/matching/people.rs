@@ -5,6 +5,10 @@ use crate::email::Email;
 use crate::free_mail::is_free_mail_domain;
 use crate::person::PersonName;
 use crate::phone::Phone;
+use crate::romaji::{
+    Script, romaji_joined, romaji_key, romaji_key_normalised, romaji_keys_agree,
+    script_of_normalised,
+};
 use crate::text::{is_kana, search_key, to_katakana};
 
 use super::variants::{fold_variants, one_deletions, within_one_edit};
@@ -29,6 +33,12 @@ pub struct PersonKeys {
     pub company_domain: Option<String>,
     /// The [`search_key`] of the department.
     pub department: Option<String>,
+    /// The name as written in Latin script ([`romaji_key`]): of the name itself when it is
+    /// written in romaji or kana, else of the reading; computed once, compared often.
+    pub romaji: Option<String>,
+    /// The matching name with its two parts swapped (`洋平 酒井` gives `酒井洋平`), for a name
+    /// written with exactly two parts: Zoom and English forms put the given name first.
+    pub name_swapped: Option<String>,
 }
 
 /// The normalised name used for matching: search_key of the name with all spaces removed, NOT variant-folded.
@@ -39,6 +49,20 @@ pub fn name_key(name: &str) -> String {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
+}
+
+/// The name key with the two written parts swapped, or `None` unless the name has exactly two parts.
+///
+/// The key is cut after as many characters as the first written part has: name keys map a
+/// normalised name character by character (width and case are already folded).
+fn swapped_name_key(written: &str, key: &str) -> Option<String> {
+    let (first, second) = written.split_once(' ')?;
+    if second.contains(' ') {
+        return None;
+    }
+    let (cut, _) = key.char_indices().nth(first.chars().count())?;
+    let (head, tail) = key.split_at(cut);
+    Some(format!("{tail}{head}")).filter(|s| s != key)
 }
 
 /// Adds a phone, or marks an already listed one personal.
@@ -56,6 +80,9 @@ impl PersonKeys {
     /// every number in `mobiles` counts as personal, so pass direct lines (直通) there.
     /// `kana` is kept only if it contains kana. `company_domain` is the email's domain
     /// unless it is free mail; callers may fill it from the company record instead.
+    /// `romaji` is the [`romaji_key`] of the name when it is written in Latin letters or
+    /// kana, otherwise of the reading (`山田 太郎` read `ヤマダ タロウ` gives `taro yamada`);
+    /// `name_swapped` is set for a name written in two parts.
     pub fn from_raw(
         name: &str,
         kana: &str,
@@ -65,10 +92,22 @@ impl PersonKeys {
         company: &str,
         department: &str,
     ) -> PersonKeys {
-        let name = PersonName::parse(name)
-            .ok()
+        let written = PersonName::parse(name).ok();
+        // The name is normalised already: only a kanji name needs its reading normalised.
+        let romaji = written
+            .as_ref()
+            .and_then(|n| match script_of_normalised(n.as_str()) {
+                Script::Latin | Script::Kana => romaji_key_normalised(n.as_str()),
+                Script::Other => romaji_key(kana),
+            });
+        let name = written
+            .as_ref()
             .map(|n| name_key(n.as_str()))
             .filter(|k| !k.is_empty());
+        let name_swapped = written
+            .as_ref()
+            .zip(name.as_deref())
+            .and_then(|(n, key)| swapped_name_key(n.as_str(), key));
         let kana = Some(to_katakana(kana)).filter(|k| k.chars().any(|c| is_kana(c) && c != 'ー'));
         let email = Email::parse(email).ok();
         let company_domain = email
@@ -96,6 +135,8 @@ impl PersonKeys {
             company,
             company_domain,
             department,
+            romaji,
+            name_swapped,
         }
     }
 
@@ -104,9 +145,12 @@ impl PersonKeys {
     /// * `e:<email>`: same email;
     /// * `np:<folded name>|<phone>` for every phone: same or variant name with a shared phone;
     /// * `nc:<name>|<company>` and `nc:<name minus one character>|<company>`: same name, or
-    ///   names one edit apart, at a company;
+    ///   names one edit apart, at a company; `np:` and `nc:` also for the swapped name;
     /// * `vc:<folded name>|<company>`: variant spellings at a company;
     /// * `kc:<kana>|<company>`: same reading at a company;
+    /// * `rc:<romaji>|<company>` and `rp:<romaji>|<phone>` for every phone: the same name
+    ///   written in romaji, kana or another order ([`romaji_joined`]: both orders of the two
+    ///   parts, without a space) at a company or with a shared phone;
     /// * `el:<email local part>|<domain>` for the company domain and each parent domain
     ///   that is still an organisation's domain: same local part at a related domain.
     ///
@@ -129,9 +173,28 @@ impl PersonKeys {
                 }
                 keys.push(format!("vc:{folded}|{company}"));
             }
+            if let Some(swapped) = present(&self.name_swapped) {
+                let folded = fold_variants(swapped);
+                for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+                    keys.push(format!("np:{folded}|{phone}"));
+                }
+                if let Some(company) = company {
+                    keys.push(format!("nc:{swapped}|{company}"));
+                }
+            }
         }
         if let (Some(kana), Some(company)) = (present(&self.kana), company) {
             keys.push(format!("kc:{kana}|{company}"));
+        }
+        if let (Some(romaji), Some(_)) = (present(&self.romaji), present(&self.name)) {
+            for joined in romaji_joined(romaji) {
+                if let Some(company) = company {
+                    keys.push(format!("rc:{joined}|{company}"));
+                }
+                for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+                    keys.push(format!("rp:{joined}|{phone}"));
+                }
+            }
         }
         if let (Some(local), Some(domain)) = (self.email_local(), self.corporate_domain()) {
             for suffix in org_suffixes(domain) {
@@ -284,26 +347,74 @@ fn colleague_addresses(a: &PersonKeys, b: &PersonKeys) -> bool {
     }
 }
 
-fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys) -> bool {
+/// How the names of two records agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    /// Equal name keys, or equal once one name's two parts are swapped (`洋平 酒井`/`酒井洋平`).
+    Equal,
+    /// Different name keys that are the same name written another way: in romaji (either
+    /// order, any spelling [`romaji_key`] folds) against romaji, kana or a kanji name's
+    /// reading, or in kana against a kanji name with exactly that reading.
+    WrittenDifferently,
+    /// Different names, or a name missing.
+    Differ,
+}
+
+/// Compares the names of two records (see [`Names`]).
+fn compare_names(a: &PersonKeys, b: &PersonKeys) -> Names {
+    let Some((x, y)) = present(&a.name).zip(present(&b.name)) else {
+        return Names::Differ;
+    };
+    // A name written given-name first is the same name.
+    if x == y || present(&a.name_swapped) == Some(y) || present(&b.name_swapped) == Some(x) {
+        return Names::Equal;
+    }
+    let romaji_agree = present(&a.romaji)
+        .zip(present(&b.romaji))
+        .is_some_and(|(ra, rb)| romaji_keys_agree(ra, rb));
+    if !romaji_agree {
+        return Names::Differ;
+    }
+    // Two kanji names with one reading are different names (see `SameReadingSameCompany`);
+    // kana against kana is compared as written.
+    let written_as = match (script_of_normalised(x), script_of_normalised(y)) {
+        (Script::Latin, _) | (_, Script::Latin) => true,
+        (Script::Kana, Script::Other) => present(&b.kana) == Some(x),
+        (Script::Other, Script::Kana) => present(&a.kana) == Some(y),
+        _ => false,
+    };
+    if written_as {
+        Names::WrittenDifferently
+    } else {
+        Names::Differ
+    }
+}
+
+fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys, names: Names) -> bool {
     let emails_differ = matches!(
         (a.corporate_email(), b.corporate_email()),
         (Some(x), Some(y)) if x != y
     );
-    let names_differ = matches!((present(&a.name), present(&b.name)), (Some(x), Some(y)) if x != y);
+    let names_differ =
+        names == Names::Differ && present(&a.name).is_some() && present(&b.name).is_some();
     emails_differ && names_differ
 }
 
 /// Compares two people.
 ///
-/// In order:
+/// Names agree when they are equal (in either order of two written parts: `洋平 酒井` is
+/// `酒井洋平`), or when they are the same name written another way
+/// (see [`Names`]: `Taro Yamada` / `YAMADA Taro` / `山田 太郎` read `ヤマダ タロウ`). In order:
 /// 1. equal emails → `Same(SameEmail)`;
-/// 2. equal names and a shared phone that either record marks personal → `Same(SameNameAndPersonalPhone)`;
-/// 3. equal names at the same company with an equal department, any shared phone (a 代表
-///    number included), equal email local parts or equal kana → `Same(SameNameCompanyAnd(field))`;
+/// 2. agreeing names and a shared phone that either record marks personal → `Same(SameNameAndPersonalPhone)`;
+/// 3. agreeing names at the same company with an equal department, any shared phone (a 代表
+///    number included), equal email local parts or — for equal names only — equal kana →
+///    `Same(SameNameCompanyAnd(field))`;
 /// 4. equal email local parts at related company domains (equal, or one a subdomain of the
 ///    other) → `Candidate(SameEmailLocalSameDomain)`;
 /// 5. different emails at corporate domains and different names → `Different`;
-/// 6. equal names at the same company → `Candidate(SameNameAndCompany)`;
+/// 6. equal names at the same company → `Candidate(SameNameAndCompany)`; names written
+///    differently at the same company → `Candidate(SameRomajiSameCompany)`;
 /// 7. different names: equal after [`fold_variants`] at the same company or with a shared
 ///    personal phone → `Candidate(VariantSpelling)`; at the same company, equal kana →
 ///    `Candidate(SameReadingSameCompany)`, one character apart → `Candidate(SimilarNameSameCompany)`;
@@ -316,22 +427,24 @@ pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
         return Match::Same(MatchReason::SameEmail);
     }
     let names = present(&a.name).zip(present(&b.name));
-    let same_name = names.is_some_and(|(x, y)| x == y);
+    let agreement = compare_names(a, b);
+    let same_name = agreement == Names::Equal;
     let same_company = both_equal(&a.company, &b.company);
     let same_local = matches!((a.email_local(), b.email_local()), (Some(x), Some(y)) if x == y)
         && !a.email.as_deref().is_some_and(is_shared_mailbox);
-    if same_name {
+    if agreement != Names::Differ {
         if share_personal_phone(a, b) {
             return Match::Same(MatchReason::SameNameAndPersonalPhone);
         }
         if same_company && !colleague_addresses(a, b) {
+            // A reading is no further evidence for a name that agrees only through it.
             let field = if both_equal(&a.department, &b.department) {
                 Some("department")
             } else if share_phone(a, b) {
                 Some("phone")
             } else if same_local {
                 Some("email_local")
-            } else if both_equal(&a.kana, &b.kana) {
+            } else if same_name && both_equal(&a.kana, &b.kana) {
                 Some("kana")
             } else {
                 None
@@ -347,14 +460,20 @@ pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
     {
         return Match::Candidate(CandidateReason::SameEmailLocalSameDomain);
     }
-    if different_corporate_emails_and_names(a, b) {
+    if different_corporate_emails_and_names(a, b, agreement) {
         return Match::Different;
     }
-    if same_name && same_company {
-        return Match::Candidate(CandidateReason::SameNameAndCompany);
+    if same_company {
+        match agreement {
+            Names::Equal => return Match::Candidate(CandidateReason::SameNameAndCompany),
+            Names::WrittenDifferently => {
+                return Match::Candidate(CandidateReason::SameRomajiSameCompany);
+            }
+            Names::Differ => {}
+        }
     }
     if let Some((x, y)) = names
-        && x != y
+        && agreement == Names::Differ
     {
         if (same_company || share_personal_phone(a, b)) && fold_variants(x) == fold_variants(y) {
             return Match::Candidate(CandidateReason::VariantSpelling);
