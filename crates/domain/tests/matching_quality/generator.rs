@@ -803,6 +803,58 @@ fn abbreviated(g: &mut Gen, c: &Company) -> String {
     }
 }
 
+/// Capitalises the first letter.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|first| first.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Writes long o as `oh` before a consonant or at the end (`Ohno`, `Satoh`), as passports allow.
+fn oh_spelling(long: &str) -> String {
+    let chars: Vec<char> = long.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let long_o = chars[i] == 'o' && matches!(chars.get(i + 1), Some('o' | 'u'));
+        let next_is_vowel = chars
+            .get(i + 2)
+            .is_some_and(|c| matches!(c, 'a' | 'i' | 'u' | 'e' | 'o'));
+        if long_o && !next_is_vowel {
+            out.push_str("oh");
+            i += 2;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A name in romaji the ways Japanese business people type it, picked by `style`
+/// (a number, not a random draw): `Taro Yamada`, `YAMADA Taro`, `yamada taro`,
+/// `Tarou Yamada`, `Ｔａｒｏ　Ｙａｍａｄａ`, `Taroh Yamada`.
+fn romaji_name(p: &Person, style: usize) -> String {
+    let (f, g) = (romaji(&p.family_kana, true), romaji(&p.given_kana, true));
+    match style % 6 {
+        0 => format!("{} {}", capitalised(&g), capitalised(&f)),
+        1 => format!("{} {}", f.to_uppercase(), capitalised(&g)),
+        2 => format!("{f} {g}"),
+        3 => format!(
+            "{} {}",
+            capitalised(&romaji(&p.given_kana, false)),
+            capitalised(&romaji(&p.family_kana, false))
+        ),
+        4 => full_width(&format!("{}\u{3000}{}", capitalised(&g), capitalised(&f))),
+        _ => format!(
+            "{} {}",
+            capitalised(&oh_spelling(&romaji(&p.given_kana, false))),
+            capitalised(&oh_spelling(&romaji(&p.family_kana, false)))
+        ),
+    }
+}
+
 /// Writes one record of the person the way `source` writes people.
 fn write(
     g: &mut Gen,
@@ -854,7 +906,17 @@ fn write(
         }
         Source::Expo => {
             let sep = if g.chance(0.5) { "" } else { "\u{3000}" };
-            format!("{family}{sep}{given}")
+            // Badge scans at an international show: family name first in capitals.
+            if p.id % 50 == 11 {
+                notes.push("name: romaji");
+                format!(
+                    "{} {}",
+                    romaji(&p.family_kana, true).to_uppercase(),
+                    romaji(&p.given_kana, true).to_uppercase()
+                )
+            } else {
+                format!("{family}{sep}{given}")
+            }
         }
         Source::Webinar => match g.below(100) {
             0..=3 => {
@@ -862,25 +924,28 @@ fn write(
                 notes.push("name: given name first (Zoom fields)");
                 format!("{given} {family}")
             }
-            4..=6 => {
+            4..=8 => {
                 notes.push("name: romaji");
-                let mut r = romaji(&p.given_kana, true);
-                let mut f = romaji(&p.family_kana, true);
-                r[..1].make_ascii_uppercase();
-                f[..1].make_ascii_uppercase();
-                format!("{r} {f}")
+                romaji_name(p, p.id)
             }
-            7..=8 => {
+            9..=10 => {
                 notes.push("name: hiragana");
                 to_hiragana(&kana_spaced)
             }
-            9..=58 => format!("{family} {given}"),
+            11..=58 => format!("{family} {given}"),
             59..=88 => format!("{family}{given}"),
             _ => format!("{family}\u{3000}{given}"),
         },
         Source::Form => {
             let sep = if g.chance(0.6) { " " } else { "" };
-            format!("{family}{sep}{given}")
+            // The English version of the inquiry form, chosen by person so that the random
+            // stream (and every other record) stays as it was.
+            if p.id % 40 == 7 {
+                notes.push("name: romaji");
+                romaji_name(p, p.id / 40)
+            } else {
+                format!("{family}{sep}{given}")
+            }
         }
     };
     let kana = match source {
