@@ -393,6 +393,26 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Inserts one touchpoint row with any executor (a pool or either driver's transaction).
+macro_rules! insert_touchpoint_row {
+    ($exec:expr, $ws:expr, $lead_id:expr, $tp:expr, $now:expr) => {{
+        let tp: &NewTouchpoint = $tp;
+        sqlx::query(
+            "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($ws.0)
+        .bind($lead_id)
+        .bind(&tp.kind)
+        .bind(&tp.source)
+        .bind(tp.occurred_at.0)
+        .bind(tp.details.to_string())
+        .bind($now)
+        .execute($exec)
+        .await?;
+    }};
+}
+
 /// Creates a lead in status `new` with its first touchpoint, its first status history row
 /// and an audit entry, in one transaction.
 pub async fn create(
@@ -409,19 +429,7 @@ pub async fn create(
         let mut tx = pool.begin().await?;
         let id = crate::insert_lead_row!(&mut *tx, ws, fields, status, None::<String>, now, now);
         if let Some(tp) = touchpoint {
-            sqlx::query(
-                "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(ws.0)
-            .bind(id)
-            .bind(&tp.kind)
-            .bind(&tp.source)
-            .bind(tp.occurred_at.0)
-            .bind(tp.details.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
         }
         sqlx::query(
             "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
@@ -449,20 +457,9 @@ pub async fn add_touchpoint(
     lead_id: i64,
     tp: &NewTouchpoint,
 ) -> Result<()> {
+    let now = Micros::now().0;
     with_db!(db, pool => {
-        sqlx::query(
-            "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(ws.0)
-        .bind(lead_id)
-        .bind(&tp.kind)
-        .bind(&tp.source)
-        .bind(tp.occurred_at.0)
-        .bind(tp.details.to_string())
-        .bind(Micros::now().0)
-        .execute(pool)
-        .await?;
+        insert_touchpoint_row!(pool, ws, lead_id, tp, now);
     });
     Ok(())
 }
@@ -550,19 +547,7 @@ pub async fn update_with_touchpoint(
         }
         crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
         if let Some(tp) = touchpoint {
-            sqlx::query(
-                "INSERT INTO touchpoints (workspace_id, lead_id, kind, source, occurred_at, details, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(ws.0)
-            .bind(id)
-            .bind(&tp.kind)
-            .bind(&tp.source)
-            .bind(tp.occurred_at.0)
-            .bind(tp.details.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
         }
         tx.commit().await?;
     });
