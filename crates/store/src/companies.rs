@@ -284,22 +284,7 @@ async fn ids_by_name(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<i64>> {
-    let filter = if pattern.is_some() {
-        " AND c.name_key LIKE $4 ESCAPE '\\'"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT c.id FROM companies c WHERE c.workspace_id = $1{filter} \
-         ORDER BY c.name_key, c.id LIMIT $2 OFFSET $3"
-    );
-    with_db!(db, pool => {
-        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(ws.0).bind(limit).bind(offset);
-        if let Some(p) = pattern {
-            q = q.bind(p);
-        }
-        Ok(q.fetch_all(pool).await?)
-    })
+    ids_ordered(db, ws, pattern, "c.name_key, c.id", limit, offset).await
 }
 
 /// Ranking by people needs every (matching) company's count: one seek and a short
@@ -311,6 +296,20 @@ async fn ids_by_people(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<i64>> {
+    let order = "(SELECT COUNT(*) FROM leads l WHERE l.workspace_id = c.workspace_id \
+        AND l.company_id = c.id) DESC, c.name_key, c.id";
+    ids_ordered(db, ws, pattern, order, limit, offset).await
+}
+
+/// A page of company ids (optionally only names matching `pattern`) in `order`.
+async fn ids_ordered(
+    db: &Db,
+    ws: WorkspaceId,
+    pattern: Option<&str>,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<i64>> {
     let filter = if pattern.is_some() {
         " AND c.name_key LIKE $4 ESCAPE '\\'"
     } else {
@@ -318,8 +317,7 @@ async fn ids_by_people(
     };
     let sql = format!(
         "SELECT c.id FROM companies c WHERE c.workspace_id = $1{filter} \
-         ORDER BY (SELECT COUNT(*) FROM leads l WHERE l.workspace_id = c.workspace_id AND l.company_id = c.id) DESC, \
-         c.name_key, c.id LIMIT $2 OFFSET $3"
+         ORDER BY {order} LIMIT $2 OFFSET $3"
     );
     with_db!(db, pool => {
         let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(ws.0).bind(limit).bind(offset);
