@@ -157,34 +157,6 @@ pub async fn find_existing(
     Ok(found.into_values().collect())
 }
 
-/// Creates a lead in `status` and its first status history row; returns its id.
-pub async fn insert_lead(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    fields: &LeadFields,
-    status: LeadStatus,
-    reason: &str,
-    actor: &Actor,
-) -> Result<i64> {
-    let now = Micros::now().0;
-    with_tx!(tx, conn => {
-        let id = crate::insert_lead_row!(&mut **conn, ws, fields, status.key(), None::<String>, now, now);
-        sqlx::query(
-            "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
-             VALUES ($1, $2, NULL, $3, $4, $5, $6)",
-        )
-        .bind(ws.0)
-        .bind(id)
-        .bind(status.key())
-        .bind(reason)
-        .bind(actor.user_id)
-        .bind(now)
-        .execute(&mut **conn)
-        .await?;
-        Ok(id)
-    })
-}
-
 /// Tables whose ids an import reserves before it writes their rows in batches.
 #[derive(Debug, Clone, Copy)]
 pub enum IdTable {
@@ -411,15 +383,6 @@ const LEAD_FIELDS: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobi
     l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
     l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
     FROM leads l";
-
-/// The current fields of a lead, inside the transaction.
-pub async fn lead_fields(tx: &mut Tx, ws: WorkspaceId, id: i64) -> Result<LeadFields> {
-    let sql = format!("{LEAD_FIELDS} WHERE l.workspace_id = $1 AND l.id = $2");
-    let lead = with_tx!(tx, conn => {
-        sqlx::query_as::<_, crate::leads::Lead>(&sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?
-    });
-    Ok(LeadFields::of(&lead))
-}
 
 /// Replaces a lead's fields and writes the audit entry with what changed.
 pub async fn update_lead(

@@ -374,10 +374,6 @@ pub async fn run(
         .await?;
         drop(leads);
         lap("created leads");
-        tracing::debug!(
-            updates = updates.iter().filter(|(_, b, a)| b != a).count(),
-            "changed leads"
-        );
         let action = if opts.mode == ImportMode::Update {
             "import_update"
         } else {
