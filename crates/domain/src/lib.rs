@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod automated;
 pub mod company_name;
 pub mod corporate_number;
 pub mod date;
@@ -17,6 +18,7 @@ pub mod phone;
 pub mod postcode;
 pub mod role;
 pub mod romaji;
+pub mod scoring;
 pub mod status;
 pub mod text;
 pub mod time;

@@ -83,6 +83,17 @@ impl Role {
     pub fn can_manage(&self) -> bool {
         matches!(self, Role::Admin | Role::Manager)
     }
+
+    /// Returns true if the role may send behaviour events (marketing's tools do; a
+    /// salesperson's token may not make its own leads hot).
+    pub fn can_send_events(&self) -> bool {
+        !matches!(self, Role::Sales)
+    }
+
+    /// Returns true if the role may see every salesperson's queue.
+    pub fn can_see_every_queue(&self) -> bool {
+        !matches!(self, Role::Sales)
+    }
 }
 
 impl fmt::Display for Role {

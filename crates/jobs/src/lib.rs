@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod import;
+pub mod scoring;
 
 use std::time::Duration;
 

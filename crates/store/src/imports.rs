@@ -378,11 +378,7 @@ pub async fn lead_fields_many(
     Ok(out)
 }
 
-const LEAD_FIELDS: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
-    l.company_id, l.company_name, NULL AS company_display, l.postcode, l.address, \
-    l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
-    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
-    FROM leads l";
+const LEAD_FIELDS: &str = crate::leads::BARE_SELECT;
 
 /// Replaces a lead's fields and writes the audit entry with what changed.
 pub async fn update_lead(

@@ -35,6 +35,17 @@ pub struct Lead {
     pub email_opt_out: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// See `ondo_store::scoring`: the time-invariant engagement key, the fit score and grade.
+    #[serde(default)]
+    pub engagement_key: Option<f64>,
+    #[serde(default)]
+    pub fit_score: f64,
+    #[serde(default)]
+    pub fit_grade: String,
+    #[serde(default)]
+    pub last_engaged_at: Option<i64>,
+    #[serde(default)]
+    pub returned_at: Option<i64>,
 }
 
 impl Lead {
@@ -195,6 +206,10 @@ pub struct StatusHistoryRow {
     pub changed_by: Option<i64>,
     pub changed_by_name: Option<String>,
     pub changed_at: i64,
+    /// The handoff rule that made the change (mql, sql, dormant, returned), if one did.
+    pub rule: Option<String>,
+    /// The rule's reason in English (`reason` holds it in Japanese).
+    pub reason_en: Option<String>,
 }
 
 /// Inserts one lead row and evaluates to its id; a macro so one statement serves every
@@ -282,10 +297,20 @@ macro_rules! update_lead_fields {
     }};
 }
 
+/// A lead's columns without the joined names (for reads inside a transaction, where the
+/// names are not needed): `{BARE_SELECT} WHERE l.workspace_id = $1 AND …`.
+pub(crate) const BARE_SELECT: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
+    l.company_id, l.company_name, NULL AS company_display, l.postcode, l.address, \
+    l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
+    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at, \
+    l.engagement_key, l.fit_score, l.fit_grade, l.last_engaged_at, l.returned_at \
+    FROM leads l";
+
 const SELECT: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
     l.company_id, l.company_name, c.display_name AS company_display, l.postcode, l.address, \
     l.owner_id, u.display_name AS owner_name, u.email AS owner_email, l.status, l.lost_reason, \
-    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
+    l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at, \
+    l.engagement_key, l.fit_score, l.fit_grade, l.last_engaged_at, l.returned_at \
     FROM leads l \
     LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
     LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id";
@@ -629,7 +654,7 @@ pub async fn status_history(
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, StatusHistoryRow>(
             "SELECT h.id, h.from_status, h.to_status, h.reason, h.changed_by, u.display_name AS changed_by_name, \
-             h.changed_at FROM status_history h \
+             h.changed_at, h.rule, h.reason_en FROM status_history h \
              LEFT JOIN users u ON u.workspace_id = h.workspace_id AND u.id = h.changed_by \
              WHERE h.workspace_id = $1 AND h.lead_id = $2 ORDER BY h.changed_at DESC, h.id DESC",
         )

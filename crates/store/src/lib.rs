@@ -16,6 +16,7 @@ pub mod import_jobs;
 pub mod imports;
 pub mod leads;
 pub mod merges;
+pub mod scoring;
 pub mod sessions;
 pub mod stats;
 pub mod testing;

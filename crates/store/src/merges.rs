@@ -76,13 +76,12 @@ pub async fn get_open_pair(db: &Db, ws: WorkspaceId, pair_id: i64) -> Result<Can
 }
 
 async fn lead_in(tx: &mut Tx, ws: WorkspaceId, id: i64) -> Result<Lead> {
-    let sql = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.title, l.department, \
-        l.company_id, l.company_name, NULL AS company_display, l.postcode, l.address, \
-        l.owner_id, NULL AS owner_name, NULL AS owner_email, l.status, l.lost_reason, \
-        l.renurture_on, l.custom_fields, l.consent_source, l.consent_at, l.email_opt_out, l.created_at, l.updated_at \
-        FROM leads l WHERE l.workspace_id = $1 AND l.id = $2";
+    let sql = format!(
+        "{} WHERE l.workspace_id = $1 AND l.id = $2",
+        crate::leads::BARE_SELECT
+    );
     with_tx!(tx, conn => {
-        Ok(sqlx::query_as::<_, Lead>(sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?)
+        Ok(sqlx::query_as::<_, Lead>(&sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?)
     })
 }
 
@@ -208,6 +207,20 @@ pub async fn undoable_for(db: &Db, ws: WorkspaceId, target_id: i64) -> Result<Ve
         .bind(ws.0)
         .bind(target_id)
         .fetch_all(pool)
+        .await?)
+    })
+}
+
+/// A merge of the workspace, or `None`.
+pub async fn get_record(db: &Db, ws: WorkspaceId, merge_id: i64) -> Result<Option<MergeRecord>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, MergeRecord>(
+            "SELECT id, target_id, source_id, source_snapshot, target_before, moved, conflicts, merged_by, merged_at, \
+             undone_at FROM lead_merges WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(merge_id)
+        .fetch_optional(pool)
         .await?)
     })
 }

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/lang/{code}", get(pages::login::switch_language))
+        .route("/queue", get(pages::queue::show))
         .route("/leads", get(pages::leads::list).post(pages::leads::create))
         .route("/leads/new", get(pages::leads::new_form))
         .route("/leads/export", get(pages::leads::export))

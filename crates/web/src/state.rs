@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use ondo_jobs::scoring::EventWriter;
 use ondo_store::Db;
 use ondo_store::workspaces::Workspace;
 
@@ -34,15 +35,19 @@ pub struct AppState {
     pub workspace: Arc<Workspace>,
     pub config: Arc<WebConfig>,
     pub(crate) throttle: Arc<LoginThrottle>,
+    /// The one task that writes ingested events (group commits).
+    pub events: EventWriter,
 }
 
 impl AppState {
+    /// Must be called inside a tokio runtime: it starts the event writer.
     pub fn new(db: Db, workspace: Workspace, config: WebConfig) -> Self {
         AppState {
-            db,
+            db: db.clone(),
             workspace: Arc::new(workspace),
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
+            events: EventWriter::start(db.clone()),
         }
     }
 }

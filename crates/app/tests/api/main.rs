@@ -14,3 +14,4 @@ mod import;
 mod import_wizard;
 mod leads;
 mod pages;
+mod temperature;

@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use ondo_domain::scoring::{ScoringRules, jst_day, score_on, temperature};
 use ondo_domain::{Micros, search_key};
 use ondo_store::leads::{Lead, LeadFilter, OwnerFilter, Touchpoint};
 use serde::{Deserialize, Serialize};
@@ -63,15 +64,33 @@ pub struct LeadJson {
     pub email_opt_out: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Engagement today, fit and its grade.
+    pub scores: super::queue::ScoresJson,
+    /// hot, warm or cold (from engagement today).
+    pub temperature: String,
+    /// When the lead came back from dormant, if it did.
+    pub returned_at: Option<String>,
     /// Present on single-lead answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touchpoints: Option<Vec<TouchpointJson>>,
 }
 
 impl LeadJson {
-    pub fn from_lead(l: Lead, touchpoints: Option<Vec<Touchpoint>>) -> LeadJson {
+    pub fn from_lead(
+        l: Lead,
+        touchpoints: Option<Vec<Touchpoint>>,
+        rules: &ScoringRules,
+    ) -> LeadJson {
         let custom_fields = l.custom_fields();
+        let engagement = score_on(l.engagement_key, jst_day(Micros::now()), rules);
         LeadJson {
+            scores: super::queue::ScoresJson {
+                engagement: super::queue::round1(engagement),
+                fit: super::queue::round1(l.fit_score),
+                fit_grade: l.fit_grade.clone(),
+            },
+            temperature: temperature(rules, engagement).key().to_string(),
+            returned_at: l.returned_at.map(|t| Micros(t).to_rfc3339()),
             id: l.id,
             company: l.company_id.map(|id| CompanyRefJson {
                 id,
@@ -183,12 +202,13 @@ pub async fn create(
     )
     .await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, lead.id).await?;
+    let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(LeadJson::from_lead(lead, Some(tps)))))
+    Ok((status, Json(LeadJson::from_lead(lead, Some(tps), &rules))))
 }
 
 /// The lead with its status and touchpoints.
@@ -201,7 +221,8 @@ pub async fn get_one(
 ) -> Result<Json<LeadJson>, ApiError> {
     let lead = ondo_store::leads::get(&state.db, user.workspace, id).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
-    Ok(Json(LeadJson::from_lead(lead, Some(tps))))
+    let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
+    Ok(Json(LeadJson::from_lead(lead, Some(tps), &rules)))
 }
 
 /// Changes fields, owner or status of a lead.
@@ -224,7 +245,8 @@ pub async fn patch(
     let changes = LeadChanges::from_json(&body)?;
     let lead = update(&state.db, user.workspace, id, &changes, &user.actor()).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
-    Ok(Json(LeadJson::from_lead(lead, Some(tps))))
+    let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
+    Ok(Json(LeadJson::from_lead(lead, Some(tps), &rules)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -306,6 +328,7 @@ pub async fn list(
         before_id,
     };
     let mut leads = ondo_store::leads::list(&state.db, user.workspace, &filter, limit + 1).await?;
+    let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
     let next_cursor = if leads.len() as i64 > limit {
         leads.truncate(limit as usize);
         leads.last().map(|l| l.id.to_string())
@@ -315,7 +338,7 @@ pub async fn list(
     Ok(Json(LeadPage {
         leads: leads
             .into_iter()
-            .map(|l| LeadJson::from_lead(l, None))
+            .map(|l| LeadJson::from_lead(l, None, &rules))
             .collect(),
         next_cursor,
     }))

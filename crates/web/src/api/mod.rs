@@ -1,9 +1,11 @@
 //! The JSON API under `/api/v1`, authenticated by bearer tokens, and its OpenAPI document.
 
+mod events;
 mod extract;
 pub mod leads;
 mod misc;
 pub mod openapi;
+pub mod queue;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,6 +25,8 @@ pub fn routes() -> Router<AppState> {
             get(leads::get_one).patch(leads::patch),
         )
         .route("/api/v1/leads/{id}/activities", post(leads::add_activity))
+        .route("/api/v1/events", post(events::ingest))
+        .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/stats", get(misc::stats))
         .route("/api/v1/audit", get(misc::audit))
         .route("/api/openapi.json", get(openapi::document))

@@ -25,7 +25,8 @@ impl Modify for BearerAuth {
     info(title = "Ondo API", description = "Leads, their touchpoints and status, for one workspace per token."),
     paths(
         super::leads::create, super::leads::get_one, super::leads::patch, super::leads::list,
-        super::leads::add_activity, super::misc::stats, super::misc::audit
+        super::leads::add_activity, super::misc::stats, super::misc::audit, super::events::ingest,
+        super::queue::queue
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)

@@ -126,6 +126,10 @@ pub async fn decide(
             ondo_store::merges::merge(&state.db, user.workspace, target, source, &actor)
                 .await
                 .map_err(PageError::store(t))?;
+            // The merged lead's events now count for the survivor.
+            ondo_jobs::scoring::rescore_now(&state.db, user.workspace, target, None)
+                .await
+                .map_err(PageError::store(t))?;
             Ok(Redirect::to(&format!("/leads/{target}")).into_response())
         }
         Some("not_same") => {
@@ -154,8 +158,18 @@ pub async fn undo(
         return Err(PageError::Forbidden(t));
     }
     let actor = ondo_store::Actor::user(user.user.id, "web");
+    let target = ondo_store::merges::get_record(&state.db, user.workspace, merge_id)
+        .await
+        .map_err(PageError::store(t))?
+        .map(|r| r.target_id);
     let restored = ondo_store::merges::undo(&state.db, user.workspace, merge_id, &actor)
         .await
         .map_err(PageError::store(t))?;
+    // Both leads have their own events again: both are scored anew.
+    for lead in std::iter::once(restored).chain(target) {
+        ondo_jobs::scoring::rescore_now(&state.db, user.workspace, lead, None)
+            .await
+            .map_err(PageError::store(t))?;
+    }
     Ok(Redirect::to(&format!("/leads/{restored}")).into_response())
 }

@@ -333,6 +333,75 @@ struct LeadPage {
     consent: String,
     created: String,
     updated: String,
+    score: ScoreCard,
+}
+
+/// The lead's temperature, explained.
+struct ScoreCard {
+    temperature: String,
+    temperature_label: String,
+    engagement: String,
+    fit_score: String,
+    fit_grade: String,
+    half_life: String,
+    /// (label, points) of each fit rule that applies.
+    fit_parts: Vec<(String, String)>,
+    /// (date, what, events, counted points, value today, automated).
+    lines: Vec<(String, String, u32, String, String, bool)>,
+}
+
+/// Breakdown lines shown on the lead page (the newest first).
+const BREAKDOWN_LINES: usize = 30;
+
+fn score_card(t: &Tr, x: ondo_jobs::scoring::lead::Explanation) -> ScoreCard {
+    use ondo_domain::scoring::format_points;
+    let en = t.code() == "en";
+    ScoreCard {
+        temperature: x.temperature.key().to_string(),
+        temperature_label: t.t(&format!("temperature-{}", x.temperature.key())),
+        engagement: format_points(x.engagement),
+        fit_score: format_points(x.fit.score),
+        fit_grade: x.fit.grade.key().to_string(),
+        half_life: format_points(x.half_life_days),
+        fit_parts: x
+            .fit
+            .parts
+            .iter()
+            .map(|p| {
+                let label = if en {
+                    p.reason.label_en()
+                } else {
+                    p.reason.label_ja()
+                };
+                (label, format_points(p.points))
+            })
+            .collect(),
+        lines: x
+            .breakdown
+            .iter()
+            .take(BREAKDOWN_LINES)
+            .map(|l| {
+                let mut what = if en {
+                    l.kind.label_en()
+                } else {
+                    l.kind.label_ja()
+                };
+                if let Some(c) = l.category {
+                    what = format!("{what}: {}", if en { c.label_en() } else { c.label_ja() });
+                }
+                let day_start =
+                    l.day * ondo_domain::Micros::days(1) - ondo_domain::Micros::hours(9);
+                (
+                    t.date(day_start),
+                    what,
+                    l.events,
+                    format_points(l.counted_points),
+                    format_points(l.value_today),
+                    l.bot,
+                )
+            })
+            .collect(),
+    }
 }
 
 fn event_title(t: &Tr, kind: &str) -> String {
@@ -379,7 +448,10 @@ pub async fn show(
             when: t.datetime(h.changed_at),
             kind: "status",
             title,
-            detail: h.reason,
+            detail: match h.reason_en.filter(|_| t.code() == "en") {
+                Some(en) => en,
+                None => h.reason,
+            },
             who: h.changed_by_name.unwrap_or_default(),
         });
     }
@@ -403,12 +475,21 @@ pub async fn show(
         });
     }
     for e in events {
+        let mut detail = e.url.unwrap_or_default();
+        if let Some(reason) = &e.bot_reason {
+            let label = if t.code() == "en" {
+                ondo_domain::automated::AutomatedReason::label_en(reason)
+            } else {
+                ondo_domain::automated::AutomatedReason::label_ja(reason)
+            };
+            detail = format!("{label} {detail}");
+        }
         timeline.push(TimelineItem {
             at: e.occurred_at,
             when: t.datetime(e.occurred_at),
             kind: "event",
             title: event_title(&t, &e.kind),
-            detail: e.url.unwrap_or_default(),
+            detail,
             who: String::new(),
         });
     }
@@ -490,7 +571,11 @@ pub async fn show(
             })
             .collect()
     };
+    let explanation = ondo_jobs::scoring::lead::explain(db, ws, &lead, ondo_domain::Micros::now())
+        .await
+        .map_err(PageError::store(t))?;
     let page = LeadPage {
+        score: score_card(&t, explanation),
         c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
         owner_warnings,
         merges,

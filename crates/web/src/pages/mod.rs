@@ -7,6 +7,7 @@ pub mod forms;
 pub mod imports;
 pub mod leads;
 pub mod login;
+pub mod queue;
 
 use askama::Template;
 use axum::http::StatusCode;

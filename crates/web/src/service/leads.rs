@@ -451,6 +451,25 @@ pub async fn create_or_unify(
     default_source: &str,
     default_kind: &str,
 ) -> Result<(Lead, bool), ServiceError> {
+    let (lead, created) = unify(db, ws, c, actor, default_source, default_kind).await?;
+    Ok((rescore(db, ws, lead).await?, created))
+}
+
+/// Rescores a lead just saved — its fit may have changed, events kept for its email
+/// now belong to it, a handoff rule may apply — and reads it again.
+async fn rescore(db: &Db, ws: WorkspaceId, lead: Lead) -> Result<Lead, ServiceError> {
+    ondo_jobs::scoring::rescore_now(db, ws, lead.id, lead.email.as_deref()).await?;
+    Ok(ondo_store::leads::get(db, ws, lead.id).await?)
+}
+
+async fn unify(
+    db: &Db,
+    ws: WorkspaceId,
+    c: &LeadChanges,
+    actor: &Actor,
+    default_source: &str,
+    default_kind: &str,
+) -> Result<(Lead, bool), ServiceError> {
     if c.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ServiceError::invalid("name", "name is required"));
     }
@@ -574,5 +593,6 @@ pub async fn update(
         c,
     )
     .await?;
-    Ok(ondo_store::leads::update(db, ws, id, &fields, status.as_ref(), actor).await?)
+    let lead = ondo_store::leads::update(db, ws, id, &fields, status.as_ref(), actor).await?;
+    rescore(db, ws, lead).await
 }

@@ -1,0 +1,241 @@
+//! Rescoring one lead: read its events and fields, compute fit and engagement with the
+//! domain rules, store the keys, and apply a handoff rule's status change (assigning an
+//! owner when the lead goes to sales).
+
+use ondo_domain::scoring::{
+    EventKind, FitInput, HandoffFacts, HandoffRule, PageCategory, ScoredEvent, ScoringRules,
+    engagement_key, evaluate, fit, jst_day, score_on,
+};
+use ondo_domain::{LeadStatus, Micros};
+use ondo_store::scoring::{RuleChange, ScoreKeys};
+use ondo_store::{Db, StoreError, Tx, WorkspaceId};
+
+/// Priority of a lead without engagement: below every engaged lead, ordered by fit.
+const NO_ENGAGEMENT: f64 = -1.0e6;
+
+/// What rescoring changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rescored {
+    /// The engagement score today.
+    pub engagement: f64,
+    /// A status change made by a handoff rule: (from, to, rule).
+    pub moved: Option<(LeadStatus, LeadStatus, HandoffRule)>,
+}
+
+/// Events as stored → events as the domain scores them.
+pub fn scored_events(rows: Vec<ondo_store::events::ScoringEvent>) -> Vec<ScoredEvent> {
+    rows.into_iter()
+        .map(|r| ScoredEvent {
+            kind: EventKind::parse(&r.kind).unwrap_or(EventKind::Custom(r.kind)),
+            category: r
+                .category
+                .as_deref()
+                .and_then(|c| PageCategory::parse(c).ok()),
+            at: Micros(r.occurred_at),
+            bot: r.bot_reason.is_some(),
+        })
+        .collect()
+}
+
+/// The queue's order: engagement times a fit factor (0.5 at fit 0 … 1.5 at fit 100), as a
+/// log key, so it stays right as every score decays.
+pub fn priority_key(engagement_key: Option<f64>, fit_score: f64) -> f64 {
+    match engagement_key {
+        Some(k) => k + (0.5 + fit_score / 100.0).ln(),
+        None => NO_ENGAGEMENT + fit_score / 100.0,
+    }
+}
+
+/// The fields of a lead the fit score reads.
+struct Profile<'a> {
+    company_id: Option<i64>,
+    company_name: &'a Option<String>,
+    department: &'a Option<String>,
+    title: &'a Option<String>,
+    email: &'a Option<String>,
+    address: &'a Option<String>,
+    /// The stored JSON object of custom fields.
+    custom_fields: &'a str,
+}
+
+fn nonblank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+impl Profile<'_> {
+    fn company_known(&self) -> bool {
+        self.company_id.is_some() || nonblank(self.company_name).is_some()
+    }
+
+    fn department_known(&self) -> bool {
+        nonblank(self.department).is_some()
+    }
+
+    fn fit(&self, rules: &ScoringRules) -> ondo_domain::scoring::Fit {
+        let custom: Vec<(String, String)> =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(self.custom_fields)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => (k, s),
+                    other => (k, other.to_string()),
+                })
+                .collect();
+        fit(
+            &rules.fit,
+            &FitInput {
+                company_known: self.company_known(),
+                department: nonblank(self.department),
+                title: nonblank(self.title),
+                email_domain: self
+                    .email
+                    .as_deref()
+                    .and_then(|e| e.rsplit_once('@'))
+                    .map(|(_, d)| d),
+                company_name: nonblank(self.company_name),
+                address: nonblank(self.address),
+                custom: &custom,
+            },
+        )
+    }
+}
+
+/// Rescores a lead inside `tx`; `None` when the workspace has no such lead.
+pub async fn rescore_lead(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    lead_id: i64,
+    now: Micros,
+) -> Result<Option<Rescored>, StoreError> {
+    let Some(facts) = ondo_store::scoring::lead_facts(tx, ws, lead_id).await? else {
+        return Ok(None);
+    };
+    let events = scored_events(ondo_store::events::for_scoring(tx, ws, lead_id).await?);
+    let key = engagement_key(rules, &events);
+    let engagement = score_on(key, jst_day(now), rules);
+    let profile = Profile {
+        company_id: facts.company_id,
+        company_name: &facts.company_name,
+        department: &facts.department,
+        title: &facts.title,
+        email: &facts.email,
+        address: &facts.address,
+        custom_fields: &facts.custom_fields,
+    };
+    let fit = profile.fit(rules);
+    let company_known = profile.company_known();
+    let department_known = profile.department_known();
+    let last_engaged_at = events.iter().filter(|e| !e.bot).map(|e| e.at.0).max();
+    let keys = ScoreKeys {
+        engagement_key: key,
+        fit_score: fit.score,
+        fit_grade: fit.grade.key(),
+        priority_key: priority_key(key, fit.score),
+        last_engaged_at,
+    };
+    ondo_store::scoring::set_scores(tx, ws, lead_id, &keys).await?;
+
+    let status = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
+    let transition = evaluate(
+        &rules.handoff,
+        &HandoffFacts {
+            status,
+            status_since: Micros(facts.status_since),
+            now,
+            engagement,
+            fit_grade: fit.grade,
+            company_known,
+            department_known,
+            events: &events,
+        },
+    );
+    let mut moved = None;
+    if let Some(t) = transition {
+        let assign_owner = if t.to == LeadStatus::SalesReady && facts.owner_id.is_none() {
+            ondo_store::scoring::next_sales_owner(tx, ws).await?
+        } else {
+            None
+        };
+        let renurture_on = (t.to == LeadStatus::LostDormant).then(|| {
+            now.saturating_add(Micros::days(i64::from(rules.handoff.dormant_days)))
+                .0
+        });
+        ondo_store::scoring::apply_rule_change(
+            tx,
+            ws,
+            lead_id,
+            &RuleChange {
+                from: status.key(),
+                to: t.to.key(),
+                rule: t.rule.key(),
+                reason_ja: t.reason.text_ja(),
+                reason_en: t.reason.text_en(),
+                assign_owner,
+                renurture_on,
+                returned: t.rule == HandoffRule::Returned,
+            },
+            now.0,
+        )
+        .await?;
+        moved = Some((status, t.to, t.rule));
+    }
+    Ok(Some(Rescored { engagement, moved }))
+}
+
+/// Attaches events kept for the lead's email, then rescores it, in one transaction: for a
+/// lead just created or changed outside the event writer (the API, a form, the lead page).
+pub async fn rescore_now(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+    email: Option<&str>,
+) -> Result<Option<Rescored>, StoreError> {
+    let (_, rules) = super::workspace_rules(db, ws).await?;
+    let mut tx = db.begin_write().await?;
+    ondo_store::events::attach(&mut tx, ws, lead_id, email, None).await?;
+    let out = rescore_lead(&mut tx, ws, &rules, lead_id, Micros::now()).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A lead's scores explained for its page: today's engagement and temperature, the fit
+/// and its parts, and which events give how many points today.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub engagement: f64,
+    pub temperature: ondo_domain::scoring::Temperature,
+    pub fit: ondo_domain::scoring::Fit,
+    pub breakdown: Vec<ondo_domain::scoring::BreakdownLine>,
+    pub half_life_days: f64,
+}
+
+/// Explains a lead's scores with the workspace's current rules.
+pub async fn explain(
+    db: &Db,
+    ws: WorkspaceId,
+    lead: &ondo_store::leads::Lead,
+    now: Micros,
+) -> Result<Explanation, StoreError> {
+    let (_, rules) = super::workspace_rules(db, ws).await?;
+    let events = scored_events(ondo_store::events::for_scoring_db(db, ws, lead.id).await?);
+    let today = jst_day(now);
+    let engagement = score_on(engagement_key(&rules, &events), today, &rules);
+    let fit = Profile {
+        company_id: lead.company_id,
+        company_name: &lead.company_name,
+        department: &lead.department,
+        title: &lead.title,
+        email: &lead.email,
+        address: &lead.address,
+        custom_fields: &lead.custom_fields,
+    }
+    .fit(&rules);
+    Ok(Explanation {
+        engagement,
+        temperature: ondo_domain::scoring::temperature(&rules, engagement),
+        fit,
+        breakdown: ondo_domain::scoring::breakdown(&rules, &events, today),
+        half_life_days: rules.half_life_days,
+    })
+}

@@ -1,0 +1,309 @@
+//! The event writer: one task that writes every ingested event. Requests hand it their
+//! parsed batch and wait; it gathers what is waiting into one transaction (a group
+//! commit), each request inside its own savepoint so one bad request never undoes or
+//! half-applies another, and answers each request only after the commit.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use ondo_domain::Micros;
+use ondo_domain::automated::{
+    AutomatedReason, BURST_SECONDS, TOO_FAST_SECONDS, automated_user_agent, click_bursts,
+};
+use ondo_domain::scoring::{EventKind, ScoringRules, categorize};
+use ondo_store::events::NewEvent;
+use ondo_store::{Db, StoreError, Tx, WorkspaceId};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most events written in one transaction.
+const MAX_GROUP_EVENTS: usize = 5_000;
+
+/// Who an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventTarget {
+    Lead(i64),
+    /// A normalised email; the event waits for its lead when none has it yet.
+    Email(String),
+}
+
+/// One parsed event of a request.
+#[derive(Debug, Clone)]
+pub struct IncomingEvent {
+    /// The sender's idempotency key.
+    pub key: String,
+    pub kind: EventKind,
+    pub at: Micros,
+    pub target: EventTarget,
+    pub url: Option<String>,
+    /// A JSON object.
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    pub user_agent: Option<String>,
+    /// When the email this open or click belongs to was sent.
+    pub sent_at: Option<Micros>,
+}
+
+/// What a request's batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestOutcome {
+    pub accepted: u64,
+    pub duplicates: u64,
+    /// Of the accepted ones, how many are kept unscored as automated.
+    pub automated: u64,
+    /// Of the accepted ones, how many wait for their lead to appear.
+    pub waiting: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// `lead_id` of element `index` names no lead of the workspace.
+    #[error("events[{index}].lead_id: no lead {lead_id} in this workspace")]
+    UnknownLead { index: usize, lead_id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the event writer has stopped")]
+    Stopped,
+}
+
+struct Request {
+    ws: WorkspaceId,
+    events: Vec<IncomingEvent>,
+    reply: oneshot::Sender<Result<IngestOutcome, IngestError>>,
+}
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Clone)]
+pub struct EventWriter {
+    sender: mpsc::Sender<Request>,
+}
+
+impl EventWriter {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> EventWriter {
+        let (sender, receiver) = mpsc::channel(1024);
+        tokio::spawn(run(db, receiver));
+        EventWriter { sender }
+    }
+
+    /// Writes a request's events; answers after they are committed, all or none.
+    pub async fn submit(
+        &self,
+        ws: WorkspaceId,
+        events: Vec<IncomingEvent>,
+    ) -> Result<IngestOutcome, IngestError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Request { ws, events, reply })
+            .await
+            .map_err(|_| IngestError::Stopped)?;
+        answer.await.map_err(|_| IngestError::Stopped)?
+    }
+}
+
+async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
+    let mut rules: HashMap<WorkspaceId, ScoringRules> = HashMap::new();
+    while let Some(first) = receiver.recv().await {
+        let mut group = vec![first];
+        let mut size = group[0].events.len();
+        while size < MAX_GROUP_EVENTS {
+            match receiver.try_recv() {
+                Ok(r) => {
+                    size += r.events.len();
+                    group.push(r);
+                }
+                Err(_) => break,
+            }
+        }
+        // Rules are read fresh for every group: a saved change applies to the next one.
+        rules.clear();
+        let mut failed = None;
+        for r in &group {
+            if let std::collections::hash_map::Entry::Vacant(slot) = rules.entry(r.ws) {
+                match super::workspace_rules(&db, r.ws).await {
+                    Ok((_, rs)) => {
+                        slot.insert(rs);
+                    }
+                    Err(e) => failed = Some(e.to_string()),
+                }
+            }
+        }
+        if let Some(e) = failed {
+            for r in group {
+                let _ = r.reply.send(Err(StoreError::Corrupt(e.clone()).into()));
+            }
+            continue;
+        }
+        write_group(&db, group, &rules).await;
+    }
+}
+
+/// Writes a group in one transaction and answers every request.
+async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, ScoringRules>) {
+    let mut tx = match db.begin_write().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = e.to_string();
+            for r in group {
+                let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
+            }
+            return;
+        }
+    };
+    let now = Micros::now();
+    let mut results = Vec::with_capacity(group.len());
+    for r in &group {
+        let rules = &rules[&r.ws];
+        let result = match savepoint(&mut tx, "SAVEPOINT ingest").await {
+            Err(e) => Err(e.into()),
+            Ok(()) => match write_request(&mut tx, r.ws, rules, &r.events, now).await {
+                Ok(outcome) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
+                    .await
+                    .map(|()| outcome)
+                    .map_err(IngestError::from),
+                Err(e) => {
+                    let undone = async {
+                        savepoint(&mut tx, "ROLLBACK TO SAVEPOINT ingest").await?;
+                        savepoint(&mut tx, "RELEASE SAVEPOINT ingest").await
+                    }
+                    .await;
+                    match undone {
+                        Ok(()) => Err(e),
+                        Err(u) => Err(u.into()),
+                    }
+                }
+            },
+        };
+        results.push(result);
+    }
+    match tx.commit().await {
+        Ok(()) => {
+            for (r, result) in group.into_iter().zip(results) {
+                let _ = r.reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "event group failed to commit");
+            let msg = e.to_string();
+            for r in group {
+                let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
+            }
+        }
+    }
+}
+
+async fn savepoint(tx: &mut Tx, sql: &'static str) -> Result<(), StoreError> {
+    tx.execute_raw(sql).await
+}
+
+/// Writes one request's events and rescores the leads they touch.
+async fn write_request(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    events: &[IncomingEvent],
+    now: Micros,
+) -> Result<IngestOutcome, IngestError> {
+    let mut outcome = IngestOutcome::default();
+    let mut by_email: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut known: BTreeSet<i64> = BTreeSet::new();
+    let mut touched: BTreeSet<i64> = BTreeSet::new();
+    // Earliest new human click per lead, to look for bursts around it.
+    let mut new_clicks: BTreeMap<i64, i64> = BTreeMap::new();
+    for (index, e) in events.iter().enumerate() {
+        let lead_id = match &e.target {
+            EventTarget::Lead(id) => {
+                if !known.contains(id) {
+                    if !ondo_store::events::lead_exists(tx, ws, *id).await? {
+                        return Err(IngestError::UnknownLead {
+                            index,
+                            lead_id: *id,
+                        });
+                    }
+                    known.insert(*id);
+                }
+                Some(*id)
+            }
+            EventTarget::Email(email) => match by_email.get(email.as_str()) {
+                Some(found) => *found,
+                None => {
+                    let found = ondo_store::events::lead_by_email(tx, ws, email).await?;
+                    by_email.insert(email, found);
+                    found
+                }
+            },
+        };
+        let bot = automated(e);
+        let row = NewEvent {
+            key: e.key.clone(),
+            kind: e.kind.key().to_string(),
+            occurred_at: e.at.0,
+            lead_id,
+            email: match &e.target {
+                EventTarget::Email(m) => Some(m.clone()),
+                EventTarget::Lead(_) => None,
+            },
+            visitor_id: None,
+            url: e.url.clone(),
+            category: (e.kind == EventKind::PageView || e.kind == EventKind::Download)
+                .then(|| {
+                    e.url
+                        .as_deref()
+                        .map(|u| categorize(u, &rules.page_rules).key().to_string())
+                })
+                .flatten(),
+            properties: serde_json::Value::Object(e.properties.clone()).to_string(),
+            bot_reason: bot.map(|b| b.key().to_string()),
+        };
+        if ondo_store::events::insert(tx, ws, &row, now.0)
+            .await?
+            .is_none()
+        {
+            outcome.duplicates += 1;
+            continue;
+        }
+        outcome.accepted += 1;
+        if bot.is_some() {
+            outcome.automated += 1;
+        }
+        match lead_id {
+            Some(id) => {
+                touched.insert(id);
+                if bot.is_none() && e.kind == EventKind::EmailClick {
+                    let first = new_clicks.entry(id).or_insert(e.at.0);
+                    *first = (*first).min(e.at.0);
+                }
+            }
+            None => outcome.waiting += 1,
+        }
+    }
+    for (lead_id, first) in new_clicks {
+        let since = first - BURST_SECONDS * 1_000_000;
+        let clicks = ondo_store::events::human_clicks_since(tx, ws, lead_id, since).await?;
+        let times: Vec<i64> = clicks.iter().map(|c| c.1).collect();
+        let burst: Vec<i64> = click_bursts(&times)
+            .into_iter()
+            .map(|i| clicks[i].0)
+            .collect();
+        if !burst.is_empty() {
+            ondo_store::events::mark_bot(tx, ws, &burst, AutomatedReason::ClickBurst.key()).await?;
+        }
+    }
+    for lead_id in touched {
+        super::rescore_lead(tx, ws, rules, lead_id, now).await?;
+    }
+    Ok(outcome)
+}
+
+/// Why an event looks automated on its own (bursts are found across events).
+fn automated(e: &IncomingEvent) -> Option<AutomatedReason> {
+    if e.user_agent.as_deref().is_some_and(automated_user_agent) {
+        return Some(AutomatedReason::UserAgent);
+    }
+    let email_event = matches!(e.kind, EventKind::EmailOpen | EventKind::EmailClick);
+    if email_event
+        && let Some(sent) = e.sent_at
+        && e.at.0 >= sent.0
+        && e.at.0 - sent.0 < TOO_FAST_SECONDS * 1_000_000
+    {
+        return Some(AutomatedReason::TooFast);
+    }
+    None
+}
