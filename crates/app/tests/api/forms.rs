@@ -367,6 +367,9 @@ async fn a_second_submission_with_the_same_email_unifies_into_one_lead() {
     let lead = lead_by_email(&app, "taro.yamada@sample.co.jp")
         .await
         .expect("the lead exists");
+    // Each submission is a form_submit event: points (15 each, today) and the MQL rule.
+    assert_eq!(lead["status"], "nurturing", "{lead}");
+    assert_eq!(lead["scores"]["engagement"], 30.0, "{lead}");
     assert_eq!(
         lead["touchpoints"].as_array().expect("touchpoints").len(),
         2

@@ -159,6 +159,10 @@ pub async fn submit(
     ondo_store::forms::record_submission(db, ws, &submission)
         .await
         .map_err(|e| SubmitError::Service(e.into()))?;
+    // The form_submit event counts now: points, and the MQL rule (any form submission).
+    ondo_jobs::scoring::rescore_now(db, ws, lead.id, None)
+        .await
+        .map_err(|e| SubmitError::Service(e.into()))?;
     Ok(Outcome::Accepted {
         lead_id: lead.id,
         created,
