@@ -219,3 +219,29 @@ pub async fn unattached_count(db: &Db, ws: WorkspaceId) -> Result<i64> {
             .await?)
     })
 }
+
+/// Page views and downloads stored without a page category (bulk loads): (id, url).
+pub async fn uncategorised_pages(db: &Db, ws: WorkspaceId) -> Result<Vec<(i64, String)>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, url FROM events WHERE workspace_id = $1 AND category IS NULL \
+             AND type IN ('page_view', 'download') AND url IS NOT NULL ORDER BY id",
+        )
+        .bind(ws.0)
+        .fetch_all(pool)
+        .await?)
+    })
+}
+
+/// Sets an event's page category.
+pub async fn set_category(tx: &mut Tx, ws: WorkspaceId, id: i64, category: &str) -> Result<()> {
+    with_tx!(tx, conn => {
+        sqlx::query("UPDATE events SET category = $3 WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0)
+            .bind(id)
+            .bind(category)
+            .execute(&mut **conn)
+            .await?;
+    });
+    Ok(())
+}

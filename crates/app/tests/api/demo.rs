@@ -41,6 +41,26 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
             "some leads are {status}: {stats}"
         );
     }
+    // The demo's behaviour is scored: the queue has warm leads with reasons in words.
+    let (status, queue) = json(
+        app.client
+            .get(app.url("/api/v1/queue?limit=20"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("queue"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{queue}");
+    let items = queue.as_array().expect("a list");
+    assert_eq!(items.len(), 20, "{queue}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["score"].as_f64().unwrap_or(0.0) > 0.0
+                && !i["reasons"].as_array().is_none_or(|r| r.is_empty())),
+        "scored leads with reasons: {queue}"
+    );
     assert!(
         ondo_app::demo_load::load_if_empty(&app.db, app.ws(), true)
             .await

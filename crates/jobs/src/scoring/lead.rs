@@ -100,13 +100,26 @@ impl Profile<'_> {
     }
 }
 
-/// Rescores a lead inside `tx`; `None` when the workspace has no such lead.
+/// Rescores a lead inside `tx` and applies the handoff rules; `None` when the workspace
+/// has no such lead.
 pub async fn rescore_lead(
     tx: &mut Tx,
     ws: WorkspaceId,
     rules: &ScoringRules,
     lead_id: i64,
     now: Micros,
+) -> Result<Option<Rescored>, StoreError> {
+    rescore(tx, ws, rules, lead_id, now, true).await
+}
+
+/// [`rescore_lead`], the handoff rules applied only with `apply_rules`.
+pub async fn rescore(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    lead_id: i64,
+    now: Micros,
+    apply_rules: bool,
 ) -> Result<Option<Rescored>, StoreError> {
     let Some(facts) = ondo_store::scoring::lead_facts(tx, ws, lead_id).await? else {
         return Ok(None);
@@ -135,6 +148,12 @@ pub async fn rescore_lead(
         last_engaged_at,
     };
     ondo_store::scoring::set_scores(tx, ws, lead_id, &keys).await?;
+    if !apply_rules {
+        return Ok(Some(Rescored {
+            engagement,
+            moved: None,
+        }));
+    }
 
     let status = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
     let transition = evaluate(

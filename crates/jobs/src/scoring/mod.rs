@@ -4,6 +4,7 @@
 
 pub mod lead;
 pub mod queue;
+pub mod rescore;
 pub mod writer;
 
 use ondo_domain::scoring::ScoringRules;
