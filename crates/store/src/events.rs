@@ -117,12 +117,15 @@ pub async fn lead_exists(tx: &mut Tx, ws: WorkspaceId, id: i64) -> Result<bool> 
     }))
 }
 
+/// A lead's events, oldest first, as scoring reads them (from `events_lead` alone).
+const FOR_SCORING: &str = "SELECT type, category, occurred_at, bot_reason FROM events \
+    WHERE workspace_id = $1 AND lead_id = $2 ORDER BY occurred_at";
+
 /// Every event of a lead, oldest first, as scoring reads them.
 pub async fn for_scoring(tx: &mut Tx, ws: WorkspaceId, lead_id: i64) -> Result<Vec<ScoringEvent>> {
     Ok(with_tx!(tx, conn => {
         sqlx::query_as::<_, ScoringEvent>(
-            "SELECT type, category, occurred_at, bot_reason FROM events \
-             WHERE workspace_id = $1 AND lead_id = $2 ORDER BY occurred_at",
+            FOR_SCORING,
         )
         .bind(ws.0)
         .bind(lead_id)
@@ -135,8 +138,7 @@ pub async fn for_scoring(tx: &mut Tx, ws: WorkspaceId, lead_id: i64) -> Result<V
 pub async fn for_scoring_db(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Vec<ScoringEvent>> {
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, ScoringEvent>(
-            "SELECT type, category, occurred_at, bot_reason FROM events \
-             WHERE workspace_id = $1 AND lead_id = $2 ORDER BY occurred_at",
+            FOR_SCORING,
         )
         .bind(ws.0)
         .bind(lead_id)
@@ -208,16 +210,6 @@ pub async fn attach(
         });
     }
     Ok(n)
-}
-
-/// How many events wait for a lead to appear.
-pub async fn unattached_count(db: &Db, ws: WorkspaceId) -> Result<i64> {
-    with_db!(db, pool => {
-        Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND lead_id IS NULL")
-            .bind(ws.0)
-            .fetch_one(pool)
-            .await?)
-    })
 }
 
 /// Page views and downloads stored without a page category (bulk loads): (id, url).

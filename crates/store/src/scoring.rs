@@ -31,51 +31,6 @@ pub async fn current_rules(db: &Db, ws: WorkspaceId) -> Result<Option<RulesVersi
     })
 }
 
-/// Every saved version, newest first.
-pub async fn rules_history(db: &Db, ws: WorkspaceId) -> Result<Vec<RulesVersion>> {
-    with_db!(db, pool => {
-        Ok(sqlx::query_as::<_, RulesVersion>(
-            "SELECT r.version, r.rules_toml, r.created_by, u.display_name AS created_by_name, r.created_at \
-             FROM scoring_rules r LEFT JOIN users u ON u.workspace_id = r.workspace_id AND u.id = r.created_by \
-             WHERE r.workspace_id = $1 ORDER BY r.version DESC",
-        )
-        .bind(ws.0)
-        .fetch_all(pool)
-        .await?)
-    })
-}
-
-/// Saves a new version of the rules (already validated) with an audit entry; evaluates to
-/// its version number.
-pub async fn save_rules(db: &Db, ws: WorkspaceId, rules_toml: &str, actor: &Actor) -> Result<i64> {
-    let now = ondo_domain::Micros::now().0;
-    let mut tx = db.begin_write().await?;
-    let version = with_tx!(&mut tx, conn => {
-        let next: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM scoring_rules WHERE workspace_id = $1",
-        )
-        .bind(ws.0)
-        .fetch_one(&mut **conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO scoring_rules (workspace_id, version, rules_toml, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(ws.0)
-        .bind(next)
-        .bind(rules_toml)
-        .bind(actor.user_id)
-        .bind(now)
-        .execute(&mut **conn)
-        .await?;
-        let after = serde_json::json!({ "version": next }).to_string();
-        crate::insert_audit!(&mut **conn, ws, actor, "scoring_rules", Some(next), "save", None::<&str>, Some(after.as_str()), now);
-        next
-    });
-    tx.commit().await?;
-    Ok(version)
-}
-
 /// What the fit score and the handoff rules read of a lead.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LeadFacts {
@@ -89,14 +44,12 @@ pub struct LeadFacts {
     pub email: Option<String>,
     pub address: Option<String>,
     pub custom_fields: String,
-    pub engagement_key: Option<f64>,
-    pub priority_key: f64,
     /// When the current status began (its newest history row; the lead's creation else).
     pub status_since: i64,
 }
 
 const FACTS: &str = "SELECT l.id, l.status, l.owner_id, l.company_id, l.company_name, l.department, l.title, \
-    l.email, l.address, l.custom_fields, l.engagement_key, l.priority_key, \
+    l.email, l.address, l.custom_fields, \
     COALESCE((SELECT MAX(h.changed_at) FROM status_history h WHERE h.workspace_id = l.workspace_id \
               AND h.lead_id = l.id), l.created_at) AS status_since \
     FROM leads l WHERE l.workspace_id = $1 AND l.id = $2";
@@ -329,30 +282,6 @@ pub async fn queue(
         out.extend(rows);
     }
     Ok(out)
-}
-
-/// A lead's stored scores (for its page and its JSON).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct StoredScores {
-    pub engagement_key: Option<f64>,
-    pub fit_score: f64,
-    pub fit_grade: String,
-    pub priority_key: f64,
-    pub last_engaged_at: Option<i64>,
-    pub returned_at: Option<i64>,
-}
-
-pub async fn stored_scores(db: &Db, ws: WorkspaceId, id: i64) -> Result<StoredScores> {
-    with_db!(db, pool => {
-        Ok(sqlx::query_as::<_, StoredScores>(
-            "SELECT engagement_key, fit_score, fit_grade, priority_key, last_engaged_at, returned_at \
-             FROM leads WHERE workspace_id = $1 AND id = $2",
-        )
-        .bind(ws.0)
-        .bind(id)
-        .fetch_one(pool)
-        .await?)
-    })
 }
 
 /// Ids of a workspace's leads after `after`, in id order (for rescoring in batches).

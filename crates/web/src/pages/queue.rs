@@ -70,6 +70,21 @@ pub async fn show(
     let rows = entries
         .into_iter()
         .map(|e| {
+            let last_activity = match (&e.lead.last_activity_type, e.lead.last_activity_at) {
+                (Some(kind), Some(at)) => {
+                    let what = t.t(&format!("activity-{kind}"));
+                    match e
+                        .lead
+                        .last_activity_outcome
+                        .as_deref()
+                        .filter(|o| !o.is_empty())
+                    {
+                        Some(o) => format!("{what}（{o}） {}", t.date(at)),
+                        None => format!("{what} {}", t.date(at)),
+                    }
+                }
+                _ => String::new(),
+            };
             let item = crate::api::queue::item_json(e, t.lang);
             QueueRow {
                 id: item.id,
@@ -86,19 +101,7 @@ pub async fn show(
                 owner: item.owner_name.unwrap_or_default(),
                 reasons: item.reasons,
                 returned: item.returned,
-                last_activity: item
-                    .last_activity
-                    .map(|a| {
-                        let when = Micros::parse_rfc3339(&a.at)
-                            .map(|m| t.date(m.0))
-                            .unwrap_or_default();
-                        let what = t.t(&format!("activity-{}", a.kind));
-                        match a.outcome.filter(|o| !o.is_empty()) {
-                            Some(o) => format!("{what}（{o}） {when}"),
-                            None => format!("{what} {when}"),
-                        }
-                    })
-                    .unwrap_or_default(),
+                last_activity,
             }
         })
         .collect();
