@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod stats;
 pub mod testing;
 pub mod tokens;
+pub mod tracking;
 pub mod users;
 pub mod workspaces;
 

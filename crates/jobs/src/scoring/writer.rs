@@ -23,6 +23,9 @@ pub enum EventTarget {
     Lead(i64),
     /// A normalised email; the event waits for its lead when none has it yet.
     Email(String),
+    /// An anonymous visitor id of the tracking snippet; the event waits for the visitor
+    /// to be identified when nobody knows who it is yet.
+    Visitor(String),
 }
 
 /// One parsed event of a request.
@@ -203,6 +206,7 @@ async fn write_request(
 ) -> Result<IngestOutcome, IngestError> {
     let mut outcome = IngestOutcome::default();
     let mut by_email: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut by_visitor: HashMap<&str, Option<i64>> = HashMap::new();
     let mut known: BTreeSet<i64> = BTreeSet::new();
     let mut touched: BTreeSet<i64> = BTreeSet::new();
     // Earliest new human click per lead, to look for bursts around it.
@@ -229,6 +233,14 @@ async fn write_request(
                     found
                 }
             },
+            EventTarget::Visitor(visitor) => match by_visitor.get(visitor.as_str()) {
+                Some(found) => *found,
+                None => {
+                    let found = ondo_store::tracking::lead_by_visitor(tx, ws, visitor).await?;
+                    by_visitor.insert(visitor, found);
+                    found
+                }
+            },
         };
         let bot = automated(e);
         let row = NewEvent {
@@ -238,9 +250,12 @@ async fn write_request(
             lead_id,
             email: match &e.target {
                 EventTarget::Email(m) => Some(m.clone()),
-                EventTarget::Lead(_) => None,
+                _ => None,
             },
-            visitor_id: None,
+            visitor_id: match &e.target {
+                EventTarget::Visitor(v) => Some(v.clone()),
+                _ => None,
+            },
             url: e.url.clone(),
             category: (e.kind == EventKind::PageView || e.kind == EventKind::Download)
                 .then(|| {
