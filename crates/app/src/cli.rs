@@ -29,6 +29,15 @@ pub struct Cli {
     /// Configuration file [default: ./ondo.toml]
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Where users reach Ondo, for links in emails and webhooks, e.g. https://ondo.example.jp [env: ONDO_PUBLIC_URL] [default: http:// and the listen address]
+    #[arg(long, global = true)]
+    pub public_url: Option<String>,
+    /// SMTP server for outgoing mail: smtp://host:port, smtp://user:pass@host:587?tls=required or smtps://host:465 [env: ONDO_SMTP_URL] [default: none, no mail is sent]
+    #[arg(long, global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail, e.g. "Ondo <ondo@example.jp>" [env: ONDO_SMTP_FROM] [default: ondo@ the public URL's host]
+    #[arg(long, global = true)]
+    pub smtp_from: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -140,6 +149,9 @@ pub fn main() -> ExitCode {
         database_url: cli.database_url.clone(),
         workspace: cli.workspace.clone(),
         listen,
+        public_url: cli.public_url.clone(),
+        smtp_url: cli.smtp_url.clone(),
+        smtp_from: cli.smtp_from.clone(),
     };
     let config = match Config::load(&overrides) {
         Ok(c) => c,
@@ -292,6 +304,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    let public_url = config
+        .checked_public_url()
+        .map_err(|e| anyhow::anyhow!(e))?;
     let (db, ws) = open(&config).await?;
     if demo {
         match crate::demo_load::load_if_empty(&db, ws.id(), false).await? {
@@ -307,6 +322,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let web = ondo_web::WebConfig {
         secure_cookies: config.secure_cookies,
+        public_url,
+        smtp_url: config.smtp_url.clone(),
+        smtp_from: config.smtp_from.clone(),
         ..Default::default()
     };
     let app = Application::build(db.clone(), ws.clone(), &config.listen, web).await?;
@@ -327,6 +345,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         println!(
             "No users yet: add one with `ondo user add you@example.com --role admin` (password on stdin)"
         );
+    }
+    match &config.smtp_url {
+        Some(url) => println!(
+            "Handoff emails go through {}",
+            ondo_jobs::notify::mail::redact(url)
+        ),
+        None => println!(
+            "Handoff emails are not sent: no SMTP server (set ONDO_SMTP_URL or --smtp-url)"
+        ),
     }
     app.run_until(shutdown_signal()).await
 }

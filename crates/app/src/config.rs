@@ -21,6 +21,15 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Tracing filter, e.g. "info" or "ondo_web=debug".
     pub log: String,
+    /// Where users reach Ondo, for links in emails and webhooks, e.g.
+    /// `https://ondo.example.jp`; `http://` + the listen address when absent.
+    pub public_url: Option<String>,
+    /// The SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or
+    /// `smtp://user:pass@mail.example.jp:587?tls=required`; no mail is sent when absent.
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail, e.g. `Ondo <ondo@example.jp>` [default: ondo@ the
+    /// public URL's host].
+    pub smtp_from: Option<String>,
 }
 
 impl Default for Config {
@@ -32,11 +41,14 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             log: "info".into(),
+            public_url: None,
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }
 
-// Secrets (the database password) never reach logs.
+// Secrets (the database and SMTP passwords) never reach logs.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -49,6 +61,12 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
             .field("log", &self.log)
+            .field("public_url", &self.public_url)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(ondo_store::redact_url),
+            )
+            .field("smtp_from", &self.smtp_from)
             .finish()
     }
 }
@@ -61,6 +79,9 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub workspace: Option<String>,
     pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 impl Config {
@@ -79,6 +100,9 @@ impl Config {
                 "listen",
                 "secure_cookies",
                 "log",
+                "public_url",
+                "smtp_url",
+                "smtp_from",
             ]))
             .extract()
             .map_err(Box::new)?;
@@ -94,7 +118,19 @@ impl Config {
         if let Some(v) = &o.listen {
             c.listen = v.clone();
         }
+        for (value, flag) in [
+            (&mut c.public_url, &o.public_url),
+            (&mut c.smtp_url, &o.smtp_url),
+            (&mut c.smtp_from, &o.smtp_from),
+        ] {
+            if let Some(v) = flag {
+                *value = Some(v.clone());
+            }
+        }
         c.database_url = c.database_url.filter(|u| !u.trim().is_empty());
+        c.public_url = c.public_url.filter(|u| !u.trim().is_empty());
+        c.smtp_url = c.smtp_url.filter(|u| !u.trim().is_empty());
+        c.smtp_from = c.smtp_from.filter(|u| !u.trim().is_empty());
         Ok(c)
     }
 
@@ -109,6 +145,21 @@ impl Config {
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
+
+    /// Checks the public URL: `http(s)://host[:port][/path]`, or nothing.
+    pub fn checked_public_url(&self) -> Result<Option<String>, String> {
+        let Some(raw) = self.public_url.as_deref().map(str::trim) else {
+            return Ok(None);
+        };
+        match url::Url::parse(raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Ok(Some(raw.trim_end_matches('/').to_string()))
+            }
+            _ => Err(format!(
+                "the public URL (--public-url / ONDO_PUBLIC_URL) must start with https:// or http://, not {raw:?}"
+            )),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -119,11 +170,28 @@ mod tests {
     fn debug_output_redacts_the_database_password() {
         let c = Config {
             database_url: Some("postgres://ondo:s3cret@db.local/ondo".into()),
+            smtp_url: Some("smtp://ondo:m4ilpass@mail.local:587?tls=required".into()),
             ..Config::default()
         };
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains("m4ilpass"), "{shown}");
         assert!(shown.contains("db.local"));
+        assert!(shown.contains("mail.local"));
+    }
+
+    #[test]
+    fn the_public_url_must_be_http() {
+        let with = |u: &str| Config {
+            public_url: Some(u.into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            with("https://ondo.example.jp/").checked_public_url(),
+            Ok(Some("https://ondo.example.jp".into()))
+        );
+        assert!(with("ondo.example.jp").checked_public_url().is_err());
+        assert_eq!(Config::default().checked_public_url(), Ok(None));
     }
 
     // figment's Jail API returns its large error type by value; that is its design.
@@ -136,8 +204,12 @@ mod tests {
                 "workspace = \"from-file\"\nlisten = \"127.0.0.1:9000\"\n",
             )?;
             jail.set_env("ONDO_WORKSPACE", "from-env");
+            jail.set_env("ONDO_SMTP_URL", "smtp://127.0.0.1:2525");
+            jail.set_env("ONDO_PUBLIC_URL", "https://ondo.example.jp");
             let c = Config::load(&Overrides::default()).expect("config loads");
             assert_eq!(c.workspace, "from-env");
+            assert_eq!(c.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+            assert_eq!(c.public_url.as_deref(), Some("https://ondo.example.jp"));
             assert_eq!(c.listen, "127.0.0.1:9000");
             let c = Config::load(&Overrides {
                 workspace: Some("from-flag".into()),

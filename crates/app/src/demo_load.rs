@@ -186,7 +186,7 @@ pub async fn load(
         .collect();
     ondo_store::bulk::insert_leads(db, ws, &leads).await?;
     // Scores for the queue and the lead pages; the statuses stay as the demo tells them.
-    ondo_jobs::scoring::rescore::rescore_all(db, ws, false).await?;
+    ondo_jobs::scoring::rescore::rescore_all(db, ws, false, &mut |_| {}).await?;
     Ok(DemoSummary {
         users: user_ids.len(),
         companies: company_ids.len(),

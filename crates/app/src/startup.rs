@@ -1,15 +1,21 @@
 use std::net::SocketAddr;
 
+use ondo_jobs::worker::{WorkerContext, WorkerSettings};
 use ondo_store::Db;
 use ondo_store::workspaces::Workspace;
 use ondo_web::{AppState, WebConfig};
 use tokio::net::TcpListener;
+
+/// How often the job worker looks for due jobs when it has nothing to do.
+const JOB_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A built application: the listener is bound, so the port is known before it runs.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: Db,
+    worker: WorkerContext,
+    job_worker: bool,
 }
 
 impl Application {
@@ -18,11 +24,36 @@ impl Application {
         db: Db,
         workspace: Workspace,
         listen: &str,
-        web: WebConfig,
+        mut web: WebConfig,
     ) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        let public_url = match &web.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => default_public_url(listener.local_addr()?),
+        };
+        web.public_url = Some(public_url.clone());
+        let worker = WorkerContext::new(
+            db.clone(),
+            &WorkerSettings {
+                public_url,
+                smtp_url: web.smtp_url.clone(),
+                smtp_from: web.smtp_from.clone(),
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
+        // Jobs a stopped process left running did not finish: queue them again.
+        let settled = ondo_jobs::worker::recover(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot settle interrupted jobs: {e}"))?;
+        if settled.requeued + settled.failed > 0 {
+            tracing::warn!(
+                requeued = settled.requeued,
+                failed = settled.failed,
+                "jobs interrupted by a stop were settled"
+            );
+        }
         // Imports a stopped process left queued or running never finish now: settle them
         // before the wizard can queue new ones.
         let recovered = ondo_jobs::import::background::recover(&db, workspace.id())
@@ -40,7 +71,21 @@ impl Application {
             listener,
             router,
             db,
+            worker,
+            job_worker: true,
         })
+    }
+
+    /// Leaves due jobs to [`ondo_jobs::worker::run_due`] instead of a background
+    /// worker, so a test decides when they run and at what time.
+    pub fn without_job_worker(mut self) -> Self {
+        self.job_worker = false;
+        self
+    }
+
+    /// What job handlers run with (the database, mail and webhook settings).
+    pub fn worker_context(&self) -> WorkerContext {
+        self.worker.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -63,6 +108,13 @@ impl Application {
             })
             .await
         });
+        let worker = self.job_worker.then(|| {
+            let ctx = self.worker.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(ondo_jobs::worker::run(ctx, JOB_POLL, async move {
+                let _ = stop.wait_for(|v| *v).await;
+            }))
+        });
         axum::serve(
             self.listener,
             self.router
@@ -74,8 +126,21 @@ impl Application {
         })
         .await?;
         let _ = jobs.await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         self.db.close().await;
         Ok(())
+    }
+}
+
+/// `http://` and the address Ondo listens on; `localhost` for an address that means
+/// every interface.
+fn default_public_url(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
     }
 }
 

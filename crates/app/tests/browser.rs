@@ -220,3 +220,154 @@ async fn browser_sign_in_list_open_and_edit_a_lead() {
         "the edit reached the database"
     );
 }
+
+/// A customer's product page with the tracking snippet in consent mode and a consent
+/// banner's two buttons.
+fn customer_page(ondo: &str, site_key: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>製品紹介 | 顧客サイト</title></head>
+<body>
+<h1>製品紹介</h1>
+<button id="agree" onclick="ondo('consent', true)">同意する</button>
+<button id="withdraw" onclick="ondo('consent', false)">同意しない</button>
+<script>window.ondo=window.ondo||function(){{(ondo.q=ondo.q||[]).push(arguments)}};</script>
+<script async src="{ondo}/t/ondo.js" data-site="{site_key}" data-consent="required"></script>
+</body></html>"#
+    )
+}
+
+/// Serves `html` at every path on a free port of 127.0.0.1: the customer's site.
+async fn serve_customer_site(html: String) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("free port");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new().fallback(move || {
+        let html = html.clone();
+        async move { axum::response::Html(html) }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+async fn stored_events(db: &Db, ws: ondo_store::WorkspaceId) -> i64 {
+    ondo_store::stats::workspace(db, ws)
+        .await
+        .expect("stats")
+        .events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_tracking_snippet_waits_for_consent() {
+    let Some((_driver_process, port)) = start_chromedriver().await else {
+        return;
+    };
+    let db = Db::connect(&ondo_store::testing::fresh_url().await)
+        .await
+        .expect("db");
+    let ws = ondo_store::workspaces::ensure(&db, "default")
+        .await
+        .expect("ws");
+    let tracking = ondo_web::tracking::keys::load(&db, ws.id())
+        .await
+        .expect("tracking keys");
+    // The customer's site is reached as localhost; Ondo as 127.0.0.1: another site.
+    ondo_store::tracking::save(&db, ws.id(), &["localhost".to_string()], None)
+        .await
+        .expect("allowed domain");
+    let app = Application::build(db.clone(), ws.clone(), "127.0.0.1:0", Default::default())
+        .await
+        .expect("app");
+    let ondo = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let site_port = serve_customer_site(customer_page(&ondo, &tracking.site_key)).await;
+    let page_url = format!("http://localhost:{site_port}/product/crm");
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let driver = browser(port, profile.path()).await;
+    let result = async {
+        driver.goto(&page_url).await?;
+        // The snippet has loaded once it replaced the queue with itself.
+        let mut loaded = false;
+        for _ in 0..100 {
+            let ret = driver
+                .execute(
+                    "return typeof window.ondo === 'function' && !window.ondo.q;",
+                    vec![],
+                )
+                .await?;
+            if ret.json().as_bool() == Some(true) {
+                loaded = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(loaded, "the snippet loads from Ondo");
+
+        // Before consent: no cookie, nothing sent.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(
+            stored_events(&db, ws.id()).await,
+            0,
+            "nothing before consent"
+        );
+        let cookies = driver.get_all_cookies().await?;
+        assert!(
+            cookies.iter().all(|c| c.name != "_ondo_vid"),
+            "no visitor cookie before consent: {cookies:?}"
+        );
+
+        driver.find(By::Id("agree")).await?.click().await?;
+        let mut stored = 0;
+        for _ in 0..100 {
+            stored = stored_events(&db, ws.id()).await;
+            if stored > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(stored, 1, "one page view after consent");
+        let vid = driver.get_named_cookie("_ondo_vid").await?.value;
+        assert!(vid.len() >= 16, "a random visitor id: {vid}");
+
+        // Withdrawing consent deletes the cookie.
+        driver.find(By::Id("withdraw")).await?.click().await?;
+        let cookies = driver.get_all_cookies().await?;
+        assert!(cookies.iter().all(|c| c.name != "_ondo_vid"), "{cookies:?}");
+        Ok::<String, WebDriverError>(vid)
+    }
+    .await;
+    driver.quit().await.expect("browser quits");
+    let vid = result.expect("the browser flow succeeds");
+
+    // The page view waits under the cookie's visitor id: naming the visitor attaches it.
+    let lead = ondo_store::leads::create(
+        &db,
+        ws.id(),
+        &ondo_store::leads::LeadFields {
+            name: "山田 太郎".into(),
+            ..Default::default()
+        },
+        None,
+        &ondo_store::Actor::system("test"),
+    )
+    .await
+    .expect("lead");
+    let mut tx = db.begin_write().await.expect("tx");
+    let attached = ondo_store::events::attach(&mut tx, ws.id(), lead.id, None, Some(&vid))
+        .await
+        .expect("attach");
+    tx.commit().await.expect("commit");
+    assert_eq!(attached, 1, "the page view carries the cookie's visitor id");
+    let events = ondo_store::events::recent_for_lead(&db, ws.id(), lead.id, 10)
+        .await
+        .expect("events");
+    assert_eq!(events[0].kind, "page_view");
+    assert_eq!(events[0].url.as_deref(), Some(page_url.as_str()));
+    assert!(
+        events[0].properties.contains("製品紹介"),
+        "{}",
+        events[0].properties
+    );
+}

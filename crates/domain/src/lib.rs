@@ -22,6 +22,7 @@ pub mod scoring;
 pub mod status;
 pub mod text;
 pub mod time;
+pub mod tracking;
 
 pub use crate::company_name::{CompanyName, LegalForm, LegalFormPosition};
 pub use crate::corporate_number::{CorporateNumber, corporate_check_digit};

@@ -90,6 +90,12 @@ impl Role {
         !matches!(self, Role::Sales)
     }
 
+    /// Returns true if the role may change the scoring and handoff rules (everyone may
+    /// read them: they are the shared language of marketing and sales).
+    pub fn can_edit_scoring(&self) -> bool {
+        !matches!(self, Role::Sales)
+    }
+
     /// Returns true if the role may see every salesperson's queue.
     pub fn can_see_every_queue(&self) -> bool {
         !matches!(self, Role::Sales)

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use ondo_domain::Micros;
 use ondo_domain::scoring::{
-    Bands, DailyCaps, EventKind, EventPoints, FitCriterion, FitGrade, FitRules, HandoffRules,
-    PageCategory, PagePoints, ScoredEvent, ScoringRules, UrlRule, breakdown, bucket_key,
-    counted_points, engagement_key, jst_day, key_add, score_on,
+    AssignField, AssignmentRule, Bands, DailyCaps, EventKind, EventPoints, FitCriterion, FitGrade,
+    FitRules, HandoffRules, PageCategory, PagePoints, ScoredEvent, ScoringRules, UrlRule,
+    breakdown, bucket_key, counted_points, engagement_key, jst_day, key_add, score_on,
 };
 use proptest::prelude::*;
 
@@ -237,6 +237,26 @@ fn page_rules() -> impl Strategy<Value = Vec<UrlRule>> {
     )
 }
 
+fn assignment_rules() -> impl Strategy<Value = Vec<AssignmentRule>> {
+    proptest::collection::vec(
+        (
+            proptest::sample::select(vec![
+                AssignField::Source,
+                AssignField::Prefecture,
+                AssignField::Industry,
+            ]),
+            "[a-zA-Z0-9ぁ-んァ-ン一-龠]{1,12}",
+            "[a-z]{1,8}@[a-z]{1,8}\\.(jp|com)",
+        )
+            .prop_map(|(field, contains, owner)| AssignmentRule {
+                field,
+                contains,
+                owner,
+            }),
+        0..4,
+    )
+}
+
 /// Three distinct values in 0..=100, largest first.
 fn grade_thresholds() -> impl Strategy<Value = (f64, f64, f64)> {
     proptest::collection::btree_set(0u32..=1000, 3).prop_map(|set| {
@@ -330,16 +350,20 @@ fn any_rules() -> impl Strategy<Value = ScoringRules> {
         fit,
         handoff,
         page_rules(),
+        assignment_rules(),
     )
         .prop_map(
-            |(half_life_days, points, daily_cap, bands, fit, handoff, page_rules)| ScoringRules {
-                half_life_days,
-                points,
-                daily_cap,
-                bands,
-                fit,
-                handoff,
-                page_rules,
+            |(half_life_days, points, daily_cap, bands, fit, handoff, page_rules, assignment)| {
+                ScoringRules {
+                    half_life_days,
+                    points,
+                    daily_cap,
+                    bands,
+                    fit,
+                    handoff,
+                    page_rules,
+                    assignment,
+                }
             },
         )
 }

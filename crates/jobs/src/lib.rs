@@ -3,7 +3,9 @@
 
 pub mod export;
 pub mod import;
+pub mod notify;
 pub mod scoring;
+pub mod worker;
 
 use std::time::Duration;
 
@@ -20,6 +22,9 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 let removed = import::purge_uploads(Duration::from_secs(24 * 3600));
                 if removed > 0 {
                     tracing::info!(removed, "abandoned uploads removed");
+                }
+                if let Err(e) = scoring::sweep::sweep_all(&db, ondo_domain::Micros::now()).await {
+                    tracing::warn!(error = %e, "dormancy sweep failed");
                 }
                 match ondo_store::sessions::purge_expired(&db).await {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),

@@ -1,3 +1,5 @@
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use crate::error::Result;
@@ -92,6 +94,92 @@ pub async fn insert(tx: &mut Tx, ws: WorkspaceId, e: &NewEvent, now: i64) -> Res
     }))
 }
 
+/// Rows per multi-row statement: 12 binds each, well under both engines' bind limits.
+const ROWS_PER_INSERT: usize = 500;
+/// Values per `IN (…)` list.
+const IDS_PER_LOOKUP: usize = 1_000;
+
+/// Stores events with multi-row INSERTs, skipping each whose key was seen before (in the
+/// database or earlier in `rows`); evaluates to whether each row was stored, in order.
+pub async fn insert_many(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rows: &[NewEvent],
+    now: i64,
+) -> Result<Vec<bool>> {
+    let mut stored = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let keys: Vec<String> = with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO events (workspace_id, lead_id, type, occurred_at, url, properties, idempotency_key, \
+                 email, visitor_id, category, bot_reason, created_at) ",
+            );
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(ws.0)
+                    .push_bind(e.lead_id)
+                    .push_bind(&e.kind)
+                    .push_bind(e.occurred_at)
+                    .push_bind(&e.url)
+                    .push_bind(&e.properties)
+                    .push_bind(&e.key)
+                    .push_bind(&e.email)
+                    .push_bind(&e.visitor_id)
+                    .push_bind(&e.category)
+                    .push_bind(&e.bot_reason)
+                    .push_bind(now);
+            });
+            qb.push(" ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING idempotency_key");
+            qb.build_query_scalar::<String>().fetch_all(&mut **conn).await?
+        });
+        // Rows are inserted in order, so of two rows with one key the first is stored.
+        let mut new: HashSet<String> = keys.into_iter().collect();
+        stored.extend(chunk.iter().map(|e| new.remove(&e.key)));
+    }
+    Ok(stored)
+}
+
+/// Of these lead ids, the ones the workspace has.
+pub async fn existing_leads(tx: &mut Tx, ws: WorkspaceId, ids: &[i64]) -> Result<HashSet<i64>> {
+    let mut found = HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_LOOKUP) {
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id FROM leads WHERE workspace_id = ");
+            qb.push_bind(ws.0).push(" AND id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            found.extend(qb.build_query_scalar::<i64>().fetch_all(&mut **conn).await?);
+        });
+    }
+    Ok(found)
+}
+
+/// The lead of each of these (normalised) emails that has one: the oldest, as
+/// [`lead_by_email`] finds it.
+pub async fn leads_by_emails(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    emails: &[&str],
+) -> Result<HashMap<String, i64>> {
+    let mut found = HashMap::with_capacity(emails.len());
+    for chunk in emails.chunks(IDS_PER_LOOKUP) {
+        with_tx!(tx, conn => {
+            let mut qb =
+                sqlx::QueryBuilder::new("SELECT email, MIN(id) FROM leads WHERE workspace_id = ");
+            qb.push_bind(ws.0).push(" AND email IN (");
+            let mut list = qb.separated(", ");
+            for email in chunk {
+                list.push_bind(*email);
+            }
+            qb.push(") GROUP BY email");
+            found.extend(qb.build_query_as::<(String, i64)>().fetch_all(&mut **conn).await?);
+        });
+    }
+    Ok(found)
+}
+
 /// The lead with this (normalised) email, if any.
 pub async fn lead_by_email(tx: &mut Tx, ws: WorkspaceId, email: &str) -> Result<Option<i64>> {
     Ok(with_tx!(tx, conn => {
@@ -145,6 +233,44 @@ pub async fn for_scoring_db(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Ve
         .fetch_all(pool)
         .await?)
     })
+}
+
+/// The events since `since` of these leads, as scoring reads them, by lead and time
+/// (what the queue's reasons look at: the recent days only).
+pub async fn recent_for_scoring(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_ids: &[i64],
+    since: i64,
+) -> Result<Vec<(i64, ScoringEvent)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        lead_id: i64,
+        #[sqlx(flatten)]
+        event: ScoringEvent,
+    }
+    let mut out = Vec::new();
+    for chunk in lead_ids.chunks(IDS_PER_LOOKUP) {
+        with_db!(db, pool => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT lead_id, type, category, occurred_at, bot_reason FROM events WHERE workspace_id = ",
+            );
+            qb.push_bind(ws.0).push(" AND lead_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") AND occurred_at >= ").push_bind(since).push(" ORDER BY lead_id, occurred_at");
+            out.extend(
+                qb.build_query_as::<Row>()
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.lead_id, r.event)),
+            );
+        });
+    }
+    Ok(out)
 }
 
 /// A lead's email clicks since `since` that are not yet marked automated: (id, time).

@@ -120,6 +120,21 @@ impl Tr {
             .try_lookup_with_args(&self.lang.id(), key, &args)
             .unwrap_or_else(|| key.to_string())
     }
+    /// The text for `key` with several `$name` arguments.
+    pub fn tn(&self, key: &str, args: &[(&str, String)]) -> String {
+        let args = args
+            .iter()
+            .map(|(name, value)| {
+                (
+                    std::borrow::Cow::from(name.to_string()),
+                    fluent_templates::fluent_bundle::FluentValue::from(value.clone()),
+                )
+            })
+            .collect::<std::collections::HashMap<_, _>>();
+        LOCALES
+            .try_lookup_with_args(&self.lang.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
     pub fn has(&self, key: &str) -> bool {
         LOCALES.try_lookup(&self.lang.id(), key).is_some()
     }

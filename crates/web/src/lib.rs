@@ -10,6 +10,7 @@ pub mod i18n;
 mod pages;
 pub mod service;
 mod state;
+pub mod tracking;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -62,6 +63,14 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/lang/{code}", get(pages::login::switch_language))
         .route("/queue", get(pages::queue::show))
+        .route("/settings/scoring", get(pages::scoring::show).post(pages::scoring::update))
+        .route(
+            "/settings/scoring/import",
+            post(pages::scoring::import).layer(DefaultBodyLimit::max(pages::scoring::MAX_TOML_BYTES + 64 * 1024)),
+        )
+        .route("/settings/scoring/export", get(pages::scoring::export))
+        .route("/settings/scoring/versions/{version}/toml", get(pages::scoring::version_toml))
+        .route("/settings/scoring/versions/{version}/restore", post(pages::scoring::restore))
         .route("/leads", get(pages::leads::list).post(pages::leads::create))
         .route("/leads/new", get(pages::leads::new_form))
         .route("/leads/export", get(pages::leads::export))
@@ -75,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/forms", get(pages::forms::list).post(pages::forms::create))
         .route("/forms/{id}", get(pages::forms::show))
         .route("/forms/{id}/active", post(pages::forms::set_active))
+        .route("/settings/notifications", get(pages::notifications::show).post(pages::notifications::submit))
+        .route("/settings/tracking", get(pages::tracking::show).post(pages::tracking::save))
         .route(
             "/imports",
             get(pages::imports::index)
@@ -100,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(css))
         .fallback(fallback)
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
+        // Tracking is called from customers' sites by design: after the same-origin check.
+        .merge(tracking::routes())
         .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

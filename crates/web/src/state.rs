@@ -7,7 +7,7 @@ use ondo_store::workspaces::Workspace;
 use crate::auth::throttle::LoginThrottle;
 
 /// Settings the web layer needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
@@ -15,6 +15,33 @@ pub struct WebConfig {
     pub fast_password_hashing: bool,
     /// How long a browser session lasts, in hours.
     pub session_hours: i64,
+    /// Where users reach Ondo (`ONDO_PUBLIC_URL`), for links in notifications; the
+    /// application fills in `http://` + its listen address when it is not set.
+    pub public_url: Option<String>,
+    /// The SMTP server for outgoing mail (`ONDO_SMTP_URL`); may hold a password.
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail (`ONDO_SMTP_FROM`).
+    pub smtp_from: Option<String>,
+}
+
+// The SMTP URL may carry a password: it never reaches logs.
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("fast_password_hashing", &self.fast_password_hashing)
+            .field("session_hours", &self.session_hours)
+            .field("public_url", &self.public_url)
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_deref()
+                    .map(ondo_jobs::notify::mail::redact),
+            )
+            .field("smtp_from", &self.smtp_from)
+            .finish()
+    }
 }
 
 impl Default for WebConfig {
@@ -23,6 +50,9 @@ impl Default for WebConfig {
             secure_cookies: false,
             fast_password_hashing: false,
             session_hours: 12,
+            public_url: None,
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 
 mod helpers;
+mod smtp_sink;
 
 mod auth;
 mod cli;
@@ -13,5 +14,8 @@ mod forms;
 mod import;
 mod import_wizard;
 mod leads;
+mod notifications;
 mod pages;
+mod scoring_settings;
 mod temperature;
+mod tracking;

@@ -3,6 +3,7 @@
 //!
 //! Everything here is pure: the caller loads events and rules and stores the results.
 
+pub mod assignment;
 pub mod category;
 pub mod engagement;
 pub mod event;
@@ -11,6 +12,9 @@ pub mod handoff;
 pub mod reasons;
 pub mod rules;
 
+pub use assignment::{
+    AssignField, AssignmentFacts, AssignmentRule, PREFECTURES, choose_owner, prefecture_of,
+};
 pub use category::{PageCategory, UrlRule, categorize, default_url_rules};
 pub use engagement::{
     BreakdownLine, REFERENCE_DAY, ScoredEvent, Temperature, breakdown, bucket_key, counted_points,

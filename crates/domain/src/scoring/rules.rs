@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::assignment::AssignmentRule;
 use super::category::{PageCategory, UrlRule, default_url_rules};
 use super::event::{EventKind, is_custom_key};
 use super::fit::FitGrade;
@@ -30,6 +31,8 @@ pub struct ScoringRules {
     pub handoff: HandoffRules,
     /// URL-to-category rules for page views, first match wins.
     pub page_rules: Vec<UrlRule>,
+    /// Who gets a lead handed to sales, first match wins; round robin when none matches.
+    pub assignment: Vec<AssignmentRule>,
 }
 
 impl Default for ScoringRules {
@@ -42,6 +45,7 @@ impl Default for ScoringRules {
             fit: FitRules::default(),
             handoff: HandoffRules::default(),
             page_rules: default_url_rules(),
+            assignment: Vec::new(),
         }
     }
 }
@@ -408,6 +412,7 @@ impl ScoringRules {
                 format!("rule {}: pattern must not be empty", i + 1),
             ));
         }
+        super::assignment::validate(&self.assignment)?;
         Ok(())
     }
 

@@ -466,6 +466,12 @@ pub async fn run(
         &opts.actor,
     )
     .await?;
+    // Events that waited for these emails now have their leads; the imported leads get
+    // their fit and engagement from a job queued in this transaction, so the import
+    // itself stays as fast as the file allows.
+    let mut rescore: Vec<i64> = ondo_store::waiting::attach_by_email(&mut tx, ws).await?;
+    rescore.extend(touchpoints.iter().map(|&(lead, _)| lead));
+    crate::scoring::rules_change::queue_rescore_leads(&mut tx, ws, rescore).await?;
     progress.set_stage(ImportStage::Committing);
     tx.commit().await?;
     lap("committed");

@@ -3,8 +3,8 @@
 //! owner when the lead goes to sales).
 
 use ondo_domain::scoring::{
-    EventKind, FitInput, HandoffFacts, HandoffRule, PageCategory, ScoredEvent, ScoringRules,
-    engagement_key, evaluate, fit, jst_day, score_on,
+    AssignmentFacts, EventKind, FitInput, HandoffFacts, HandoffRule, PageCategory, ScoredEvent,
+    ScoringRules, engagement_key, evaluate, fit, jst_day, score_on,
 };
 use ondo_domain::{LeadStatus, Micros};
 use ondo_store::scoring::{RuleChange, ScoreKeys};
@@ -71,16 +71,20 @@ impl Profile<'_> {
         nonblank(self.department).is_some()
     }
 
+    /// Custom fields as (name, text) pairs.
+    fn custom(&self) -> Vec<(String, String)> {
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(self.custom_fields)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect()
+    }
+
     fn fit(&self, rules: &ScoringRules) -> ondo_domain::scoring::Fit {
-        let custom: Vec<(String, String)> =
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(self.custom_fields)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| match v {
-                    serde_json::Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
-                })
-                .collect();
+        let custom = self.custom();
         fit(
             &rules.fit,
             &FitInput {
@@ -172,7 +176,7 @@ pub async fn rescore(
     let mut moved = None;
     if let Some(t) = transition {
         let assign_owner = if t.to == LeadStatus::SalesReady && facts.owner_id.is_none() {
-            ondo_store::scoring::next_sales_owner(tx, ws).await?
+            choose_owner(tx, ws, rules, lead_id, &profile, now).await?
         } else {
             None
         };
@@ -197,9 +201,66 @@ pub async fn rescore(
             now.0,
         )
         .await?;
+        // The owner hears of it by email and webhook, queued in this transaction.
+        if t.to == LeadStatus::SalesReady
+            && let Some(owner) = assign_owner.or(facts.owner_id)
+        {
+            crate::notify::enqueue_handoff(tx, ws, lead_id, owner).await?;
+        }
         moved = Some((status, t.to, t.rule));
     }
     Ok(Some(Rescored { engagement, moved }))
+}
+
+/// The owner of a lead handed to sales: the first assignment rule that matches and names
+/// an active user, else the next sales user in turn. The choice goes to the audit log.
+async fn choose_owner(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    lead_id: i64,
+    profile: &Profile<'_>,
+    now: Micros,
+) -> Result<Option<i64>, StoreError> {
+    if !rules.assignment.is_empty() {
+        let sources = ondo_store::assignment::lead_sources(tx, ws, lead_id).await?;
+        let custom = profile.custom();
+        let facts = AssignmentFacts {
+            sources: &sources,
+            address: nonblank(profile.address),
+            custom: &custom,
+        };
+        // A rule naming someone who left (or a typo) falls through to the next rule.
+        for (i, rule) in rules.assignment.iter().enumerate() {
+            if !rule.matches(&facts) {
+                continue;
+            }
+            match ondo_store::assignment::active_user_by_email(tx, ws, &rule.owner).await? {
+                Some(owner) => {
+                    let how = format!(
+                        "rule {}: {} contains \"{}\"",
+                        i + 1,
+                        rule.field.key(),
+                        rule.contains
+                    );
+                    ondo_store::assignment::record_assignment(tx, ws, lead_id, owner, &how, now.0)
+                        .await?;
+                    return Ok(Some(owner));
+                }
+                None => tracing::warn!(
+                    rule = i + 1,
+                    owner = %rule.owner,
+                    "assignment rule names no active user; trying the next"
+                ),
+            }
+        }
+    }
+    let owner = ondo_store::scoring::next_sales_owner(tx, ws).await?;
+    if let Some(owner) = owner {
+        ondo_store::assignment::record_assignment(tx, ws, lead_id, owner, "round robin", now.0)
+            .await?;
+    }
+    Ok(owner)
 }
 
 /// Attaches events kept for the lead's email, then rescores it, in one transaction: for a
@@ -257,4 +318,62 @@ pub async fn explain(
         breakdown: ondo_domain::scoring::breakdown(&rules, &events, today),
         half_life_days: rules.half_life_days,
     })
+}
+
+/// What rescoring a lead comes to, before anything is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Computed {
+    /// The scores to store.
+    pub keys: ScoreKeys,
+    /// The status change the handoff rules call for (only looked for with `apply_rules`).
+    pub transition: Option<ondo_domain::scoring::Transition>,
+}
+
+/// [`rescore`]'s arithmetic for a lead whose facts and events are already read, without
+/// touching the database. Rescoring many leads at once computes every lead with it, writes
+/// the keys in bulk and sends only the leads with a transition through [`rescore`] (which
+/// assigns owners and writes history and audit); a test keeps the two in agreement.
+pub fn compute(
+    rules: &ScoringRules,
+    facts: &ondo_store::scoring::LeadFacts,
+    events: &[ScoredEvent],
+    now: Micros,
+    apply_rules: bool,
+) -> Computed {
+    let key = engagement_key(rules, events);
+    let profile = Profile {
+        company_id: facts.company_id,
+        company_name: &facts.company_name,
+        department: &facts.department,
+        title: &facts.title,
+        email: &facts.email,
+        address: &facts.address,
+        custom_fields: &facts.custom_fields,
+    };
+    let fit = profile.fit(rules);
+    let keys = ScoreKeys {
+        engagement_key: key,
+        fit_score: fit.score,
+        fit_grade: fit.grade.key(),
+        priority_key: priority_key(key, fit.score),
+        last_engaged_at: events.iter().filter(|e| !e.bot).map(|e| e.at.0).max(),
+    };
+    let transition = apply_rules
+        .then(|| {
+            evaluate(
+                &rules.handoff,
+                &HandoffFacts {
+                    status: LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New),
+                    status_since: Micros(facts.status_since),
+                    now,
+                    engagement: score_on(key, jst_day(now), rules),
+                    fit_grade: fit.grade,
+                    company_known: profile.company_known(),
+                    department_known: profile.department_known(),
+                    events,
+                },
+            )
+        })
+        .flatten();
+    Computed { keys, transition }
 }

@@ -5,6 +5,8 @@
 pub mod lead;
 pub mod queue;
 pub mod rescore;
+pub mod rules_change;
+pub mod sweep;
 pub mod writer;
 
 use ondo_domain::scoring::ScoringRules;

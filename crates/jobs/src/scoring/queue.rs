@@ -1,8 +1,13 @@
 //! The sales queue ("今追うべきリード"): a salesperson's leads, sales-ready first, then by
 //! temperature, each with its scores today and its reasons in words.
 
+use std::collections::HashMap;
+
 use ondo_domain::Micros;
-use ondo_domain::scoring::{Reason, Temperature, jst_day, queue_reasons, score_on, temperature};
+use ondo_domain::scoring::{
+    RECENT_DAYS, Reason, Temperature, jst_day, queue_reasons, score_on, temperature,
+};
+use ondo_store::events::ScoringEvent;
 use ondo_store::scoring::QueueLead;
 use ondo_store::{Db, StoreError, WorkspaceId};
 
@@ -31,17 +36,25 @@ pub async fn queue(
     let (_, rules) = super::workspace_rules(db, ws).await?;
     let today = jst_day(now);
     let leads = ondo_store::scoring::queue(db, ws, owner, limit).await?;
+    // The reasons look at the last RECENT_DAYS JST days only: read those, for every lead
+    // of the queue at once.
+    let engaged: Vec<i64> = leads
+        .iter()
+        .filter(|l| l.engagement_key.is_some())
+        .map(|l| l.id)
+        .collect();
+    let mut recent: HashMap<i64, Vec<ScoringEvent>> = HashMap::new();
+    if !engaged.is_empty() {
+        let since = jst_day_start(today - (RECENT_DAYS - 1));
+        for (lead_id, e) in ondo_store::events::recent_for_scoring(db, ws, &engaged, since).await? {
+            recent.entry(lead_id).or_default().push(e);
+        }
+    }
     let mut out = Vec::with_capacity(leads.len());
     for lead in leads {
         let engagement = score_on(lead.engagement_key, today, &rules);
-        let reasons = if lead.engagement_key.is_some() {
-            let events = super::lead::scored_events(
-                ondo_store::events::for_scoring_db(db, ws, lead.id).await?,
-            );
-            queue_reasons(&rules, &events, today, REASONS)
-        } else {
-            Vec::new()
-        };
+        let events = super::lead::scored_events(recent.remove(&lead.id).unwrap_or_default());
+        let reasons = queue_reasons(&rules, &events, today, REASONS);
         out.push(QueueEntry {
             engagement,
             temperature: temperature(&rules, engagement),
@@ -50,4 +63,11 @@ pub async fn queue(
         });
     }
     Ok(out)
+}
+
+/// The first instant of JST day `day`.
+fn jst_day_start(day: i64) -> i64 {
+    const DAY: i64 = 86_400_000_000;
+    const JST: i64 = 9 * 3_600_000_000;
+    day * DAY - JST
 }

@@ -152,14 +152,20 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
     };
     let now = Micros::now();
     let mut results = Vec::with_capacity(group.len());
+    // The leads the group's stored events touch, per workspace: each is rescored once for
+    // the whole group, after its last request (as if the requests had been one).
+    let mut touched: HashMap<WorkspaceId, BTreeSet<i64>> = HashMap::new();
     for r in &group {
         let rules = &rules[&r.ws];
         let result = match savepoint(&mut tx, "SAVEPOINT ingest").await {
             Err(e) => Err(e.into()),
             Ok(()) => match write_request(&mut tx, r.ws, rules, &r.events, now).await {
-                Ok(outcome) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
+                Ok((outcome, leads)) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
                     .await
-                    .map(|()| outcome)
+                    .map(|()| {
+                        touched.entry(r.ws).or_default().extend(leads);
+                        outcome
+                    })
                     .map_err(IngestError::from),
                 Err(e) => {
                     let undone = async {
@@ -176,7 +182,15 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
         };
         results.push(result);
     }
-    match tx.commit().await {
+    let rescored = async {
+        for (ws, leads) in &touched {
+            let leads: Vec<i64> = leads.iter().copied().collect();
+            super::rescore::rescore_leads(&mut tx, *ws, &rules[ws], &leads, now).await?;
+        }
+        tx.commit().await
+    }
+    .await;
+    match rescored {
         Ok(()) => {
             for (r, result) in group.into_iter().zip(results) {
                 let _ = r.reply.send(result);
@@ -196,92 +210,40 @@ async fn savepoint(tx: &mut Tx, sql: &'static str) -> Result<(), StoreError> {
     tx.execute_raw(sql).await
 }
 
-/// Writes one request's events and rescores the leads they touch.
+/// Writes one request's events and marks click bursts; evaluates to what it did and the
+/// leads whose new events need them rescored.
 async fn write_request(
     tx: &mut Tx,
     ws: WorkspaceId,
     rules: &ScoringRules,
     events: &[IncomingEvent],
     now: Micros,
-) -> Result<IngestOutcome, IngestError> {
+) -> Result<(IngestOutcome, BTreeSet<i64>), IngestError> {
     let mut outcome = IngestOutcome::default();
-    let mut by_email: HashMap<&str, Option<i64>> = HashMap::new();
-    let mut by_visitor: HashMap<&str, Option<i64>> = HashMap::new();
-    let mut known: BTreeSet<i64> = BTreeSet::new();
+    let targets = resolve_targets(tx, ws, events).await?;
+    let rows: Vec<NewEvent> = events
+        .iter()
+        .zip(&targets)
+        .map(|(e, lead_id)| new_event(e, *lead_id, rules))
+        .collect();
+    let stored = ondo_store::events::insert_many(tx, ws, &rows, now.0).await?;
     let mut touched: BTreeSet<i64> = BTreeSet::new();
     // Earliest new human click per lead, to look for bursts around it.
     let mut new_clicks: BTreeMap<i64, i64> = BTreeMap::new();
-    for (index, e) in events.iter().enumerate() {
-        let lead_id = match &e.target {
-            EventTarget::Lead(id) => {
-                if !known.contains(id) {
-                    if !ondo_store::events::lead_exists(tx, ws, *id).await? {
-                        return Err(IngestError::UnknownLead {
-                            index,
-                            lead_id: *id,
-                        });
-                    }
-                    known.insert(*id);
-                }
-                Some(*id)
-            }
-            EventTarget::Email(email) => match by_email.get(email.as_str()) {
-                Some(found) => *found,
-                None => {
-                    let found = ondo_store::events::lead_by_email(tx, ws, email).await?;
-                    by_email.insert(email, found);
-                    found
-                }
-            },
-            EventTarget::Visitor(visitor) => match by_visitor.get(visitor.as_str()) {
-                Some(found) => *found,
-                None => {
-                    let found = ondo_store::tracking::lead_by_visitor(tx, ws, visitor).await?;
-                    by_visitor.insert(visitor, found);
-                    found
-                }
-            },
-        };
-        let bot = automated(e);
-        let row = NewEvent {
-            key: e.key.clone(),
-            kind: e.kind.key().to_string(),
-            occurred_at: e.at.0,
-            lead_id,
-            email: match &e.target {
-                EventTarget::Email(m) => Some(m.clone()),
-                _ => None,
-            },
-            visitor_id: match &e.target {
-                EventTarget::Visitor(v) => Some(v.clone()),
-                _ => None,
-            },
-            url: e.url.clone(),
-            category: (e.kind == EventKind::PageView || e.kind == EventKind::Download)
-                .then(|| {
-                    e.url
-                        .as_deref()
-                        .map(|u| categorize(u, &rules.page_rules).key().to_string())
-                })
-                .flatten(),
-            properties: serde_json::Value::Object(e.properties.clone()).to_string(),
-            bot_reason: bot.map(|b| b.key().to_string()),
-        };
-        if ondo_store::events::insert(tx, ws, &row, now.0)
-            .await?
-            .is_none()
-        {
+    for ((e, row), stored) in events.iter().zip(&rows).zip(stored) {
+        if !stored {
             outcome.duplicates += 1;
             continue;
         }
         outcome.accepted += 1;
-        if bot.is_some() {
+        let bot = row.bot_reason.is_some();
+        if bot {
             outcome.automated += 1;
         }
-        match lead_id {
+        match row.lead_id {
             Some(id) => {
                 touched.insert(id);
-                if bot.is_none() && e.kind == EventKind::EmailClick {
+                if !bot && e.kind == EventKind::EmailClick {
                     let first = new_clicks.entry(id).or_insert(e.at.0);
                     *first = (*first).min(e.at.0);
                 }
@@ -301,10 +263,93 @@ async fn write_request(
             ondo_store::events::mark_bot(tx, ws, &burst, AutomatedReason::ClickBurst.key()).await?;
         }
     }
-    for lead_id in touched {
-        super::rescore_lead(tx, ws, rules, lead_id, now).await?;
+    Ok((outcome, touched))
+}
+
+/// The lead each event is about (`None`: it waits for its lead), looked up with one query
+/// per kind of target; a `lead_id` the workspace does not have refuses the request.
+async fn resolve_targets(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    events: &[IncomingEvent],
+) -> Result<Vec<Option<i64>>, IngestError> {
+    let mut ids: Vec<i64> = Vec::new();
+    let mut emails: Vec<&str> = Vec::new();
+    for e in events {
+        match &e.target {
+            EventTarget::Lead(id) => ids.push(*id),
+            EventTarget::Email(email) => emails.push(email),
+            EventTarget::Visitor(_) => {}
+        }
     }
-    Ok(outcome)
+    ids.sort_unstable();
+    ids.dedup();
+    emails.sort_unstable();
+    emails.dedup();
+    let known = if ids.is_empty() {
+        Default::default()
+    } else {
+        ondo_store::events::existing_leads(tx, ws, &ids).await?
+    };
+    let by_email = if emails.is_empty() {
+        Default::default()
+    } else {
+        ondo_store::events::leads_by_emails(tx, ws, &emails).await?
+    };
+    let mut by_visitor: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut targets = Vec::with_capacity(events.len());
+    for (index, e) in events.iter().enumerate() {
+        targets.push(match &e.target {
+            EventTarget::Lead(id) => {
+                if !known.contains(id) {
+                    return Err(IngestError::UnknownLead {
+                        index,
+                        lead_id: *id,
+                    });
+                }
+                Some(*id)
+            }
+            EventTarget::Email(email) => by_email.get(email.as_str()).copied(),
+            EventTarget::Visitor(visitor) => match by_visitor.get(visitor.as_str()) {
+                Some(found) => *found,
+                None => {
+                    let found = ondo_store::tracking::lead_by_visitor(tx, ws, visitor).await?;
+                    by_visitor.insert(visitor, found);
+                    found
+                }
+            },
+        });
+    }
+    Ok(targets)
+}
+
+/// The row an incoming event is stored as: categorised and, when it looks automated on
+/// its own, marked.
+fn new_event(e: &IncomingEvent, lead_id: Option<i64>, rules: &ScoringRules) -> NewEvent {
+    NewEvent {
+        key: e.key.clone(),
+        kind: e.kind.key().to_string(),
+        occurred_at: e.at.0,
+        lead_id,
+        email: match &e.target {
+            EventTarget::Email(m) => Some(m.clone()),
+            _ => None,
+        },
+        visitor_id: match &e.target {
+            EventTarget::Visitor(v) => Some(v.clone()),
+            _ => None,
+        },
+        url: e.url.clone(),
+        category: (e.kind == EventKind::PageView || e.kind == EventKind::Download)
+            .then(|| {
+                e.url
+                    .as_deref()
+                    .map(|u| categorize(u, &rules.page_rules).key().to_string())
+            })
+            .flatten(),
+        properties: serde_json::Value::Object(e.properties.clone()).to_string(),
+        bot_reason: automated(e).map(|b| b.key().to_string()),
+    }
 }
 
 /// Why an event looks automated on its own (bursts are found across events).

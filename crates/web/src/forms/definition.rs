@@ -189,6 +189,8 @@ fn normalise_fields(chosen: &[FormField]) -> Vec<FormField> {
 pub const HONEYPOT: &str = "website";
 /// The name of the consent checkbox.
 pub const CONSENT: &str = "consent";
+/// The name of the hidden field that carries the tracking snippet's visitor id.
+pub const VISITOR: &str = "ondo_vid";
 
 /// A new, unguessable public key: 144 random bits, URL-safe (24 characters).
 pub fn new_public_key() -> String {

@@ -9,14 +9,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Extension, Form, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Extension, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Router, middleware};
 use ondo_store::forms::Form as StoredForm;
 
-use super::definition::{CONSENT, FormKind, HONEYPOT, fields_of, looks_like_public_key};
+use super::definition::{CONSENT, FormKind, HONEYPOT, VISITOR, fields_of, looks_like_public_key};
 use super::submit::{Outcome, Problem, SubmitError, submit};
 use super::throttle::SubmitThrottle;
 use crate::i18n::{Lang, Tr};
@@ -95,6 +95,9 @@ struct PublicFormPage {
     /// Errors in display order, for the summary at the top.
     errors: Vec<String>,
     honeypot: &'static str,
+    /// The tracking snippet's visitor id, passed on by the embedding page.
+    visitor: String,
+    visitor_field: &'static str,
 }
 
 #[derive(Template)]
@@ -211,6 +214,12 @@ fn form_page(
         consent_error,
         errors,
         honeypot: HONEYPOT,
+        visitor: values
+            .get(VISITOR)
+            .and_then(|v| ondo_domain::tracking::VisitorId::parse(v).ok())
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default(),
+        visitor_field: VISITOR,
     };
     let status = if problems.is_empty() {
         StatusCode::OK
@@ -234,14 +243,17 @@ fn thanks(t: Tr, form: &StoredForm) -> Response {
     message(t, StatusCode::OK, "pubform-thanks", text)
 }
 
+/// `GET /f/{key}`; an iframe on a page with the tracking snippet adds `?ondo_vid=`.
 pub async fn show(
     State(state): State<AppState>,
     Path(key): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let t = Tr::new(Lang::negotiate(&headers, None));
+    let values: HashMap<String, String> = query.into_iter().filter(|(k, _)| k == VISITOR).collect();
     match find(&state, &key, t).await {
-        Ok(form) => form_page(t, &form, &HashMap::new(), &[]),
+        Ok(form) => form_page(t, &form, &values, &[]),
         Err(resp) => resp,
     }
 }

@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 
+use ondo_domain::tracking::VisitorId;
 use ondo_domain::{CompanyName, Email, Micros, PersonName, Phone};
 use ondo_store::forms::{Form, NewSubmission};
 use ondo_store::{Actor, Db, WorkspaceId};
 use serde_json::json;
 
-use super::definition::{CONSENT, FieldKey, FormKind, HONEYPOT, fields_of};
+use super::definition::{CONSENT, FieldKey, FormKind, HONEYPOT, VISITOR, fields_of};
 use crate::service::ServiceError;
 use crate::service::leads::LeadChanges;
+use crate::tracking::identify::{IdentifiedBy, identify_and_rescore};
 
 /// The consent source recorded on a lead that ticked a form's consent box.
 pub const CONSENT_SOURCE: &str = "form_opt_in";
@@ -45,7 +47,8 @@ pub enum SubmitError {
 
 /// Checks a submission against its form and, when it is valid, creates or unifies the
 /// lead with a `form` touchpoint under the form's source, consent when given, and a
-/// `form_submit` event. `page_url` is where the form was sent from, if known.
+/// `form_submit` event; a visitor id of the tracking snippet (`ondo_vid`) is identified
+/// as the lead. `page_url` is where the form was sent from, if known.
 pub async fn submit(
     db: &Db,
     ws: WorkspaceId,
@@ -159,8 +162,11 @@ pub async fn submit(
     ondo_store::forms::record_submission(db, ws, &submission)
         .await
         .map_err(|e| SubmitError::Service(e.into()))?;
-    // The form_submit event counts now: points, and the MQL rule (any form submission).
-    ondo_jobs::scoring::rescore_now(db, ws, lead.id, None)
+    // A visitor the tracking snippet knew is this lead from now on, with the pages it
+    // viewed; the form_submit event counts now: points, and the MQL rule (any form
+    // submission). A malformed visitor id is not the person's fault: it is ignored.
+    let visitor = VisitorId::parse(get(VISITOR)).ok();
+    identify_and_rescore(db, ws, lead.id, visitor.as_ref(), IdentifiedBy::Form)
         .await
         .map_err(|e| SubmitError::Service(e.into()))?;
     Ok(Outcome::Accepted {

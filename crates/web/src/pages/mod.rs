@@ -7,7 +7,10 @@ pub mod forms;
 pub mod imports;
 pub mod leads;
 pub mod login;
+pub mod notifications;
 pub mod queue;
+pub mod scoring;
+pub mod tracking;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -26,6 +29,10 @@ pub struct Chrome {
     pub path: String,
     pub nav: &'static str,
     pub is_admin: bool,
+    /// Admins and managers: the notification settings.
+    pub can_manage: bool,
+    /// Everyone but sales: the tracking settings.
+    pub can_track: bool,
 }
 
 impl Chrome {
@@ -38,6 +45,8 @@ impl Chrome {
             path: path.to_string(),
             nav,
             is_admin: u.role().can_admin(),
+            can_manage: u.role().can_manage(),
+            can_track: u.role().can_send_events(),
         }
     }
     /// The language switch link for the other language, returning to this page.

@@ -1,0 +1,55 @@
+# 行動トラッキング: 設定画面と、外部送信規律（電気通信事業法）の公表文
+
+nav-tracking = トラッキング
+
+tracking-title = トラッキング設定
+tracking-intro = 自社サイトの閲覧・資料ダウンロードと、メールの開封・クリックをリードの行動として記録し、温度に反映します。サイトの訪問者は匿名のまま記録され、フォーム送信やメール内リンクのクリックで誰かが分かった時点でリードに結び付きます。
+tracking-saved = 保存しました。
+tracking-no-domains = 許可するドメインがまだ登録されていないため、サイトからの閲覧記録は受け付けていません（他社のサイトにコードを流用されても記録されないようにするためです）。下の「許可するドメイン」に自社サイトのドメインを登録してください。メールの開封・クリックの記録はドメインの登録がなくても動作します。
+tracking-snippet = サイトに貼るコード
+tracking-snippet-hint = 自社サイトの全ページの </body> の直前（またはタグマネージャー）に貼り付けてください。訪問者IDはサイト自身のCookie（_ondo_vid、約13か月）に保存され、Ondo のドメインのCookieは使いません。
+tracking-snippet-consent = 同意モード（Cookie同意バナーを使う場合）
+tracking-snippet-consent-hint = このコードでは、訪問者が同意するまでCookieを保存せず、何も送信しません。同意バナーで同意されたら（同意済みの訪問者にはページごとに）ondo('consent', true) を呼び出してください。同意が撤回されたら ondo('consent', false) でCookieを削除し、送信を止めます。
+tracking-snippet-on-consent = 同意を得たら:
+tracking-snippet-on-withdraw = 同意が撤回されたら:
+tracking-what = 記録される内容
+tracking-what-pages = ページの閲覧（URL、タイトル、参照元）
+tracking-what-downloads = 資料リンクのクリック（.pdf、.pptx、.docx、.xlsx、.zip など）を資料ダウンロードとして記録
+tracking-what-forms = 同じページに埋め込んだ Ondo のフォームに訪問者IDを添え、送信した人のそれまでの閲覧をリードに結び付けます
+tracking-what-email = メールの開封（画像1枚）とリンクのクリックは署名付きURLで記録します。メールセキュリティ製品による自動の開封・クリックは見分けて、点数に数えません。
+tracking-site-key = サイトキー
+tracking-script-url = スクリプトのURL
+tracking-domains = 許可するドメイン
+tracking-domains-label = 自社サイトのドメイン（1行に1つ）
+tracking-domains-hint = 登録したドメインとそのサブドメインのページからの記録だけを受け付けます（example.co.jp を登録すると www.example.co.jp も含みます）。URLを貼り付けてもドメイン部分だけを使います。
+tracking-operator-label = 公表文に記載する事業者名
+tracking-operator-hint = 空欄の場合はワークスペース名を使います。
+tracking-save = 保存する
+tracking-has-errors = 入力内容に誤りがあります。赤字の項目を確認してください。
+tracking-error-domain = { $line } 行目はドメイン名として読み取れません:
+tracking-error-too-many = 登録できるドメインは { $max } 個までです。
+tracking-error-operator-long = 事業者名は { $max } 文字以内で入力してください。
+tracking-error-operator-control = 事業者名に改行や制御文字は使えません。
+tracking-disclosure = 外部送信に関する公表文
+tracking-disclosure-hint = 電気通信事業法の外部送信規律に沿って、送信される情報・送信先・利用目的を記載した文案です。内容を確認のうえ、プライバシーポリシーや「外部送信について」のページに掲載してください。
+tracking-disclosure-ja = 日本語
+tracking-disclosure-en = 英語
+
+tracking-disclosure-heading = 【外部送信について】
+tracking-disclosure-intro = 当ウェブサイトでは、お客様のご関心に合ったご案内をするため、以下のとおり、お客様のブラウザから当社が運用する顧客管理システムへ情報を送信しています。
+tracking-disclosure-recipient-heading = 送信先
+tracking-disclosure-recipient = 名称: { $company }（リード管理システム「Ondo」）
+tracking-disclosure-server = サーバー: { $host }
+tracking-disclosure-info-heading = 送信される情報
+tracking-disclosure-info-visitor = ブラウザを識別するためのランダムな訪問者ID（当ウェブサイトのCookie「_ondo_vid」に約13か月保存）
+tracking-disclosure-info-page = 閲覧したページのURL、ページタイトル、参照元ページのURL、閲覧日時
+tracking-disclosure-info-download = ダウンロードした資料のURL
+tracking-disclosure-info-email = 当社からのメール内のリンクから訪問した場合、そのメールの受信者を示す識別子
+tracking-disclosure-info-form = 当ウェブサイトのフォームを送信した場合、上記の訪問者ID（フォームにご入力いただいた情報と閲覧履歴を結び付けるため）
+tracking-disclosure-info-agent = ブラウザの種類（ユーザーエージェント）およびIPアドレス（通信に伴い送信されます。自動アクセスの判定と不正な大量送信の防止にのみ使い、保存しません）
+tracking-disclosure-purpose-heading = 利用目的
+tracking-disclosure-purpose-interest = 当社の製品・サービスへのご関心の把握と、それに基づくご案内・営業活動（ご連絡の優先順位付けを含む）
+tracking-disclosure-purpose-link = お問い合わせ・資料請求などでご登録いただいた情報と、当ウェブサイトの閲覧履歴およびメールの開封・クリックとの結び付け
+tracking-disclosure-purpose-automated = メールセキュリティ製品などによる自動アクセスの判別
+tracking-disclosure-optout-heading = 送信の停止
+tracking-disclosure-optout = ブラウザの設定でCookieを削除または拒否することで、訪問者IDによる記録を停止できます。Cookieの利用に同意を求めている場合は、同意の撤回によっても停止できます。
