@@ -274,3 +274,51 @@ async fn a_broken_file_is_refused_whole_and_writes_nothing() {
     assert!(!ok);
     assert_eq!(report["error"], "invalid_mode");
 }
+
+#[tokio::test]
+async fn imported_leads_get_their_waiting_events_and_their_scores() {
+    let app = spawn_app().await;
+    // Behaviour arrives before the person is known: it waits for the email.
+    let resp = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .bearer_auth(&app.token)
+        .json(&json!([
+            {"id": "dl", "type": "download", "at": ondo_domain::Micros::now().to_rfc3339(),
+             "email": "h.sato@kaneko.example.co.jp", "url": "/documents/guide.pdf"}
+        ]))
+        .send()
+        .await
+        .expect("events");
+    let (status, body) = json(resp).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["waiting"], 1);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, report) = import(&app, &trade_show(&dir), &["--source", "展示会 2026秋"]);
+    assert!(ok, "{report}");
+    let keys = report["rows_to_leads"].as_array().expect("rows_to_leads");
+    let sato = keys[1].as_i64().expect("id");
+    let yamada = keys[0].as_i64().expect("id");
+
+    // The server's worker scores the imported leads: the download counts for Sato and
+    // makes her an MQL; Yamada (company, department, 部長, corporate email) fits well.
+    let mut lead = Value::Null;
+    for _ in 0..100 {
+        lead = json(app.get_lead(&app.token, sato).await).await.1;
+        if lead["status"] == "nurturing" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(lead["status"], "nurturing", "{lead}");
+    assert!(
+        lead["scores"]["engagement"].as_f64().expect("engagement") >= 9.0,
+        "{lead}"
+    );
+    let (_, yamada) = json(app.get_lead(&app.token, yamada).await).await;
+    assert!(
+        matches!(yamada["scores"]["fit_grade"].as_str(), Some("A" | "B")),
+        "{yamada}"
+    );
+}
