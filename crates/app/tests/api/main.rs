@@ -9,6 +9,7 @@ mod cli;
 mod companies;
 mod demo;
 mod duplicates;
+mod durability;
 mod export;
 mod forms;
 mod import;
