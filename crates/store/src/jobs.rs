@@ -155,20 +155,10 @@ pub async fn enqueue_db(
     run_at: i64,
     max_attempts: i32,
 ) -> Result<i64> {
-    check(kind, max_attempts)?;
-    let now = Micros::now().0;
-    let payload = payload.to_string();
-    Ok(with_db!(db, pool => {
-        sqlx::query_scalar::<_, i64>(INSERT)
-            .bind(ws.0)
-            .bind(kind)
-            .bind(&payload)
-            .bind(max_attempts)
-            .bind(run_at)
-            .bind(now)
-            .fetch_one(pool)
-            .await?
-    }))
+    let mut tx = db.begin_write().await?;
+    let id = enqueue(&mut tx, ws, kind, payload, run_at, max_attempts).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Records how far a job has got (`done` of `total` units, e.g. leads rescored).
