@@ -7,6 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, quote};
 
+/// The standard lost reasons (失注理由), until a workspace edits its list.
+pub const DEFAULT_LOST_REASONS: [&str; 6] = [
+    "予算なし",
+    "時期尚早",
+    "競合採用",
+    "連絡不通",
+    "ニーズなし",
+    "その他",
+];
+
 /// Where a lead stands in the funnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

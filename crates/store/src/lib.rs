@@ -25,6 +25,7 @@ pub mod scoring;
 pub mod scoring_rules;
 pub mod sessions;
 pub mod stats;
+pub mod statuses;
 pub mod testing;
 pub mod tokens;
 pub mod tracking;

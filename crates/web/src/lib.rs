@@ -69,6 +69,9 @@ pub fn router(state: AppState) -> Router {
             post(pages::scoring::import).layer(DefaultBodyLimit::max(pages::scoring::MAX_TOML_BYTES + 64 * 1024)),
         )
         .route("/settings/scoring/export", get(pages::scoring::export))
+        .route("/settings/statuses", get(pages::statuses::show))
+        .route("/settings/statuses/lost-reasons", post(pages::statuses::update_lost_reasons))
+        .route("/settings/statuses/{status}", post(pages::statuses::update))
         .route("/settings/scoring/versions/{version}/toml", get(pages::scoring::version_toml))
         .route("/settings/scoring/versions/{version}/restore", post(pages::scoring::restore))
         .route("/leads", get(pages::leads::list).post(pages::leads::create))

@@ -18,5 +18,6 @@ mod leads;
 mod notifications;
 mod pages;
 mod scoring_settings;
+mod statuses;
 mod temperature;
 mod tracking;

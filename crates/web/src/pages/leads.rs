@@ -16,15 +16,6 @@ use crate::service::leads::{CONSENT_SOURCES, LeadChanges, OwnerRef};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
-/// Lost reasons offered until the managed list exists.
-pub const LOST_REASONS: [&str; 6] = [
-    "予算なし",
-    "時期尚早",
-    "競合採用",
-    "連絡不通",
-    "ニーズなし",
-    "その他",
-];
 
 /// One row of the lead list.
 pub struct LeadRow {
@@ -725,12 +716,16 @@ async fn form_page(
         label: "—".into(),
         selected: v.get("lost_reason").is_empty(),
     }];
-    lost_reasons.extend(LOST_REASONS.iter().map(|r| Choice {
+    let managed = crate::service::statuses::lost_reasons(&state.db, user.workspace)
+        .await
+        .map_err(PageError::store(t))?;
+    lost_reasons.extend(managed.iter().map(|r| Choice {
         value: r.to_string(),
         label: r.to_string(),
-        selected: v.get("lost_reason") == *r,
+        selected: v.get("lost_reason") == r.as_str(),
     }));
-    if !v.get("lost_reason").is_empty() && !LOST_REASONS.contains(&v.get("lost_reason")) {
+    // A reason the lead has from before an edit of the list stays selectable.
+    if !v.get("lost_reason").is_empty() && !managed.iter().any(|r| r == v.get("lost_reason")) {
         lost_reasons.push(Choice {
             value: v.get("lost_reason").into(),
             label: v.get("lost_reason").into(),

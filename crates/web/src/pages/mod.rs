@@ -10,6 +10,7 @@ pub mod login;
 pub mod notifications;
 pub mod queue;
 pub mod scoring;
+pub mod statuses;
 pub mod tracking;
 
 use askama::Template;

@@ -393,6 +393,23 @@ pub async fn apply(
                     "a lost reason is required to move a lead to lost_dormant",
                 ));
             }
+            // A newly given reason must come from the workspace's managed list, so lost
+            // deals can be reviewed by reason; a reason the lead already has stays.
+            if to == LeadStatus::LostDormant
+                && let Some(Some(given)) = &c.lost_reason
+                && current_lost_reason.as_ref() != Some(given)
+            {
+                let allowed = super::statuses::lost_reasons(db, ws).await?;
+                if !allowed.contains(given) {
+                    return Err(ServiceError::invalid(
+                        "lost_reason",
+                        format!(
+                            "must be one of the workspace's lost reasons ({}); got \"{given}\"",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
             let lost_reason = if to == LeadStatus::LostDormant {
                 lost_reason
             } else {

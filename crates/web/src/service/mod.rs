@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod leads;
+pub mod statuses;
 
 use ondo_domain::DomainError;
 use ondo_store::StoreError;
