@@ -4,18 +4,33 @@
 //! * `gen-import`: a CP932 CSV whose rows partly describe people the seeded workspace
 //!   holds, written the way other tools write them;
 //! * `sqlite-anchor`: how fast plain `sqlite3 .import` loads the same rows;
-//! * `report`: checks `ondo import --json` output and prints the Markdown table.
+//! * `report`: checks `ondo import --json` output and prints the Markdown table;
+//! * `seed-events`: salespeople, owners and a behaviour history for a seeded workspace,
+//!   then every lead scored;
+//! * `events-load`, `events-count`, `events-report`: the event ingestion benchmark;
+//! * `queue-load`: the sales queue benchmark;
+//! * `rescore`: a rule change and the rescoring of the whole workspace.
 
+mod activity;
 mod anchor;
+mod events_load;
 mod gen_import;
+mod queue_load;
 mod report;
+mod rescore_bench;
 mod seed;
+mod seed_events;
 mod vocab;
 mod world;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+// The allocator of the `ondo` binary, so work measured in this process (rescoring, the
+// queue) allocates as it does in the server.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -108,6 +123,128 @@ enum Command {
         #[arg(long, default_value_t = 0.3)]
         min_merged_share: f64,
     },
+    /// Give a workspace made by `seed` salespeople owning its leads and a history of
+    /// events, then score every lead.
+    SeedEvents {
+        /// The data directory `seed` wrote
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// How many events in all
+        #[arg(long, default_value_t = 20_000_000)]
+        events: u64,
+        /// Over how many days before now
+        #[arg(long, default_value_t = 180)]
+        days: i64,
+        /// How many salespeople (sales01@bench.example.jp …)
+        #[arg(long, default_value_t = 20)]
+        sales: usize,
+        /// Share of leads without any event
+        #[arg(long, default_value_t = 0.25)]
+        inactive: f64,
+        /// Seed of the generator
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Post batches of events to a running `ondo serve` from concurrent clients for a
+    /// fixed time; prints the figures as JSON.
+    EventsLoad {
+        /// The server, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        url: String,
+        /// An API token of a user who may send events
+        #[arg(long, env = "ONDO_BENCH_TOKEN")]
+        token: String,
+        /// The server's data directory (the leads' emails are read from it first)
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Events per request
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// How long to send, in seconds
+        #[arg(long, default_value_t = 30.0)]
+        seconds: f64,
+        /// Share of events about emails the workspace does not know
+        #[arg(long, default_value_t = 0.05)]
+        unknown: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Write every event sent to this CSV (for the sqlite3 anchor)
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write the figures to this JSON file as well
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Print the newest event id and how many events are stored after --after (JSON).
+    EventsCount {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
+    /// Check that every acknowledged event is stored and print the Markdown table.
+    EventsReport {
+        /// The JSON of events-load
+        #[arg(long)]
+        load: PathBuf,
+        /// Events stored after the load (counted after the server was killed)
+        #[arg(long)]
+        stored: u64,
+        /// Leads and events the database held before the load
+        #[arg(long)]
+        leads: u64,
+        #[arg(long)]
+        events_before: u64,
+        /// The JSON of `sqlite-anchor --json` on the events' CSV
+        #[arg(long)]
+        anchor_json: Option<PathBuf>,
+    },
+    /// Time the queue of every salesperson in turn: the store call, the queue with its
+    /// reasons, and GET /api/v1/queue over HTTP.
+    QueueLoad {
+        #[arg(long)]
+        url: String,
+        /// An API token of a user who may see every queue (admin, manager, marketing)
+        #[arg(long, env = "ONDO_BENCH_TOKEN")]
+        token: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Timed requests of each kind
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        /// Untimed requests first (of each kind)
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Save a rule change and rescore every lead of the workspace with it, printing
+    /// progress; prints the Markdown table.
+    Rescore {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The new rules as TOML (default: half-life 14 → 21 days, case studies 4 → 6
+        /// points, MQL threshold 15 → 12)
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// The change in words, for the table
+        #[arg(
+            long,
+            default_value = "half-life 14 → 21 days, case studies 4 → 6 points, MQL 15 → 12"
+        )]
+        change: String,
+        /// Afterwards, rescore this many leads one at a time (the per-lead path) to compare
+        #[arg(long, default_value_t = 20_000)]
+        per_lead_sample: u64,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn main() -> std::process::ExitCode {
@@ -173,5 +310,81 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             anchor_json,
             min_merged_share,
         }),
+        Command::SeedEvents {
+            data_dir,
+            events,
+            days,
+            sales,
+            inactive,
+            seed,
+        } => runtime()?.block_on(seed_events::run(
+            &data_dir,
+            &seed_events::Options {
+                events,
+                days,
+                sales,
+                seed,
+                inactive,
+            },
+        )),
+        Command::EventsLoad {
+            url,
+            token,
+            data_dir,
+            clients,
+            batch,
+            seconds,
+            unknown,
+            seed,
+            csv,
+            json,
+        } => runtime()?.block_on(events_load::run(&events_load::Options {
+            url,
+            token,
+            data_dir,
+            clients: clients.max(1),
+            batch: batch.max(1),
+            seconds,
+            unknown,
+            seed,
+            csv,
+            json,
+        })),
+        Command::EventsCount { data_dir, after } => {
+            runtime()?.block_on(events_load::count(&data_dir, after))
+        }
+        Command::EventsReport {
+            load,
+            stored,
+            leads,
+            events_before,
+            anchor_json,
+        } => events_load::report(&load, stored, leads, events_before, anchor_json.as_deref()),
+        Command::QueueLoad {
+            url,
+            token,
+            data_dir,
+            requests,
+            warmup,
+            limit,
+        } => runtime()?.block_on(queue_load::run(&queue_load::Options {
+            url,
+            token,
+            data_dir,
+            requests: requests.max(1),
+            warmup,
+            limit,
+        })),
+        Command::Rescore {
+            data_dir,
+            rules,
+            change,
+            per_lead_sample,
+        } => runtime()?.block_on(rescore_bench::run(&rescore_bench::Options {
+            data_dir,
+            rules,
+            change,
+            per_lead_sample,
+        })),
     }
 }

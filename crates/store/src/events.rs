@@ -1,4 +1,5 @@
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -18,6 +19,30 @@ pub struct Event {
     pub properties: String,
     pub category: Option<String>,
     pub bot_reason: Option<String>,
+}
+
+/// A connection of its own for a task that writes all the time (the event writer, a
+/// workspace rescoring): on SQLite a pool of one connection, kept open, because SQLite
+/// empties a connection's page cache whenever another connection has written since its
+/// last transaction, and a pooled connection rarely wrote last, so every write
+/// transaction started cold and read each page it touched from the file again. Elsewhere
+/// (and for an in-memory database, which lives in its one connection) the same pool.
+pub async fn dedicated_writer(db: &Db) -> Result<Db> {
+    match db {
+        Db::Sqlite(pool) if pool.options().get_max_connections() > 1 => {
+            let options = (*pool.connect_options()).clone();
+            let own = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(own))
+        }
+        other => Ok(other.clone()),
+    }
 }
 
 /// A lead's most recent events, newest first.
@@ -235,62 +260,40 @@ pub async fn for_scoring_db(db: &Db, ws: WorkspaceId, lead_id: i64) -> Result<Ve
     })
 }
 
-/// The events since `since` of these leads, as scoring reads them, by lead and time
-/// (what the queue's reasons look at: the recent days only).
-pub async fn recent_for_scoring(
-    db: &Db,
+/// Email clicks not yet marked automated of many leads, with one query: each lead's since
+/// its own time (lead, time), as (id, time) in time order.
+pub async fn human_clicks_of(
+    tx: &mut Tx,
     ws: WorkspaceId,
-    lead_ids: &[i64],
-    since: i64,
-) -> Result<Vec<(i64, ScoringEvent)>> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        lead_id: i64,
-        #[sqlx(flatten)]
-        event: ScoringEvent,
-    }
-    let mut out = Vec::new();
-    for chunk in lead_ids.chunks(IDS_PER_LOOKUP) {
-        with_db!(db, pool => {
+    since: &[(i64, i64)],
+) -> Result<HashMap<i64, Vec<(i64, i64)>>> {
+    let mut out: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for chunk in since.chunks(IDS_PER_LOOKUP) {
+        let Some(earliest) = chunk.iter().map(|(_, t)| *t).min() else {
+            continue;
+        };
+        let wanted: HashMap<i64, i64> = chunk.iter().copied().collect();
+        let rows = with_tx!(tx, conn => {
             let mut qb = sqlx::QueryBuilder::new(
-                "SELECT lead_id, type, category, occurred_at, bot_reason FROM events WHERE workspace_id = ",
+                "SELECT lead_id, id, occurred_at FROM events WHERE workspace_id = ",
             );
             qb.push_bind(ws.0).push(" AND lead_id IN (");
             let mut list = qb.separated(", ");
-            for id in chunk {
+            for (id, _) in chunk {
                 list.push_bind(*id);
             }
-            qb.push(") AND occurred_at >= ").push_bind(since).push(" ORDER BY lead_id, occurred_at");
-            out.extend(
-                qb.build_query_as::<Row>()
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.lead_id, r.event)),
-            );
+            qb.push(") AND occurred_at >= ")
+                .push_bind(earliest)
+                .push(" AND type = 'email_click' AND bot_reason IS NULL ORDER BY lead_id, occurred_at");
+            qb.build_query_as::<(i64, i64, i64)>().fetch_all(&mut **conn).await?
         });
+        for (lead_id, id, at) in rows {
+            if wanted.get(&lead_id).is_some_and(|from| at >= *from) {
+                out.entry(lead_id).or_default().push((id, at));
+            }
+        }
     }
     Ok(out)
-}
-
-/// A lead's email clicks since `since` that are not yet marked automated: (id, time).
-pub async fn human_clicks_since(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    lead_id: i64,
-    since: i64,
-) -> Result<Vec<(i64, i64)>> {
-    Ok(with_tx!(tx, conn => {
-        sqlx::query_as::<_, (i64, i64)>(
-            "SELECT id, occurred_at FROM events WHERE workspace_id = $1 AND lead_id = $2 \
-             AND occurred_at >= $3 AND type = 'email_click' AND bot_reason IS NULL ORDER BY occurred_at",
-        )
-        .bind(ws.0)
-        .bind(lead_id)
-        .bind(since)
-        .fetch_all(&mut **conn)
-        .await?
-    }))
 }
 
 /// Marks events as automated, with the reason.
@@ -349,17 +352,4 @@ pub async fn uncategorised_pages(db: &Db, ws: WorkspaceId) -> Result<Vec<(i64, S
         .fetch_all(pool)
         .await?)
     })
-}
-
-/// Sets an event's page category.
-pub async fn set_category(tx: &mut Tx, ws: WorkspaceId, id: i64, category: &str) -> Result<()> {
-    with_tx!(tx, conn => {
-        sqlx::query("UPDATE events SET category = $3 WHERE workspace_id = $1 AND id = $2")
-            .bind(ws.0)
-            .bind(id)
-            .bind(category)
-            .execute(&mut **conn)
-            .await?;
-    });
-    Ok(())
 }

@@ -3,10 +3,12 @@
 //! covering index, and write the scores that changed back with multi-row UPDATEs.
 //! The scoring itself happens in `ondo_jobs::scoring`; this module only moves rows.
 
+use std::collections::HashSet;
+
 use crate::error::Result;
 use crate::events::ScoringEvent;
 use crate::scoring::{LeadFacts, ScoreKeys};
-use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
+use crate::{Db, DbKind, Tx, WorkspaceId, with_db, with_tx};
 
 /// Rows per multi-row statement: 6 binds each, well under both engines' bind limits.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -70,6 +72,78 @@ pub async fn count_leads(db: &Db, ws: WorkspaceId) -> Result<u64> {
     })
 }
 
+/// The newest event id of the workspace (0 without events): events stored later have
+/// larger ids on SQLite, whose writers take turns.
+pub async fn max_event_id(tx: &mut Tx, ws: WorkspaceId) -> Result<i64> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM events WHERE workspace_id = $1")
+            .bind(ws.0)
+            .fetch_one(&mut **conn)
+            .await?
+    }))
+}
+
+/// Of the leads with ids in `first..=last`, the ones that may have changed since they were
+/// read: a new event (id above `max_event_id`), a change of the lead itself (updated at
+/// or after `since`), or gone (merged away): every id in the range not present now is
+/// returned too, when fewer than `count` are.
+pub async fn changed_since(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    first: i64,
+    last: i64,
+    count: usize,
+    max_event_id: i64,
+    since: i64,
+) -> Result<HashSet<i64>> {
+    with_tx!(tx, conn => {
+        let mut out: HashSet<i64> = sqlx::query_scalar::<_, i64>(
+            "SELECT lead_id FROM events WHERE workspace_id = $1 AND id > $2 AND lead_id >= $3 AND lead_id <= $4",
+        )
+        .bind(ws.0)
+        .bind(max_event_id)
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut **conn)
+        .await?
+        .into_iter()
+        .collect();
+        out.extend(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM leads WHERE workspace_id = $1 AND id >= $2 AND id <= $3 AND updated_at >= $4",
+            )
+            .bind(ws.0)
+            .bind(first)
+            .bind(last)
+            .bind(since)
+            .fetch_all(&mut **conn)
+            .await?,
+        );
+        let present: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND id >= $2 AND id <= $3",
+        )
+        .bind(ws.0)
+        .bind(first)
+        .bind(last)
+        .fetch_one(&mut **conn)
+        .await?;
+        if usize::try_from(present).unwrap_or(0) < count {
+            let present: HashSet<i64> = sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM leads WHERE workspace_id = $1 AND id >= $2 AND id <= $3",
+            )
+            .bind(ws.0)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&mut **conn)
+            .await?
+            .into_iter()
+            .collect();
+            out.extend((first..=last).filter(|id| !present.contains(id)));
+        }
+        Ok(out)
+    })
+}
+
 /// Up to `limit` leads with ids above `after`, in id order.
 pub async fn leads_after(
     tx: &mut Tx,
@@ -115,10 +189,10 @@ pub async fn leads_by_ids(tx: &mut Tx, ws: WorkspaceId, ids: &[i64]) -> Result<V
 /// categories, in the same order): a lead's events cross from the database as one row
 /// instead of one row each, which is most of the cost of reading 20 events per lead.
 /// The order inside a lead does not matter to scoring.
-fn lead_events_sql(tx: &Tx, filter: &str) -> String {
-    let agg = match tx {
-        Tx::Sqlite(_) => "group_concat",
-        Tx::Postgres(_) => "string_agg",
+fn lead_events_sql(kind: DbKind, filter: &str) -> String {
+    let agg = match kind {
+        DbKind::Sqlite => "group_concat",
+        DbKind::Postgres => "string_agg",
     };
     format!(
         "SELECT lead_id, {agg}(CAST(occurred_at AS TEXT), ',') AS times, {agg}(type, ',') AS types, \
@@ -168,7 +242,7 @@ pub async fn events_between(
     first: i64,
     last: i64,
 ) -> Result<Vec<LeadEvents>> {
-    let sql = lead_events_sql(tx, "lead_id >= $2 AND lead_id <= $3");
+    let sql = lead_events_sql(tx_kind(tx), "lead_id >= $2 AND lead_id <= $3");
     let rows = with_tx!(tx, conn => {
         sqlx::query_as::<_, FoldedEvents>(&sql)
             .bind(ws.0)
@@ -188,7 +262,7 @@ pub async fn events_of(tx: &mut Tx, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<
             .map(|i| format!("${}", i + 2))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = lead_events_sql(tx, &format!("lead_id IN ({list})"));
+        let sql = lead_events_sql(tx_kind(tx), &format!("lead_id IN ({list})"));
         let rows = with_tx!(tx, conn => {
             let mut q = sqlx::query_as::<_, FoldedEvents>(&sql).bind(ws.0);
             for id in chunk {
@@ -202,6 +276,45 @@ pub async fn events_of(tx: &mut Tx, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<
     }
     out.sort_by_key(|e| e.lead_id);
     Ok(out)
+}
+
+/// The human events since `since` of the leads with these ids, by lead (what the queue's
+/// reasons look at: the recent days only).
+pub async fn events_since(
+    db: &Db,
+    ws: WorkspaceId,
+    ids: &[i64],
+    since: i64,
+) -> Result<Vec<LeadEvents>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = lead_events_sql(
+            db.kind(),
+            &format!("occurred_at >= $2 AND lead_id IN ({list})"),
+        );
+        let rows = with_db!(db, pool => {
+            let mut q = sqlx::query_as::<_, FoldedEvents>(&sql).bind(ws.0).bind(since);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
+        });
+        for row in rows {
+            out.push(row.unfold()?);
+        }
+    }
+    Ok(out)
+}
+
+fn tx_kind(tx: &Tx) -> DbKind {
+    match tx {
+        Tx::Sqlite(_) => DbKind::Sqlite,
+        Tx::Postgres(_) => DbKind::Postgres,
+    }
 }
 
 /// Stores many leads' scores: one UPDATE per thousand leads, joined to the new values.

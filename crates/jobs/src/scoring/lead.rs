@@ -377,3 +377,29 @@ pub fn compute(
         .flatten();
     Computed { keys, transition }
 }
+
+/// The stored form of a transition [`compute`] found, as [`rescore`] writes it (a
+/// dormant lead gets its re-nurture date); for transitions that do not hand the lead to
+/// sales, which [`rescore`] only stores (no owner to choose, nobody to notify).
+pub fn rule_change(
+    rules: &ScoringRules,
+    facts: &ondo_store::scoring::LeadFacts,
+    t: &ondo_domain::scoring::Transition,
+    assign_owner: Option<i64>,
+    now: Micros,
+) -> RuleChange<'static> {
+    let from = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
+    RuleChange {
+        from: from.key(),
+        to: t.to.key(),
+        rule: t.rule.key(),
+        reason_ja: t.reason.text_ja(),
+        reason_en: t.reason.text_en(),
+        assign_owner,
+        renurture_on: (t.to == LeadStatus::LostDormant).then(|| {
+            now.saturating_add(Micros::days(i64::from(rules.handoff.dormant_days)))
+                .0
+        }),
+        returned: t.rule == HandoffRule::Returned,
+    }
+}

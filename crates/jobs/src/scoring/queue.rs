@@ -36,8 +36,8 @@ pub async fn queue(
     let (_, rules) = super::workspace_rules(db, ws).await?;
     let today = jst_day(now);
     let leads = ondo_store::scoring::queue(db, ws, owner, limit).await?;
-    // The reasons look at the last RECENT_DAYS JST days only: read those, for every lead
-    // of the queue at once.
+    // The reasons look at the human events of the last RECENT_DAYS JST days only: read
+    // those, for every lead of the queue at once, one row per lead.
     let engaged: Vec<i64> = leads
         .iter()
         .filter(|l| l.engagement_key.is_some())
@@ -46,8 +46,8 @@ pub async fn queue(
     let mut recent: HashMap<i64, Vec<ScoringEvent>> = HashMap::new();
     if !engaged.is_empty() {
         let since = jst_day_start(today - (RECENT_DAYS - 1));
-        for (lead_id, e) in ondo_store::events::recent_for_scoring(db, ws, &engaged, since).await? {
-            recent.entry(lead_id).or_default().push(e);
+        for lead in ondo_store::rescoring::events_since(db, ws, &engaged, since).await? {
+            recent.insert(lead.lead_id, lead.events);
         }
     }
     let mut out = Vec::with_capacity(leads.len());

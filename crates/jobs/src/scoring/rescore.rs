@@ -1,20 +1,31 @@
 //! Rescoring many leads at once: a whole workspace after a rule change or a bulk load, and
 //! the leads an event group touched. Leads are read in id order with their events from
 //! one ordered walk of the `events_lead` covering index, scored with the domain functions,
-//! and only the scores that changed are written, with multi-row UPDATEs. The few leads
-//! whose status the handoff rules move go through the per-lead path
-//! ([`super::lead::rescore`]), so owners, history and audit are the same as on a new event.
+//! and only the scores that changed are written, with multi-row UPDATEs; so are the
+//! status changes of the handoff rules (history and audit rows as the per-lead path
+//! writes them), except a handoff to sales, which goes through the per-lead path
+//! ([`super::lead::rescore`]) to choose the owner and notify them.
+//!
+//! On SQLite the next chunk is read and scored on another connection while one is
+//! written, so the write lock is held only for the writes; leads that changed in between
+//! are rescored one at a time inside the write transaction.
 
-use ondo_domain::Micros;
+use std::collections::HashSet;
+
 use ondo_domain::scoring::{ScoringRules, categorize};
+use ondo_domain::{LeadStatus, Micros};
 use ondo_store::rescoring::{LeadEvents, StoredLead};
-use ondo_store::{Db, StoreError, Tx, WorkspaceId};
+use ondo_store::scoring::{RuleChange, ScoreKeys};
+use ondo_store::{Db, DbKind, StoreError, Tx, WorkspaceId};
 
-use super::lead::{compute, rescore, scored_events};
+use super::lead::{compute, rescore, rule_change, scored_events};
 
-/// Leads rescored per write transaction: about 50 ms of work, so event ingestion waits
-/// little, and large enough that each UPDATE covers many leads.
-const CHUNK: i64 = 2_000;
+/// Leads per chunk (one write transaction). A rule change moves nearly every engaged
+/// lead's key, so each transaction rewrites most pages of both queue indexes whatever its
+/// size: at 1M leads, chunks of 2,000 wrote about twice as much in all as chunks of
+/// 10,000 and took twice as long. With the reading done ahead, a chunk of 10,000 holds
+/// the write lock for a few tenths of a second.
+const CHUNK: i64 = 10_000;
 
 /// Page events categorised per write transaction.
 const CATEGORY_CHUNK: usize = 5_000;
@@ -39,6 +50,8 @@ pub struct RescoreSummary {
     pub changed: u64,
     /// Leads whose status a handoff rule changed.
     pub moved: u64,
+    /// The longest write transaction (event ingestion waits at most this long).
+    pub longest_write: std::time::Duration,
 }
 
 /// Rescores every lead of the workspace with its current rules, reporting progress after
@@ -59,29 +72,128 @@ pub async fn rescore_all(
     let total = ondo_store::rescoring::count_leads(db, ws).await?;
     progress(Progress { done: 0, total });
     let now = Micros::now();
-    let mut after = 0;
-    loop {
-        let mut tx = db.begin_write().await?;
-        let leads = ondo_store::rescoring::leads_after(&mut tx, ws, after, CHUNK).await?;
-        let (Some(first), Some(last)) = (leads.first(), leads.last()) else {
-            tx.rollback().await?;
-            break;
-        };
-        let (first, last) = (first.facts.id, last.facts.id);
-        let events = ondo_store::rescoring::events_between(&mut tx, ws, first, last).await?;
-        let count = leads.len() as u64;
-        let batch = rescore_batch(&mut tx, ws, &rules, leads, events, now, apply_rules).await?;
-        tx.commit().await?;
+    let mut report = |summary: &mut RescoreSummary, count: u64, batch: Batch| {
         summary.leads += count;
         summary.changed += batch.changed;
         summary.moved += batch.moved;
-        after = last;
         progress(Progress {
             done: summary.leads,
             total: total.max(summary.leads),
         });
+    };
+    match db.kind() {
+        DbKind::Sqlite => {
+            // Chunks are read and scored ahead, outside the write lock, while the one
+            // before is written; the write transaction holds only the writes.
+            let writer = ondo_store::events::dedicated_writer(db).await?;
+            let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
+            let reader = tokio::spawn(read_ahead(
+                db.clone(),
+                ws,
+                rules.clone(),
+                now,
+                apply_rules,
+                sender,
+            ));
+            while let Some(chunk) = receiver.recv().await {
+                let chunk: Prepared = chunk?;
+                let started = std::time::Instant::now();
+                let mut tx = writer.begin_write().await?;
+                let changed = ondo_store::rescoring::changed_since(
+                    &mut tx,
+                    ws,
+                    chunk.first,
+                    chunk.last,
+                    chunk.count,
+                    chunk.max_event_id,
+                    chunk.read_at,
+                )
+                .await?;
+                let count = chunk.count as u64;
+                let batch = write_chunk(&mut tx, ws, &rules, chunk, &changed, now).await?;
+                tx.commit().await?;
+                summary.longest_write = summary.longest_write.max(started.elapsed());
+                report(&mut summary, count, batch);
+            }
+            reader
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("rescoring reader failed: {e}")))?;
+        }
+        DbKind::Postgres => {
+            // Row locks keep other writers off the chunk's leads only, so reading inside
+            // the transaction costs nobody else much.
+            let mut after = 0;
+            loop {
+                let started = std::time::Instant::now();
+                let mut tx = db.begin_write().await?;
+                let leads = ondo_store::rescoring::leads_after(&mut tx, ws, after, CHUNK).await?;
+                let (Some(first), Some(last)) = (leads.first(), leads.last()) else {
+                    tx.rollback().await?;
+                    break;
+                };
+                let (first, last) = (first.facts.id, last.facts.id);
+                let events =
+                    ondo_store::rescoring::events_between(&mut tx, ws, first, last).await?;
+                let chunk = prepare(&rules, leads, events, now, apply_rules);
+                let count = chunk.count as u64;
+                let batch = write_chunk(&mut tx, ws, &rules, chunk, &HashSet::new(), now).await?;
+                tx.commit().await?;
+                summary.longest_write = summary.longest_write.max(started.elapsed());
+                report(&mut summary, count, batch);
+                after = last;
+            }
+        }
     }
     Ok(summary)
+}
+
+/// A lead changed less than this long before its chunk was read (in microseconds) may
+/// have been changed by a transaction that began before the read and committed after it:
+/// it is rescored again inside the write transaction.
+const CHANGE_MARGIN: i64 = 60_000_000;
+
+/// Reads chunks of leads and their events in id order on a connection of its own (a read
+/// snapshot each) and scores them, handing each to the writer.
+async fn read_ahead(
+    db: Db,
+    ws: WorkspaceId,
+    rules: ScoringRules,
+    now: Micros,
+    apply_rules: bool,
+    sender: tokio::sync::mpsc::Sender<Result<Prepared, StoreError>>,
+) {
+    let mut after = 0;
+    loop {
+        let read = async {
+            let read_at = Micros::now().0 - CHANGE_MARGIN;
+            let mut tx = db.begin().await?;
+            let max_event_id = ondo_store::rescoring::max_event_id(&mut tx, ws).await?;
+            let leads = ondo_store::rescoring::leads_after(&mut tx, ws, after, CHUNK).await?;
+            let (Some(first), Some(last)) = (leads.first(), leads.last()) else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
+            let (first, last) = (first.facts.id, last.facts.id);
+            let events = ondo_store::rescoring::events_between(&mut tx, ws, first, last).await?;
+            tx.rollback().await?;
+            let mut chunk = prepare(&rules, leads, events, now, apply_rules);
+            chunk.max_event_id = max_event_id;
+            chunk.read_at = read_at;
+            Ok(Some(chunk))
+        };
+        let chunk = match read.await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = sender.send(Err(e)).await;
+                return;
+            }
+        };
+        after = chunk.last;
+        if sender.send(Ok(chunk)).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Page views and downloads stored without a category (bulk loads) get one.
@@ -123,23 +235,48 @@ pub async fn rescore_leads(
 ) -> Result<Batch, StoreError> {
     let leads = ondo_store::rescoring::leads_by_ids(tx, ws, ids).await?;
     let events = ondo_store::rescoring::events_of(tx, ws, ids).await?;
-    rescore_batch(tx, ws, rules, leads, events, now, true).await
+    let chunk = prepare(rules, leads, events, now, true);
+    write_chunk(tx, ws, rules, chunk, &HashSet::new(), now).await
+}
+
+/// A chunk of leads scored, ready to be written.
+struct Prepared {
+    first: i64,
+    last: i64,
+    /// Leads in the chunk.
+    count: usize,
+    /// Scores that changed (also of the leads in `moved`).
+    changed: Vec<(i64, ScoreKeys)>,
+    /// Status changes stored in bulk: every transition but the handoff to sales.
+    moved: Vec<(i64, RuleChange<'static>)>,
+    /// Leads the rules hand to sales: the per-lead path chooses the owner and notifies.
+    to_sales: Vec<i64>,
+    /// What the chunk was read after (SQLite, read ahead): the newest event id then, and
+    /// the time from which a lead's change may not have been seen.
+    max_event_id: i64,
+    read_at: i64,
 }
 
 /// Scores `leads` (in id order) from their human events (ordered by lead; bot events
-/// score nothing and the handoff rules ignore them), writes the scores that changed, and moves the leads the handoff rules call for one at a time.
-async fn rescore_batch(
-    tx: &mut Tx,
-    ws: WorkspaceId,
+/// score nothing and the handoff rules ignore them).
+fn prepare(
     rules: &ScoringRules,
     leads: Vec<StoredLead>,
     events: Vec<LeadEvents>,
     now: Micros,
     apply_rules: bool,
-) -> Result<Batch, StoreError> {
+) -> Prepared {
     let mut events = events.into_iter().peekable();
-    let mut changed = Vec::new();
-    let mut movers = Vec::new();
+    let mut chunk = Prepared {
+        first: leads.first().map_or(0, |l| l.facts.id),
+        last: leads.last().map_or(0, |l| l.facts.id),
+        count: leads.len(),
+        changed: Vec::new(),
+        moved: Vec::new(),
+        to_sales: Vec::new(),
+        max_event_id: 0,
+        read_at: 0,
+    };
     for lead in &leads {
         let id = lead.facts.id;
         let mut own = Vec::new();
@@ -149,23 +286,62 @@ async fn rescore_batch(
             }
         }
         let computed = compute(rules, &lead.facts, &scored_events(own), now, apply_rules);
-        if computed.transition.is_some() {
-            // The per-lead path writes the scores too.
-            movers.push(id);
-        } else if !lead.has_scores(&computed.keys) {
-            changed.push((id, computed.keys));
+        match computed.transition {
+            Some(t) if t.to == LeadStatus::SalesReady => chunk.to_sales.push(id),
+            Some(t) => {
+                chunk
+                    .moved
+                    .push((id, rule_change(rules, &lead.facts, &t, None, now)));
+                chunk.changed.push((id, computed.keys));
+            }
+            None if !lead.has_scores(&computed.keys) => chunk.changed.push((id, computed.keys)),
+            None => {}
         }
     }
+    chunk
+}
+
+/// Writes a scored chunk: the scores that changed and the status changes in bulk; the
+/// leads handed to sales, and every lead in `stale` (changed since it was read), through
+/// the per-lead path, which reads them again.
+async fn write_chunk(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    chunk: Prepared,
+    stale: &HashSet<i64>,
+    now: Micros,
+) -> Result<Batch, StoreError> {
+    let (rescored_again, changed): (Vec<_>, Vec<_>) = chunk
+        .changed
+        .into_iter()
+        .partition(|(id, _)| stale.contains(id));
+    let moved: Vec<(i64, RuleChange<'static>)> = chunk
+        .moved
+        .into_iter()
+        .filter(|(id, _)| !stale.contains(id))
+        .collect();
     ondo_store::rescoring::write_scores(tx, ws, &changed).await?;
+    ondo_store::scoring::apply_rule_changes(tx, ws, &moved, now.0).await?;
+    // A stale lead counts as changed when its scores did (as read) or it moves now.
+    let stale_changed: HashSet<i64> = rescored_again.into_iter().map(|(id, _)| id).collect();
     let mut batch = Batch {
         changed: changed.len() as u64,
-        moved: 0,
+        moved: moved.len() as u64,
     };
-    for id in movers {
-        batch.changed += 1;
-        let rescored = rescore(tx, ws, rules, id, now, true).await?;
-        if rescored.is_some_and(|r| r.moved.is_some()) {
-            batch.moved += 1;
+    let mut one_by_one: Vec<i64> = chunk
+        .to_sales
+        .into_iter()
+        .chain(stale.iter().copied())
+        .collect();
+    one_by_one.sort_unstable();
+    one_by_one.dedup();
+    for id in one_by_one {
+        // The per-lead path writes the scores too.
+        if let Some(r) = rescore(tx, ws, rules, id, now, true).await? {
+            let moves = r.moved.is_some();
+            batch.changed += u64::from(moves || stale_changed.contains(&id));
+            batch.moved += u64::from(moves);
         }
     }
     Ok(batch)

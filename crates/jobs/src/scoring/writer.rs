@@ -102,6 +102,13 @@ impl EventWriter {
 }
 
 async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
+    let db = match ondo_store::events::dedicated_writer(&db).await {
+        Ok(own) => own,
+        Err(e) => {
+            tracing::warn!(error = %e, "the event writer shares the connection pool");
+            db
+        }
+    };
     let mut rules: HashMap<WorkspaceId, ScoringRules> = HashMap::new();
     while let Some(first) = receiver.recv().await {
         let mut group = vec![first];
@@ -251,15 +258,19 @@ async fn write_request(
             None => outcome.waiting += 1,
         }
     }
-    for (lead_id, first) in new_clicks {
-        let since = first - BURST_SECONDS * 1_000_000;
-        let clicks = ondo_store::events::human_clicks_since(tx, ws, lead_id, since).await?;
-        let times: Vec<i64> = clicks.iter().map(|c| c.1).collect();
-        let burst: Vec<i64> = click_bursts(&times)
+    if !new_clicks.is_empty() {
+        let since: Vec<(i64, i64)> = new_clicks
             .into_iter()
-            .map(|i| clicks[i].0)
+            .map(|(lead_id, first)| (lead_id, first - BURST_SECONDS * 1_000_000))
             .collect();
+        let clicks = ondo_store::events::human_clicks_of(tx, ws, &since).await?;
+        let mut burst: Vec<i64> = Vec::new();
+        for lead_clicks in clicks.values() {
+            let times: Vec<i64> = lead_clicks.iter().map(|c| c.1).collect();
+            burst.extend(click_bursts(&times).into_iter().map(|i| lead_clicks[i].0));
+        }
         if !burst.is_empty() {
+            burst.sort_unstable();
             ondo_store::events::mark_bot(tx, ws, &burst, AutomatedReason::ClickBurst.key()).await?;
         }
     }

@@ -1,0 +1,4 @@
+-- The queue orders a salesperson's leads by priority_key DESC, id DESC and stops after
+-- `limit` rows. On SQLite every index ends with the rowid (the id), so leads_queue_owner
+-- and leads_queue already give that order, ties included: nothing to change here (the
+-- PostgreSQL migration of the same number adds the id to both indexes).
