@@ -63,12 +63,19 @@ pub async fn run(o: &Options) -> anyhow::Result<()> {
         if last.elapsed().as_secs_f64() >= 2.0 || p.done == p.total {
             let s = started.elapsed().as_secs_f64();
             let rate = p.done as f64 / s.max(1e-9);
+            let left = if p.done == 0 {
+                String::new()
+            } else {
+                format!(
+                    ", about {:.0} s left",
+                    p.total.saturating_sub(p.done) as f64 / rate
+                )
+            };
             eprintln!(
-                "rescoring: {}/{} leads ({:.0}%) in {s:.1} s, {rate:.0} leads/s, about {:.0} s left",
+                "rescoring: {}/{} leads ({:.0}%) in {s:.1} s, {rate:.0} leads/s{left}",
                 p.done,
                 p.total,
                 100.0 * p.done as f64 / p.total.max(1) as f64,
-                p.total.saturating_sub(p.done) as f64 / rate.max(1e-9)
             );
             last = Instant::now();
         }
