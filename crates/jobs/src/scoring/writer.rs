@@ -11,14 +11,14 @@ use ondo_domain::automated::{
 };
 use ondo_domain::scoring::{EventKind, ScoringRules, categorize};
 use ondo_store::events::NewEvent;
-use ondo_store::{Db, StoreError, Tx, WorkspaceId};
+use ondo_store::{Db, DbKind, StoreError, Tx, WorkspaceId};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most events written in one transaction.
 const MAX_GROUP_EVENTS: usize = 5_000;
 
 /// Who an event is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EventTarget {
     Lead(i64),
     /// A normalised email; the event waits for its lead when none has it yet.
@@ -162,15 +162,17 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
     // The leads the group's stored events touch, per workspace: each is rescored once for
     // the whole group, after its last request (as if the requests had been one).
     let mut touched: HashMap<WorkspaceId, BTreeSet<i64>> = HashMap::new();
+    let mut waiting: Vec<(WorkspaceId, EventTarget)> = Vec::new();
     for r in &group {
         let rules = &rules[&r.ws];
         let result = match savepoint(&mut tx, "SAVEPOINT ingest").await {
             Err(e) => Err(e.into()),
             Ok(()) => match write_request(&mut tx, r.ws, rules, &r.events, now).await {
-                Ok((outcome, leads)) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
+                Ok((outcome, leads, waits)) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
                     .await
                     .map(|()| {
                         touched.entry(r.ws).or_default().extend(leads);
+                        waiting.extend(waits.into_iter().map(|t| (r.ws, t)));
                         outcome
                     })
                     .map_err(IngestError::from),
@@ -202,6 +204,9 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
             for (r, result) in group.into_iter().zip(results) {
                 let _ = r.reply.send(result);
             }
+            if db.kind() == DbKind::Postgres && !waiting.is_empty() {
+                attach_late(db, rules, waiting, now).await;
+            }
         }
         Err(e) => {
             tracing::error!(error = %e, "event group failed to commit");
@@ -210,6 +215,48 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
                 let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
             }
         }
+    }
+}
+
+/// On PostgreSQL a lead may be created, and look for its waiting events, while the group
+/// that stored events for its email is not yet committed: neither sees the other. After
+/// the commit, the group looks once more for leads of what it left waiting (the attach is
+/// idempotent, so both finding it is harmless). SQLite writes one at a time: no race.
+async fn attach_late(
+    db: &Db,
+    rules: &HashMap<WorkspaceId, ScoringRules>,
+    waiting: Vec<(WorkspaceId, EventTarget)>,
+    now: Micros,
+) {
+    let waiting: std::collections::HashSet<(WorkspaceId, EventTarget)> =
+        waiting.into_iter().collect();
+    let result: Result<(), StoreError> = async {
+        let mut tx = db.begin_write().await?;
+        for (ws, target) in &waiting {
+            let (lead, email, visitor) = match target {
+                EventTarget::Email(e) => (
+                    ondo_store::events::lead_by_email(&mut tx, *ws, e).await?,
+                    Some(e.as_str()),
+                    None,
+                ),
+                EventTarget::Visitor(v) => (
+                    ondo_store::tracking::lead_by_visitor(&mut tx, *ws, v).await?,
+                    None,
+                    Some(v.as_str()),
+                ),
+                EventTarget::Lead(_) => continue,
+            };
+            if let Some(lead) = lead
+                && ondo_store::events::attach(&mut tx, *ws, lead, email, visitor).await? > 0
+            {
+                super::rescore_lead(&mut tx, *ws, &rules[ws], lead, now).await?;
+            }
+        }
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "late attachment of waiting events failed; they stay waiting");
     }
 }
 
@@ -225,7 +272,7 @@ async fn write_request(
     rules: &ScoringRules,
     events: &[IncomingEvent],
     now: Micros,
-) -> Result<(IngestOutcome, BTreeSet<i64>), IngestError> {
+) -> Result<(IngestOutcome, BTreeSet<i64>, Vec<EventTarget>), IngestError> {
     let mut outcome = IngestOutcome::default();
     let targets = resolve_targets(tx, ws, events).await?;
     let rows: Vec<NewEvent> = events
@@ -235,6 +282,7 @@ async fn write_request(
         .collect();
     let stored = ondo_store::events::insert_many(tx, ws, &rows, now.0).await?;
     let mut touched: BTreeSet<i64> = BTreeSet::new();
+    let mut waiting: Vec<EventTarget> = Vec::new();
     // Earliest new human click per lead, to look for bursts around it.
     let mut new_clicks: BTreeMap<i64, i64> = BTreeMap::new();
     for ((e, row), stored) in events.iter().zip(&rows).zip(stored) {
@@ -255,7 +303,10 @@ async fn write_request(
                     *first = (*first).min(e.at.0);
                 }
             }
-            None => outcome.waiting += 1,
+            None => {
+                outcome.waiting += 1;
+                waiting.push(e.target.clone());
+            }
         }
     }
     if !new_clicks.is_empty() {
@@ -274,7 +325,7 @@ async fn write_request(
             ondo_store::events::mark_bot(tx, ws, &burst, AutomatedReason::ClickBurst.key()).await?;
         }
     }
-    Ok((outcome, touched))
+    Ok((outcome, touched, waiting))
 }
 
 /// The lead each event is about (`None`: it waits for its lead), looked up with one query
