@@ -129,86 +129,39 @@ pub async fn rescore(
         return Ok(None);
     };
     let events = scored_events(ondo_store::events::for_scoring(tx, ws, lead_id).await?);
-    let key = engagement_key(rules, &events);
-    let engagement = score_on(key, jst_day(now), rules);
-    let profile = Profile {
-        company_id: facts.company_id,
-        company_name: &facts.company_name,
-        department: &facts.department,
-        title: &facts.title,
-        email: &facts.email,
-        address: &facts.address,
-        custom_fields: &facts.custom_fields,
-    };
-    let fit = profile.fit(rules);
-    let company_known = profile.company_known();
-    let department_known = profile.department_known();
-    let last_engaged_at = events.iter().filter(|e| !e.bot).map(|e| e.at.0).max();
-    let keys = ScoreKeys {
-        engagement_key: key,
-        fit_score: fit.score,
-        fit_grade: fit.grade.key(),
-        priority_key: priority_key(key, fit.score),
-        last_engaged_at,
-    };
-    ondo_store::scoring::set_scores(tx, ws, lead_id, &keys).await?;
-    if !apply_rules {
+    let computed = compute(rules, &facts, &events, now, apply_rules);
+    let engagement = score_on(computed.keys.engagement_key, jst_day(now), rules);
+    ondo_store::scoring::set_scores(tx, ws, lead_id, &computed.keys).await?;
+    let Some(t) = computed.transition else {
         return Ok(Some(Rescored {
             engagement,
             moved: None,
         }));
-    }
-
-    let status = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
-    let transition = evaluate(
-        &rules.handoff,
-        &HandoffFacts {
-            status,
-            status_since: Micros(facts.status_since),
-            now,
-            engagement,
-            fit_grade: fit.grade,
-            company_known,
-            department_known,
-            events: &events,
-        },
-    );
-    let mut moved = None;
-    if let Some(t) = transition {
-        let assign_owner = if t.to == LeadStatus::SalesReady && facts.owner_id.is_none() {
-            choose_owner(tx, ws, rules, lead_id, &profile, now).await?
-        } else {
-            None
+    };
+    let assign_owner = if t.to == LeadStatus::SalesReady && facts.owner_id.is_none() {
+        let profile = Profile {
+            company_id: facts.company_id,
+            company_name: &facts.company_name,
+            department: &facts.department,
+            title: &facts.title,
+            email: &facts.email,
+            address: &facts.address,
+            custom_fields: &facts.custom_fields,
         };
-        let renurture_on = (t.to == LeadStatus::LostDormant).then(|| {
-            now.saturating_add(Micros::days(i64::from(rules.handoff.dormant_days)))
-                .0
-        });
-        ondo_store::scoring::apply_rule_change(
-            tx,
-            ws,
-            lead_id,
-            &RuleChange {
-                from: status.key(),
-                to: t.to.key(),
-                rule: t.rule.key(),
-                reason_ja: t.reason.text_ja(),
-                reason_en: t.reason.text_en(),
-                assign_owner,
-                renurture_on,
-                returned: t.rule == HandoffRule::Returned,
-            },
-            now.0,
-        )
-        .await?;
-        // The owner hears of it by email and webhook, queued in this transaction.
-        if t.to == LeadStatus::SalesReady
-            && let Some(owner) = assign_owner.or(facts.owner_id)
-        {
-            crate::notify::enqueue_handoff(tx, ws, lead_id, owner).await?;
-        }
-        moved = Some((status, t.to, t.rule));
+        choose_owner(tx, ws, rules, lead_id, &profile, now).await?
+    } else {
+        None
+    };
+    let change = rule_change(rules, &facts, &t, assign_owner, now);
+    ondo_store::scoring::apply_rule_change(tx, ws, lead_id, &change, now.0).await?;
+    // The owner hears of it by email and webhook, queued in this transaction.
+    if t.to == LeadStatus::SalesReady
+        && let Some(owner) = assign_owner.or(facts.owner_id)
+    {
+        crate::notify::enqueue_handoff(tx, ws, lead_id, owner).await?;
     }
+    let from = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
+    let moved = Some((from, t.to, t.rule));
     Ok(Some(Rescored { engagement, moved }))
 }
 

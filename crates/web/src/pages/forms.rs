@@ -12,7 +12,6 @@ use ondo_store::forms::Form as StoredForm;
 use super::leads::Choice;
 use super::{Chrome, PageError, render};
 use crate::auth::CurrentUser;
-use crate::auth::csrf::tokens_match;
 use crate::forms::definition::{FieldKey, FormKind, fields_of, parse_settings};
 use crate::forms::snippet;
 use crate::i18n::Tr;
@@ -156,9 +155,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     may_manage_forms(&user)?;
     let t = user.tr;
-    if !tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
-        return Err(PageError::Forbidden(t));
-    }
+    super::check_form_csrf(&user, &v)?;
     match parse_settings(&v, |kind| t.t(kind.default_source_key())) {
         Ok(new) => {
             let actor = ondo_store::Actor::user(user.user.id, "web");
@@ -289,9 +286,7 @@ pub async fn set_active(
 ) -> Result<Response, PageError> {
     may_manage_forms(&user)?;
     let t = user.tr;
-    if !tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
-        return Err(PageError::Forbidden(t));
-    }
+    super::check_form_csrf(&user, &v)?;
     let active = v.get("active").map(String::as_str) == Some("true");
     let actor = ondo_store::Actor::user(user.user.id, "web");
     ondo_store::forms::set_active(&state.db, user.workspace, id, active, &actor)

@@ -148,6 +148,19 @@ pub fn render<T: Template>(t: &T) -> Response {
     }
 }
 
+/// Refuses a posted form whose `csrf` field is not the session's token.
+pub fn check_form_csrf(
+    user: &CurrentUser,
+    v: &std::collections::HashMap<String, String>,
+) -> Result<(), PageError> {
+    let sent = v.get("csrf").map(String::as_str).unwrap_or("");
+    if crate::auth::csrf::tokens_match(sent, &user.csrf) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden(user.tr))
+    }
+}
+
 /// A redirect target that stays on this site (no open redirect).
 pub fn local_path(next: Option<&str>) -> String {
     match next {

@@ -14,7 +14,6 @@ use ondo_store::jobs::JobReport;
 
 use super::{Chrome, PageError, render};
 use crate::auth::CurrentUser;
-use crate::auth::csrf::tokens_match;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -317,9 +316,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     may_manage_notifications(&user)?;
     let t = user.tr;
-    if !tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
-        return Err(PageError::Forbidden(t));
-    }
+    super::check_form_csrf(&user, &v)?;
     let ws = user.workspace;
     let actor = ondo_store::Actor::user(user.user.id, "web");
     match v.get("action").map(String::as_str).unwrap_or("") {

@@ -14,9 +14,8 @@ use ondo_domain::scoring::{
 use ondo_jobs::scoring::rules_change::{RESCORE_JOB, save_rules};
 
 use super::leads::Choice;
-use super::{Chrome, PageError, render};
+use super::{Chrome, PageError, check_form_csrf, render};
 use crate::auth::CurrentUser;
-use crate::auth::csrf::tokens_match;
 use crate::i18n::Tr;
 use crate::state::AppState;
 
@@ -186,23 +185,34 @@ struct ScoringPage {
     saved_text: Option<String>,
 }
 
+/// The MQL criterion in words.
+pub(super) fn mql_criterion(t: &Tr, r: &ScoringRules) -> String {
+    t.tn(
+        "scoring-criteria-mql",
+        &[("points", format_points(r.handoff.mql_engagement))],
+    )
+}
+
+/// The SQL criterion in words.
+pub(super) fn sql_criterion(t: &Tr, r: &ScoringRules) -> String {
+    let h = &r.handoff;
+    t.tn(
+        "scoring-criteria-sql",
+        &[
+            ("days", h.sql_followup_days.to_string()),
+            ("actions", h.sql_followups.to_string()),
+            ("points", format_points(h.sql_engagement)),
+            ("grade", h.sql_min_fit_grade.key().to_string()),
+        ],
+    )
+}
+
 /// The criteria in words, as the status definitions read them.
 fn criteria(t: &Tr, r: &ScoringRules) -> Vec<String> {
     let h = &r.handoff;
     vec![
-        t.tn(
-            "scoring-criteria-mql",
-            &[("points", format_points(h.mql_engagement))],
-        ),
-        t.tn(
-            "scoring-criteria-sql",
-            &[
-                ("days", h.sql_followup_days.to_string()),
-                ("actions", h.sql_followups.to_string()),
-                ("points", format_points(h.sql_engagement)),
-                ("grade", h.sql_min_fit_grade.key().to_string()),
-            ],
-        ),
+        mql_criterion(t, r),
+        sql_criterion(t, r),
         t.tn(
             "scoring-criteria-dormant",
             &[("days", h.dormant_days.to_string())],
@@ -395,14 +405,6 @@ fn may_edit(user: &CurrentUser) -> Result<(), PageError> {
     }
 }
 
-fn check_csrf(user: &CurrentUser, v: &HashMap<String, String>) -> Result<(), PageError> {
-    if tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(user.tr))
-    }
-}
-
 async fn rescore_view(
     state: &AppState,
     user: &CurrentUser,
@@ -578,7 +580,7 @@ pub async fn update(
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     may_edit(&user)?;
-    check_csrf(&user, &v)?;
+    check_form_csrf(&user, &v)?;
     let t = user.tr;
     let (_, current) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace)
         .await
@@ -632,7 +634,7 @@ pub async fn import(
             fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
         }
     }
-    check_csrf(&user, &fields)?;
+    check_form_csrf(&user, &fields)?;
     let note = fields
         .get("note")
         .map(|n| n.trim().chars().take(200).collect::<String>())
@@ -739,7 +741,7 @@ pub async fn restore(
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     may_edit(&user)?;
-    check_csrf(&user, &v)?;
+    check_form_csrf(&user, &v)?;
     let t = user.tr;
     let old = ondo_store::scoring_rules::get(&state.db, user.workspace, version)
         .await

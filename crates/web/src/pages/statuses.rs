@@ -10,12 +10,11 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ondo_domain::LeadStatus;
-use ondo_domain::scoring::{ScoringRules, format_points};
+use ondo_domain::scoring::ScoringRules;
 use ondo_store::statuses::StatusWording;
 
-use super::{Chrome, PageError, render};
+use super::{Chrome, PageError, check_form_csrf, render};
 use crate::auth::CurrentUser;
-use crate::auth::csrf::tokens_match;
 use crate::i18n::Tr;
 use crate::service::statuses::{lost_reasons, parse_lost_reasons};
 use crate::state::AppState;
@@ -56,19 +55,8 @@ fn entry_criteria(t: &Tr, status: LeadStatus, r: &ScoringRules) -> String {
     let h = &r.handoff;
     match status {
         LeadStatus::New => t.t("statuses-entry-new"),
-        LeadStatus::Nurturing => t.tn(
-            "scoring-criteria-mql",
-            &[("points", format_points(h.mql_engagement))],
-        ),
-        LeadStatus::SalesReady => t.tn(
-            "scoring-criteria-sql",
-            &[
-                ("days", h.sql_followup_days.to_string()),
-                ("actions", h.sql_followups.to_string()),
-                ("points", format_points(h.sql_engagement)),
-                ("grade", h.sql_min_fit_grade.key().to_string()),
-            ],
-        ),
+        LeadStatus::Nurturing => super::scoring::mql_criterion(t, r),
+        LeadStatus::SalesReady => super::scoring::sql_criterion(t, r),
         LeadStatus::Opportunity => t.t("statuses-entry-opportunity"),
         LeadStatus::LostDormant => t.tn(
             "statuses-entry-lost",
@@ -79,14 +67,6 @@ fn entry_criteria(t: &Tr, status: LeadStatus, r: &ScoringRules) -> String {
 
 fn may_edit(user: &CurrentUser) -> Result<(), PageError> {
     if user.role().can_admin() {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden(user.tr))
-    }
-}
-
-fn check_csrf(user: &CurrentUser, v: &HashMap<String, String>) -> Result<(), PageError> {
-    if tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
         Ok(())
     } else {
         Err(PageError::Forbidden(user.tr))
@@ -174,7 +154,7 @@ pub async fn update(
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     may_edit(&user)?;
-    check_csrf(&user, &v)?;
+    check_form_csrf(&user, &v)?;
     let t = user.tr;
     let status = LeadStatus::parse(&key).map_err(|_| PageError::NotFound(t))?;
     let text = |name: &str| -> Option<String> {
@@ -202,7 +182,7 @@ pub async fn update_lost_reasons(
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     may_edit(&user)?;
-    check_csrf(&user, &v)?;
+    check_form_csrf(&user, &v)?;
     let t = user.tr;
     let typed = v.get("reasons").cloned().unwrap_or_default();
     match parse_lost_reasons(&typed) {

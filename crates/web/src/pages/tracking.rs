@@ -13,7 +13,6 @@ use ondo_domain::tracking::SiteDomain;
 
 use super::{Chrome, PageError, render};
 use crate::auth::CurrentUser;
-use crate::auth::csrf::tokens_match;
 use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 use crate::tracking::keys;
@@ -268,9 +267,7 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     may_manage_tracking(&user)?;
     let t = user.tr;
-    if !tokens_match(v.get("csrf").map(String::as_str).unwrap_or(""), &user.csrf) {
-        return Err(PageError::Forbidden(t));
-    }
+    super::check_form_csrf(&user, &v)?;
     let raw_domains = v.get("domains").cloned().unwrap_or_default();
     let raw_operator = v.get("operator_name").cloned().unwrap_or_default();
     let mut errors = HashMap::new();
