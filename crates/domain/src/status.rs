@@ -31,16 +31,19 @@ pub enum LeadStatus {
     Opportunity,
     /// Lost or dormant; may be re-nurtured later.
     LostDormant,
+    /// Won: the lead's company became a customer (the CRM side takes over).
+    Won,
 }
 
 impl LeadStatus {
     /// Every status, in funnel order.
-    pub const ALL: [LeadStatus; 5] = [
+    pub const ALL: [LeadStatus; 6] = [
         LeadStatus::New,
         LeadStatus::Nurturing,
         LeadStatus::SalesReady,
         LeadStatus::Opportunity,
         LeadStatus::LostDormant,
+        LeadStatus::Won,
     ];
 
     /// Returns the stable snake_case key stored in the database.
@@ -51,6 +54,7 @@ impl LeadStatus {
             LeadStatus::SalesReady => "sales_ready",
             LeadStatus::Opportunity => "opportunity",
             LeadStatus::LostDormant => "lost_dormant",
+            LeadStatus::Won => "won",
         }
     }
 
@@ -81,6 +85,7 @@ impl LeadStatus {
             LeadStatus::SalesReady => "営業渡し (SQL)",
             LeadStatus::Opportunity => "案件化見込み",
             LeadStatus::LostDormant => "失注/休眠",
+            LeadStatus::Won => "受注 (顧客)",
         }
     }
 
@@ -92,6 +97,7 @@ impl LeadStatus {
             LeadStatus::SalesReady => "Sales-ready (SQL)",
             LeadStatus::Opportunity => "Opportunity",
             LeadStatus::LostDormant => "Lost/Dormant",
+            LeadStatus::Won => "Won (customer)",
         }
     }
 }

@@ -133,7 +133,7 @@ pub fn evaluate(rules: &HandoffRules, facts: &HandoffFacts) -> Option<Transition
                 },
             )
         }
-        LeadStatus::SalesReady | LeadStatus::Opportunity => None,
+        LeadStatus::SalesReady | LeadStatus::Opportunity | LeadStatus::Won => None,
     }
 }
 

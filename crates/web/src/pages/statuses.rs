@@ -58,6 +58,7 @@ fn entry_criteria(t: &Tr, status: LeadStatus, r: &ScoringRules) -> String {
         LeadStatus::Nurturing => super::scoring::mql_criterion(t, r),
         LeadStatus::SalesReady => super::scoring::sql_criterion(t, r),
         LeadStatus::Opportunity => t.t("statuses-entry-opportunity"),
+        LeadStatus::Won => t.t("statuses-entry-won"),
         LeadStatus::LostDormant => t.tn(
             "statuses-entry-lost",
             &[("days", h.dormant_days.to_string())],
