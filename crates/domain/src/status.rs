@@ -146,11 +146,11 @@ mod tests {
 
     #[test]
     fn unknown_key_lists_allowed() {
-        let e = LeadStatus::parse("won").expect_err("unknown");
+        let e = LeadStatus::parse("closed").expect_err("unknown");
         assert_eq!(e.field(), "status");
         assert_eq!(
             e.message(),
-            "must be one of new, nurturing, sales_ready, opportunity, lost_dormant; got \"won\""
+            "must be one of new, nurturing, sales_ready, opportunity, lost_dormant, won; got \"closed\""
         );
         assert!(LeadStatus::parse("").is_err());
     }

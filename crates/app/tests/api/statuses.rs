@@ -114,7 +114,7 @@ async fn admins_reword_statuses_and_the_text_is_escaped() {
     assert!(!app.page("/settings/statuses").await.contains("改ざん"));
     let resp = post(
         &app,
-        "/settings/statuses/won",
+        "/settings/statuses/closed",
         &[("csrf", &csrf), ("meaning", "x")],
     )
     .await;
