@@ -3,6 +3,10 @@
 
 use std::collections::HashMap;
 
+use ondo_domain::scoring::{
+    EventKind, ScoredEvent, ScoringRules, categorize, engagement_key, jst_day, score_on,
+    temperature,
+};
 use ondo_domain::{CompanyName, CorporateNumber, Email, Micros, Phone, PostalCode, reading};
 use ondo_store::bulk::{BulkActivity, BulkEvent, BulkLead, BulkStatusChange};
 use ondo_store::companies::CompanyInput;
@@ -61,6 +65,8 @@ pub async fn load(
         user_ids.push(id);
     }
 
+    // The standard rules: the demo's temperatures at each activity.
+    let rules = ScoringRules::default();
     let mut company_ids: HashMap<usize, (i64, String)> = HashMap::new();
     for (i, c) in data.companies.iter().enumerate() {
         let Ok(name) = CompanyName::parse(&c.raw_name) else {
@@ -159,17 +165,20 @@ pub async fn load(
                         properties: e.properties.clone(),
                     })
                     .collect(),
-                activities: l
-                    .activities
-                    .iter()
-                    .map(|a| BulkActivity {
-                        kind: a.kind.clone(),
-                        outcome: a.outcome.clone(),
-                        note: a.note.clone(),
-                        at: a.at,
-                        user_id: user(a.user),
-                    })
-                    .collect(),
+                activities: {
+                    let scored = scored(&rules, &l.events);
+                    l.activities
+                        .iter()
+                        .map(|a| BulkActivity {
+                            kind: a.kind.clone(),
+                            outcome: a.outcome.clone(),
+                            note: a.note.clone(),
+                            at: a.at,
+                            user_id: user(a.user),
+                            temperature: Some(temperature_at(&rules, &scored, a.at).to_string()),
+                        })
+                        .collect()
+                },
                 status_changes: l
                     .status_changes
                     .iter()
@@ -184,7 +193,8 @@ pub async fn load(
             }
         })
         .collect();
-    ondo_store::bulk::insert_leads(db, ws, &leads).await?;
+    let ids = ondo_store::bulk::insert_leads(db, ws, &leads).await?;
+    follow_ups(db, ws, data, &ids, &user_ids, &company_ids).await?;
     // Scores for the queue and the lead pages; the statuses stay as the demo tells them.
     ondo_jobs::scoring::rescore::rescore_all(db, ws, false, &mut |_| {}).await?;
     Ok(DemoSummary {
@@ -193,4 +203,97 @@ pub async fn load(
         leads: leads.len(),
         events,
     })
+}
+
+/// The demo's events as the scoring sees them.
+fn scored(rules: &ScoringRules, events: &[crate::demo::DemoEvent]) -> Vec<ScoredEvent> {
+    events
+        .iter()
+        .map(|e| ScoredEvent {
+            kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Custom(e.kind.clone())),
+            category: e.url.as_deref().map(|u| categorize(u, &rules.page_rules)),
+            at: e.at,
+            bot: false,
+        })
+        .collect()
+}
+
+/// The lead's temperature at `at`, from its events until then: what a salesperson saw
+/// when they logged the activity (the reports compare it with the outcome).
+fn temperature_at(rules: &ScoringRules, events: &[ScoredEvent], at: Micros) -> &'static str {
+    let before: Vec<ScoredEvent> = events.iter().filter(|e| e.at <= at).cloned().collect();
+    let score = score_on(engagement_key(rules, &before), jst_day(at), rules);
+    temperature(rules, score).key()
+}
+
+/// The salespeople's follow-ups, so the home page and the "today" view have work on the
+/// first visit: for each rep some overdue, some due today and some in the next days, on
+/// their sales-ready leads and opportunities; and a renewal for each customer.
+async fn follow_ups(
+    db: &Db,
+    ws: WorkspaceId,
+    data: &DemoWorkspace,
+    lead_ids: &[i64],
+    user_ids: &[i64],
+    company_ids: &HashMap<usize, (i64, String)>,
+) -> anyhow::Result<()> {
+    use ondo_domain::LeadStatus;
+    use ondo_store::tasks::NewTask;
+    let actor = ondo_store::Actor::system("demo");
+    let today = ondo_domain::business_hours::jst_day_start(Micros::now());
+    // (days from today, hour JST, title)
+    const PLAN: [(i64, i64, &str); 6] = [
+        (-2, 10, "資料送付後のフォロー電話"),
+        (-1, 15, "見積もりの回答確認"),
+        (0, 10, "アポの日程確定の電話"),
+        (0, 16, "導入事例の資料を送る"),
+        (2, 11, "デモ環境の案内メール"),
+        (5, 14, "決裁者同席の打ち合わせ設定"),
+    ];
+    let mut per_owner: HashMap<usize, usize> = HashMap::new();
+    for (l, &lead_id) in data.leads.iter().zip(lead_ids) {
+        let Some(owner) = l.owner else { continue };
+        if !matches!(l.status, LeadStatus::SalesReady | LeadStatus::Opportunity) {
+            continue;
+        }
+        let n = per_owner.entry(owner).or_default();
+        let Some(&(days, hour, title)) = PLAN.get(*n) else {
+            continue;
+        };
+        *n += 1;
+        let due_at = today.saturating_add(Micros::days(days) + Micros::hours(hour));
+        let task = NewTask {
+            lead_id: Some(lead_id),
+            company_id: None,
+            owner_id: user_ids[owner],
+            kind: "follow_up".to_string(),
+            title: title.to_string(),
+            note: None,
+            due_at,
+        };
+        ondo_store::tasks::create(db, ws, &task, &actor).await?;
+    }
+    let mut renewals: std::collections::HashSet<usize> = Default::default();
+    for l in data.leads.iter().filter(|l| l.status == LeadStatus::Won) {
+        let (Some(company), Some(owner)) = (l.company, l.owner) else {
+            continue;
+        };
+        let Some((company_id, _)) = company_ids.get(&company) else {
+            continue;
+        };
+        if !renewals.insert(company) {
+            continue;
+        }
+        let task = NewTask {
+            lead_id: None,
+            company_id: Some(*company_id),
+            owner_id: user_ids[owner],
+            kind: "renewal".to_string(),
+            title: "契約更新の意向確認".to_string(),
+            note: None,
+            due_at: today.saturating_add(Micros::days(60) + Micros::hours(10)),
+        };
+        ondo_store::tasks::create(db, ws, &task, &actor).await?;
+    }
+    Ok(())
 }

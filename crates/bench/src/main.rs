@@ -9,12 +9,14 @@
 //!   then every lead scored;
 //! * `events-load`, `events-count`, `events-report`: the event ingestion benchmark;
 //! * `queue-load`: the sales queue benchmark;
+//! * `leads-prepare`, `leads-load`: the lead list and lead page benchmark;
 //! * `rescore`: a rule change and the rescoring of the whole workspace.
 
 mod activity;
 mod anchor;
 mod events_load;
 mod gen_import;
+mod leads_load;
 mod queue_load;
 mod report;
 mod rescore_bench;
@@ -220,6 +222,53 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// Give a temperature database what the lead list and lead page benchmark needs: a
+    /// salesperson (added with `ondo user add`) takes over a seeded salesperson's leads,
+    /// and sample leads get activities, later touchpoints and status changes.
+    LeadsPrepare {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The salesperson who will sign in
+        #[arg(long)]
+        sales: String,
+        /// The seeded salesperson whose leads they take over
+        #[arg(long, default_value = "sales01@bench.example.jp")]
+        takes_over: String,
+        /// Sample leads of the salesperson (and as many of the whole workspace)
+        #[arg(long, default_value_t = 1_000)]
+        sample: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Sign in through /login as a salesperson and as a manager and time the lead list
+    /// (first page, search, status, mine, next pages) and lead pages over HTTP.
+    LeadsLoad {
+        #[arg(long)]
+        url: String,
+        /// The server's data directory (the sample leads are read from it first)
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The salesperson's email
+        #[arg(long)]
+        sales: String,
+        /// The manager's email
+        #[arg(long)]
+        manager: String,
+        /// The password of both
+        #[arg(long, env = "ONDO_BENCH_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Timed requests of each kind, for each user
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Untimed requests of each kind first
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        /// Stop timing a user after this many seconds
+        #[arg(long, default_value_t = 300.0)]
+        max_seconds: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Save a rule change and rescore every lead of the workspace with it, printing
     /// progress; prints the Markdown table.
     Rescore {
@@ -374,6 +423,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             requests: requests.max(1),
             warmup,
             limit,
+        })),
+        Command::LeadsPrepare {
+            data_dir,
+            sales,
+            takes_over,
+            sample,
+            seed,
+        } => runtime()?.block_on(leads_load::prepare(&leads_load::PrepareOptions {
+            data_dir,
+            sales,
+            takes_over,
+            sample,
+            seed,
+        })),
+        Command::LeadsLoad {
+            url,
+            data_dir,
+            sales,
+            manager,
+            password,
+            requests,
+            warmup,
+            max_seconds,
+            seed,
+        } => runtime()?.block_on(leads_load::load(&leads_load::LoadOptions {
+            url,
+            data_dir,
+            sales,
+            manager,
+            password,
+            requests: requests.max(1),
+            warmup,
+            max_seconds,
+            seed,
         })),
         Command::Rescore {
             data_dir,

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod automated;
+pub mod business_hours;
 pub mod company_name;
 pub mod corporate_number;
 pub mod date;

@@ -91,6 +91,19 @@ impl Micros {
         format!("{:04}/{:02}/{:02}", d.year(), u8::from(d.month()), d.day())
     }
 
+    /// Formats the Japan-time calendar date as HTML date inputs want it: `2026-11-23`.
+    pub fn format_jst_iso_date(self) -> String {
+        let d = self.to_jst_date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    }
+
+    /// Midnight in Japan of a `YYYY-MM-DD` date, or `None` when it is not one.
+    pub fn parse_jst_date(s: &str) -> Option<Micros> {
+        let fmt = ::time::macros::format_description!("[year]-[month]-[day]");
+        let d = Date::parse(s.trim(), &fmt).ok()?;
+        Some(Micros::from_offset(d.midnight().assume_offset(::time::macros::offset!(+9))))
+    }
+
     /// Returns the calendar date in Japan.
     pub fn to_jst_date(self) -> Date {
         self.jst_wall_clock().date()
@@ -152,6 +165,18 @@ mod tests {
             Micros::parse_rfc3339(" 2026-11-23T05:05:00.000000Z "),
             Ok(m)
         );
+    }
+
+    #[test]
+    fn html_dates_are_japan_midnight() {
+        let m = Micros::parse_jst_date("2026-11-23").expect("a date");
+        assert_eq!(m.to_rfc3339(), "2026-11-22T15:00:00.000000Z");
+        assert_eq!(m.format_jst_iso_date(), "2026-11-23");
+        // 23:30 UTC is already the next day in Japan.
+        let late = Micros::parse_rfc3339("2026-11-23T23:30:00Z").expect("valid");
+        assert_eq!(late.format_jst_iso_date(), "2026-11-24");
+        assert_eq!(Micros::parse_jst_date("2026-02-30"), None);
+        assert_eq!(Micros::parse_jst_date("23/11/2026"), None);
     }
 
     #[test]

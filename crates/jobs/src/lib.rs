@@ -5,6 +5,7 @@ pub mod export;
 pub mod import;
 pub mod notify;
 pub mod scoring;
+pub mod speed_to_lead;
 pub mod worker;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 if let Err(e) = scoring::sweep::sweep_all(&db, ondo_domain::Micros::now()).await {
                     tracing::warn!(error = %e, "dormancy sweep failed");
                 }
+                if let Err(e) = speed_to_lead::sweep(&db, ondo_domain::Micros::now()).await { tracing::warn!(error = %e, "speed-to-lead sweep failed"); }
                 match ondo_store::sessions::purge_expired(&db).await {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
                     Ok(_) => {}

@@ -18,6 +18,8 @@ pub struct Activity {
     pub note: Option<String>,
     pub occurred_at: i64,
     pub created_at: i64,
+    /// The lead's temperature (hot, warm, cold) when the activity was logged.
+    pub temperature: Option<String>,
 }
 
 /// A new activity, already validated.
@@ -27,10 +29,12 @@ pub struct NewActivity {
     pub outcome: Option<String>,
     pub note: Option<String>,
     pub occurred_at: Micros,
+    /// The lead's temperature (hot, warm, cold) at the time, for the reports.
+    pub temperature: Option<String>,
 }
 
 const SELECT: &str = "SELECT a.id, a.lead_id, a.user_id, u.display_name AS user_name, a.type, a.outcome, a.note, \
-    a.occurred_at, a.created_at FROM activities a \
+    a.occurred_at, a.created_at, a.temperature FROM activities a \
     LEFT JOIN users u ON u.workspace_id = a.workspace_id AND u.id = a.user_id";
 
 /// Records an activity on a lead (and its audit entry) in one transaction.
@@ -49,8 +53,8 @@ pub async fn add(
     let id = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO activities (workspace_id, lead_id, user_id, type, outcome, note, occurred_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO activities (workspace_id, lead_id, user_id, type, outcome, note, occurred_at, \
+             created_at, temperature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(ws.0)
         .bind(lead_id)
@@ -60,6 +64,7 @@ pub async fn add(
         .bind(&new.note)
         .bind(new.occurred_at.0)
         .bind(now)
+        .bind(&new.temperature)
         .fetch_one(&mut *tx)
         .await?;
         crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(lead_id), "activity", None::<&str>, Some(after.as_str()), now);

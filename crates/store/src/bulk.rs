@@ -24,6 +24,8 @@ pub struct BulkActivity {
     pub note: Option<String>,
     pub at: Micros,
     pub user_id: Option<i64>,
+    /// The lead's temperature (hot, warm, cold) when it was logged.
+    pub temperature: Option<String>,
 }
 
 /// A status change to load.
@@ -97,11 +99,12 @@ pub async fn insert_leads(db: &Db, ws: WorkspaceId, leads: &[BulkLead]) -> Resul
             ids.iter().zip(leads).flat_map(|(id, l)| l.activities.iter().map(move |a| (*id, a))).collect();
         for chunk in activities.chunks(CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO activities (workspace_id, lead_id, user_id, type, outcome, note, occurred_at, created_at) ",
+                "INSERT INTO activities (workspace_id, lead_id, user_id, type, outcome, note, occurred_at, created_at, temperature) ",
             );
             qb.push_values(chunk, |mut b, (id, a)| {
                 b.push_bind(ws.0).push_bind(*id).push_bind(a.user_id).push_bind(a.kind.clone())
-                    .push_bind(a.outcome.clone()).push_bind(a.note.clone()).push_bind(a.at.0).push_bind(now);
+                    .push_bind(a.outcome.clone()).push_bind(a.note.clone()).push_bind(a.at.0).push_bind(now)
+                    .push_bind(a.temperature.clone());
             });
             qb.build().execute(&mut *tx).await?;
         }

@@ -1,7 +1,8 @@
 use ondo_domain::{CompanyName, Micros};
 
 use crate::error::Result;
-use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
+use crate::leads::Visibility;
+use crate::{Actor, Db, Tx, WorkspaceId, with_db, with_tx};
 
 /// An organisation leads work for.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -117,6 +118,35 @@ pub async fn find_or_create(
     Ok(company)
 }
 
+/// [`find_or_create`], recording a company it creates in the audit log as `actor`'s.
+pub async fn find_or_create_by(
+    db: &Db,
+    ws: WorkspaceId,
+    input: &CompanyInput,
+    actor: &Actor,
+) -> Result<Option<Company>> {
+    let mut tx = db.begin().await?;
+    if let Some(found) = find_matching_in(&mut tx, ws, input).await? {
+        tx.rollback().await?;
+        return Ok(Some(found));
+    }
+    let created = insert_in(&mut tx, ws, input).await?;
+    if let Some(c) = &created {
+        let after = serde_json::json!({
+            "name": c.display_name,
+            "corporate_number": c.corporate_number,
+            "domain": c.domain,
+        })
+        .to_string();
+        let now = Micros::now().0;
+        with_tx!(&mut tx, conn => {
+            crate::insert_audit!(&mut **conn, ws, actor, "company", Some(c.id), "create", None::<&str>, Some(after.as_str()), now);
+        });
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
 /// `find_or_create` inside a transaction.
 pub async fn find_or_create_in(
     tx: &mut Tx,
@@ -126,6 +156,11 @@ pub async fn find_or_create_in(
     if let Some(found) = find_matching_in(tx, ws, input).await? {
         return Ok(Some(found));
     }
+    insert_in(tx, ws, input).await
+}
+
+/// A new company for this input (`None` without a name).
+async fn insert_in(tx: &mut Tx, ws: WorkspaceId, input: &CompanyInput) -> Result<Option<Company>> {
     let Some(name) = &input.name else {
         return Ok(None);
     };
@@ -256,25 +291,65 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CompanySummary>> {
+    list_filtered(
+        db,
+        ws,
+        name_key,
+        false,
+        sort,
+        limit,
+        offset,
+        Visibility::All,
+    )
+    .await
+}
+
+/// Companies whose leads have two or more different owners (an owner conflict, 二重アプローチ):
+/// a short seek into `leads_company_name` per company the page walks.
+const OWNER_CONFLICT: &str = " AND (SELECT COUNT(DISTINCT ol.owner_id) FROM leads ol \
+    WHERE ol.workspace_id = c.workspace_id AND ol.company_id = c.id) > 1";
+
+/// [`list`], optionally only companies with an owner conflict, with the people each
+/// summary names limited to those `visibility` may see.
+#[allow(clippy::too_many_arguments)]
+pub async fn list_filtered(
+    db: &Db,
+    ws: WorkspaceId,
+    name_key: &str,
+    conflicts_only: bool,
+    sort: CompanySort,
+    limit: i64,
+    offset: i64,
+    visibility: Visibility,
+) -> Result<Vec<CompanySummary>> {
     let pattern = (!name_key.is_empty()).then(|| contains_pattern(name_key));
     let pattern = pattern.as_deref();
+    let extra = if conflicts_only { OWNER_CONFLICT } else { "" };
     let ids = match sort {
-        CompanySort::Name => ids_by_name(db, ws, pattern, limit, offset).await?,
-        CompanySort::People => ids_by_people(db, ws, pattern, limit, offset).await?,
+        CompanySort::Name => {
+            ids_ordered(db, ws, pattern, extra, "c.name_key, c.id", limit, offset).await?
+        }
+        CompanySort::People => ids_by_people(db, ws, pattern, extra, limit, offset).await?,
         CompanySort::LastActivity => {
             let limit = limit.min(LAST_ACTIVITY_RANK_LIMIT - offset).max(0);
             if limit == 0 {
                 return Ok(Vec::new());
             }
+            if conflicts_only {
+                // Conflicts are few: rank each of them instead of walking the history.
+                let ids =
+                    ids_by_last_activity_of_few(db, ws, pattern, extra, limit, offset).await?;
+                return summaries_for(db, ws, &ids, visibility).await;
+            }
             match pattern {
                 Some(p) if count_matching(db, ws, p, FEW_MATCHES + 1).await? <= FEW_MATCHES => {
-                    ids_by_last_activity_of_few(db, ws, p, limit, offset).await?
+                    ids_by_last_activity_of_few(db, ws, Some(p), "", limit, offset).await?
                 }
                 _ => ids_by_last_activity(db, ws, pattern, limit, offset).await?,
             }
         }
     };
-    summaries(db, ws, &ids).await
+    summaries_for(db, ws, &ids, visibility).await
 }
 
 async fn ids_by_name(
@@ -284,7 +359,7 @@ async fn ids_by_name(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<i64>> {
-    ids_ordered(db, ws, pattern, "c.name_key, c.id", limit, offset).await
+    ids_ordered(db, ws, pattern, "", "c.name_key, c.id", limit, offset).await
 }
 
 /// Ranking by people needs every (matching) company's count: one seek and a short
@@ -293,19 +368,22 @@ async fn ids_by_people(
     db: &Db,
     ws: WorkspaceId,
     pattern: Option<&str>,
+    extra: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<i64>> {
     let order = "(SELECT COUNT(*) FROM leads l WHERE l.workspace_id = c.workspace_id \
         AND l.company_id = c.id) DESC, c.name_key, c.id";
-    ids_ordered(db, ws, pattern, order, limit, offset).await
+    ids_ordered(db, ws, pattern, extra, order, limit, offset).await
 }
 
-/// A page of company ids (optionally only names matching `pattern`) in `order`.
+/// A page of company ids (optionally only names matching `pattern`, and the `extra`
+/// condition on `c`) in `order`.
 async fn ids_ordered(
     db: &Db,
     ws: WorkspaceId,
     pattern: Option<&str>,
+    extra: &str,
     order: &str,
     limit: i64,
     offset: i64,
@@ -316,7 +394,7 @@ async fn ids_ordered(
         ""
     };
     let sql = format!(
-        "SELECT c.id FROM companies c WHERE c.workspace_id = $1{filter} \
+        "SELECT c.id FROM companies c WHERE c.workspace_id = $1{filter}{extra} \
          ORDER BY {order} LIMIT $2 OFFSET $3"
     );
     with_db!(db, pool => {
@@ -347,24 +425,28 @@ async fn count_matching(db: &Db, ws: WorkspaceId, pattern: &str, cap: i64) -> Re
 async fn ids_by_last_activity_of_few(
     db: &Db,
     ws: WorkspaceId,
-    pattern: &str,
+    pattern: Option<&str>,
+    extra: &str,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<i64>> {
+    let filter = if pattern.is_some() {
+        " AND c.name_key LIKE $4 ESCAPE '\\'"
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT c.id FROM companies c WHERE c.workspace_id = $1 AND c.name_key LIKE $4 ESCAPE '\\' \
+        "SELECT c.id FROM companies c WHERE c.workspace_id = $1{filter}{extra} \
          ORDER BY (SELECT MAX(x.v) FROM (SELECT {LEAD_LAST_ACTIVITY} AS v FROM leads l \
            WHERE l.workspace_id = c.workspace_id AND l.company_id = c.id) x) DESC NULLS LAST, \
          c.name_key, c.id LIMIT $2 OFFSET $3"
     );
     with_db!(db, pool => {
-        Ok(sqlx::query_scalar::<_, i64>(&sql)
-            .bind(ws.0)
-            .bind(limit)
-            .bind(offset)
-            .bind(pattern)
-            .fetch_all(pool)
-            .await?)
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(ws.0).bind(limit).bind(offset);
+        if let Some(p) = pattern {
+            q = q.bind(p);
+        }
+        Ok(q.fetch_all(pool).await?)
     })
 }
 
@@ -478,10 +560,35 @@ struct SummaryRow {
 /// are left out). One statement: each lead of these companies is read once, with one
 /// seek per activity, touchpoint and event index for its latest time.
 pub async fn summaries(db: &Db, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<CompanySummary>> {
+    summaries_for(db, ws, ids, Visibility::All).await
+}
+
+/// [`summaries`] whose named people are only those `visibility` may see (the counts and
+/// owners stay whole: a salesperson should know a company is someone else's).
+pub async fn summaries_for(
+    db: &Db,
+    ws: WorkspaceId,
+    ids: &[i64],
+    visibility: Visibility,
+) -> Result<Vec<CompanySummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let list = placeholders(3, ids.len());
+    let me = match visibility {
+        Visibility::All => None,
+        Visibility::Sales(me) => Some(me),
+    };
+    let visible = match me {
+        None => String::new(),
+        Some(_) => {
+            let me = format!("${}", 3 + ids.len());
+            format!(
+                " WHERE pl.owner_id IS NULL OR pl.owner_id = {me} OR pl.company_id IN \
+                 (SELECT mine.company_id FROM pl mine WHERE mine.owner_id = {me})"
+            )
+        }
+    };
     let sql = format!(
         "WITH pl AS MATERIALIZED (\
            SELECT l.id, l.name, l.company_id, l.owner_id, {LEAD_LAST_ACTIVITY} AS last_at \
@@ -491,7 +598,7 @@ pub async fn summaries(db: &Db, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<Comp
            FROM pl GROUP BY company_id, owner_id), \
          sample AS (\
            SELECT company_id, id, name, ROW_NUMBER() OVER (\
-             PARTITION BY company_id ORDER BY last_at DESC NULLS LAST, id DESC) AS rn FROM pl) \
+             PARTITION BY company_id ORDER BY last_at DESC NULLS LAST, id DESC) AS rn FROM pl{visible}) \
          SELECT c.id AS company_id, c.display_name, c.domain, c.corporate_number, o.owner_id, \
            u.display_name AS owner_name, o.leads, o.last_at, \
            CAST(NULL AS BIGINT) AS lead_id, CAST(NULL AS TEXT) AS lead_name, \
@@ -508,6 +615,9 @@ pub async fn summaries(db: &Db, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<Comp
         let mut q = sqlx::query_as::<_, SummaryRow>(&sql).bind(ws.0).bind(SAMPLE_PEOPLE);
         for id in ids {
             q = q.bind(id);
+        }
+        if let Some(me) = me {
+            q = q.bind(me);
         }
         q.fetch_all(pool).await?
     });
@@ -579,20 +689,41 @@ pub async fn people(
     company_id: i64,
     limit: i64,
 ) -> Result<Vec<CompanyPerson>> {
+    people_visible(db, ws, company_id, Visibility::All, limit).await
+}
+
+/// [`people`], only those `visibility` may see.
+pub async fn people_visible(
+    db: &Db,
+    ws: WorkspaceId,
+    company_id: i64,
+    visibility: Visibility,
+    limit: i64,
+) -> Result<Vec<CompanyPerson>> {
+    let (visible, me) = match visibility {
+        Visibility::All => ("", None),
+        Visibility::Sales(me) => (
+            " AND (l.owner_id IS NULL OR l.owner_id = $4 OR EXISTS (SELECT 1 FROM leads m \
+             WHERE m.workspace_id = $1 AND m.company_id = $2 AND m.owner_id = $4))",
+            Some(me),
+        ),
+    };
     let sql = format!(
         "SELECT l.id, l.name, l.kana, l.title, l.department, l.status, l.owner_id, \
          u.display_name AS owner_name, {LEAD_LAST_ACTIVITY} AS last_activity_at \
          FROM leads l LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id \
-         WHERE l.workspace_id = $1 AND l.company_id = $2 \
+         WHERE l.workspace_id = $1 AND l.company_id = $2{visible} \
          ORDER BY last_activity_at DESC NULLS LAST, l.id DESC LIMIT $3"
     );
     with_db!(db, pool => {
-        Ok(sqlx::query_as::<_, CompanyPerson>(&sql)
+        let mut q = sqlx::query_as::<_, CompanyPerson>(&sql)
             .bind(ws.0)
             .bind(company_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?)
+            .bind(limit);
+        if let Some(me) = me {
+            q = q.bind(me);
+        }
+        Ok(q.fetch_all(pool).await?)
     })
 }
 
@@ -694,7 +825,7 @@ mod tests {
             let walked = ids_by_last_activity(&db, ws, Some(&pattern), limit, offset)
                 .await
                 .expect("walk");
-            let read = ids_by_last_activity_of_few(&db, ws, &pattern, limit, offset)
+            let read = ids_by_last_activity_of_few(&db, ws, Some(&pattern), "", limit, offset)
                 .await
                 .expect("read");
             assert_eq!(walked, want, "walk, {limit} from {offset}");

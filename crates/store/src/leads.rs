@@ -338,9 +338,22 @@ pub enum OwnerFilter {
     User(i64),
 }
 
+/// Which leads a viewer may see: the one rule every list, page and API call applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// Every lead of the workspace (admins, managers, marketing).
+    #[default]
+    All,
+    /// A salesperson's view: the leads they own, leads nobody owns, and the other leads
+    /// of every company where they own one (their colleagues).
+    Sales(i64),
+}
+
 /// Filters of the lead list; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
+    /// Who is looking; leads they may not see are left out.
+    pub visibility: Visibility,
     /// Matched as a substring of the lead's search text (normalised by the caller).
     pub q: Option<String>,
     pub status: Option<LeadStatus>,
@@ -358,8 +371,13 @@ enum Param {
 }
 
 /// Leads matching the filter, newest first, at most `limit`.
+///
+/// A salesperson's list is the newest `limit` of three index-ordered streams — their own
+/// leads and unassigned leads (`leads_owner`), and their companies' other leads
+/// (`leads_company_name`) — so it never scans leads they may not see; everyone else's
+/// list is one scan by id.
 pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> Result<Vec<Lead>> {
-    let mut sql = format!("{SELECT} WHERE l.workspace_id = $1");
+    let mut sql = String::new();
     let mut params: Vec<Param> = vec![Param::I(ws.0)];
     let mut push = |sql: &mut String, clause: &str, p: Param| {
         params.push(p);
@@ -399,7 +417,32 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
     if let Some(before) = filter.before_id {
         push(&mut sql, " AND l.id < $?", Param::I(before));
     }
-    push(&mut sql, " ORDER BY l.id DESC LIMIT $?", Param::I(limit));
+    let conditions = sql;
+    let mut sql = match filter.visibility {
+        Visibility::All => format!("{SELECT} WHERE l.workspace_id = $1{conditions}"),
+        Visibility::Sales(me) => {
+            params.push(Param::I(me));
+            params.push(Param::I(limit));
+            let (me, n) = (params.len() - 1, params.len());
+            let stream = |who: &str| {
+                format!(
+                    "SELECT id FROM (SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND {who}{conditions} \
+                     ORDER BY l.id DESC LIMIT ${n}) s"
+                )
+            };
+            format!(
+                "{SELECT} WHERE l.workspace_id = $1 AND l.id IN ({} UNION ALL {} UNION ALL {})",
+                stream(&format!("l.owner_id = ${me}")),
+                stream("l.owner_id IS NULL"),
+                stream(&format!(
+                    "l.owner_id <> ${me} AND l.company_id IN (SELECT m.company_id FROM leads m \
+                     WHERE m.workspace_id = $1 AND m.owner_id = ${me} AND m.company_id IS NOT NULL)"
+                )),
+            )
+        }
+    };
+    params.push(Param::I(limit));
+    sql.push_str(&format!(" ORDER BY l.id DESC LIMIT ${}", params.len()));
     with_db!(db, pool => {
         let mut query = sqlx::query_as::<_, Lead>(&sql);
         for p in params {
@@ -410,6 +453,54 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
         }
         Ok(query.fetch_all(pool).await?)
     })
+}
+
+/// Whether a viewer may see this lead (see [`Visibility`]): for a salesperson, a lead
+/// they own, nobody owns, or whose company has a lead they own (one `leads_owner` seek).
+pub async fn is_visible(
+    db: &Db,
+    ws: WorkspaceId,
+    lead: &Lead,
+    visibility: Visibility,
+) -> Result<bool> {
+    let me = match visibility {
+        Visibility::All => return Ok(true),
+        Visibility::Sales(me) => me,
+    };
+    if lead.owner_id.is_none_or(|o| o == me) {
+        return Ok(true);
+    }
+    let Some(company) = lead.company_id else {
+        return Ok(false);
+    };
+    with_db!(db, pool => {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM leads WHERE workspace_id = $1 AND owner_id = $2 \
+             AND company_id = $3 LIMIT 1) x",
+        )
+        .bind(ws.0)
+        .bind(me)
+        .bind(company)
+        .fetch_one(pool)
+        .await?
+            > 0)
+    })
+}
+
+/// The lead if this viewer may see it; `NotFound` otherwise, exactly as for a lead that
+/// does not exist, so ids cannot be probed.
+pub async fn get_visible(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    visibility: Visibility,
+) -> Result<Lead> {
+    let lead = get(db, ws, id).await?;
+    if is_visible(db, ws, &lead, visibility).await? {
+        Ok(lead)
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 fn escape_like(s: &str) -> String {
@@ -500,7 +591,23 @@ pub async fn update(
     status: Option<&StatusChange>,
     actor: &Actor,
 ) -> Result<Lead> {
-    update_with_touchpoint(db, ws, id, fields, status, None, actor).await
+    update_inner(db, ws, id, fields, status, None, None, actor).await
+}
+
+/// [`update`] for a change that may give the lead another owner: the owner change is
+/// also recorded as its own `reassign` audit entry with the previous and the new owner
+/// and, after, the reason given (every owner change through [`update`] gets that entry;
+/// this one carries the words).
+pub async fn update_with_reason(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    owner_reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Lead> {
+    update_inner(db, ws, id, fields, status, None, owner_reason, actor).await
 }
 
 /// [`update`], and a touchpoint added in the same transaction (a returning person's new
@@ -512,6 +619,20 @@ pub async fn update_with_touchpoint(
     fields: &LeadFields,
     status: Option<&StatusChange>,
     touchpoint: Option<&NewTouchpoint>,
+    actor: &Actor,
+) -> Result<Lead> {
+    update_inner(db, ws, id, fields, status, touchpoint, None, actor).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn update_inner(
+    db: &Db,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    touchpoint: Option<&NewTouchpoint>,
+    owner_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Lead> {
     let current = get(db, ws, id).await?;
@@ -571,12 +692,41 @@ pub async fn update_with_touchpoint(
             .await?;
         }
         crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
+        if fields.owner_id != current.owner_id {
+            let new_owner: Option<String> = match fields.owner_id {
+                Some(owner) => sqlx::query_scalar("SELECT display_name FROM users WHERE workspace_id = $1 AND id = $2")
+                    .bind(ws.0)
+                    .bind(owner)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                None => None,
+            };
+            let (before, after) = reassignment_json(&current, fields.owner_id, new_owner, owner_reason);
+            crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "reassign", Some(before.as_str()), Some(after.as_str()), now);
+        }
         if let Some(tp) = touchpoint {
             insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
         }
         tx.commit().await?;
     });
     get(db, ws, id).await
+}
+
+/// The before and after of an owner change, as JSON text: owner id and name, and after,
+/// the reason given (empty when none was).
+fn reassignment_json(
+    current: &Lead,
+    owner_id: Option<i64>,
+    owner_name: Option<String>,
+    reason: Option<&str>,
+) -> (String, String) {
+    let before = serde_json::json!({"owner_id": current.owner_id, "owner": current.owner_name});
+    let after = serde_json::json!({
+        "owner_id": owner_id,
+        "owner": owner_name,
+        "reason": reason.unwrap_or(""),
+    });
+    (before.to_string(), after.to_string())
 }
 
 /// The fields that differ, before and after, as two JSON objects.

@@ -473,6 +473,7 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
         outcome: Some("不在".into()),
         note: None,
         occurred_at: ondo_domain::Micros::now(),
+        temperature: Some("hot".to_string()),
     };
     ondo_store::activities::add(&db, ws, b.id, &call, &actor)
         .await
@@ -679,6 +680,7 @@ mod company_summaries {
                     note: None,
                     at: day(*d),
                     user_id: None,
+                    temperature: None,
                 })
                 .collect(),
             status_changes: Vec::new(),

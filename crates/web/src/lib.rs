@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 mod error;
 pub mod forms;
 pub mod i18n;
@@ -63,6 +64,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/lang/{code}", get(pages::login::switch_language))
         .route("/queue", get(pages::queue::show))
+        .route("/tasks", get(pages::tasks::show))
+        .route("/tasks/{id}/done", post(pages::tasks::complete))
+        .route("/alerts/{id}/read", post(pages::tasks::mark_alert_read))
+        .route("/leads/{id}/tasks", get(pages::tasks::new_form).post(pages::tasks::create_for_lead))
+        .route("/reports", get(pages::reports::show))
+        .route("/reports/{file}", get(pages::reports::download))
         .route("/settings/scoring", get(pages::scoring::show).post(pages::scoring::update))
         .route(
             "/settings/scoring/import",
@@ -82,8 +89,14 @@ pub fn router(state: AppState) -> Router {
         .route("/merges/{id}/undo", post(pages::duplicates::undo))
         .route("/leads/{id}", get(pages::leads::show).post(pages::leads::update))
         .route("/leads/{id}/edit", get(pages::leads::edit_form))
+        .route("/leads/{id}/activities", post(pages::workflow::log_activity))
+        .route("/leads/{id}/status", post(pages::workflow::change_status))
         .route("/companies", get(pages::companies::list))
         .route("/companies/{id}", get(pages::companies::show))
+        .route("/audit", get(pages::audit::show))
+        .route("/customers", get(pages::customers::list))
+        .route("/customers/{id}", get(pages::customers::show))
+        .route("/customers/{id}/tasks", post(pages::customers::add_follow_up))
         .route("/forms", get(pages::forms::list).post(pages::forms::create))
         .route("/forms/{id}", get(pages::forms::show))
         .route("/forms/{id}/active", post(pages::forms::set_active))

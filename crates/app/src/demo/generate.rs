@@ -1295,6 +1295,24 @@ impl Gen<'_> {
         if let Some((to, reason)) = t_opp {
             b.change(Some(cur), LeadStatus::Opportunity, to, owner, reason);
             cur = LeadStatus::Opportunity;
+            // About two in five older opportunities are won: the company becomes a
+            // customer (the CRM side).
+            if let Some(o) = owner.filter(|_| status == LeadStatus::Opportunity) {
+                let rng = &mut self.rng;
+                let t_won = to + between(rng, 21 * DAY, 75 * DAY);
+                if t_won < now - DAY && chance(rng, 0.45) {
+                    let t_won = business_time(t_won, rng).min(now - HOUR);
+                    b.activity(t_won - 2 * HOUR, "meeting", None, "契約条件の最終確認", o);
+                    b.change(
+                        Some(cur),
+                        LeadStatus::Won,
+                        t_won,
+                        Some(o),
+                        "受注（年間契約）".to_string(),
+                    );
+                    cur = LeadStatus::Won;
+                }
+            }
         }
         let mut lost_reason = None;
         if let Some((t_lost, user, reason, lr)) = lost {
@@ -1317,7 +1335,7 @@ impl Gen<'_> {
             cur = LeadStatus::LostDormant;
             lost_reason = Some(lr);
         }
-        debug_assert_eq!(cur, status);
+        debug_assert!(cur == status || (status, cur) == (LeadStatus::Opportunity, LeadStatus::Won));
 
         // Custom fields.
         let mut custom = Map::new();

@@ -19,6 +19,7 @@ fn status_index(s: LeadStatus) -> usize {
         LeadStatus::SalesReady => 2,
         LeadStatus::Opportunity => 3,
         LeadStatus::LostDormant => 4,
+        LeadStatus::Won => 5,
     }
 }
 
@@ -119,7 +120,7 @@ fn check_invariants(ws: &DemoWorkspace, now: Micros) {
         if matches!(l.status, LeadStatus::New | LeadStatus::Nurturing) {
             assert!(l.owner.is_none());
         }
-        if l.status == LeadStatus::Opportunity {
+        if matches!(l.status, LeadStatus::Opportunity | LeadStatus::Won) {
             assert!(l.owner.is_some());
             assert!(
                 l.activities.iter().any(|a| a.kind == "meeting"),
@@ -229,10 +230,13 @@ fn check_invariants(ws: &DemoWorkspace, now: Micros) {
     assert!(per_company.iter().filter(|&&k| k >= 1).count() >= ws.companies.len() * 9 / 10);
 
     // Status mix.
-    let mut counts = [0usize; 5];
+    let mut counts = [0usize; 6];
     for l in &ws.leads {
         counts[status_index(l.status)] += 1;
     }
+    // Some older opportunities are won: customers for the CRM side.
+    assert!(counts[5] as f64 / n as f64 > 0.01, "won: {counts:?}");
+    counts[3] += counts[5];
     let target = [0.45, 0.25, 0.10, 0.07, 0.13];
     for k in 0..5 {
         let share = counts[k] as f64 / n as f64;

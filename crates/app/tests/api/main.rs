@@ -4,6 +4,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod audit;
 mod auth;
 mod cli;
 mod companies;
@@ -17,7 +18,13 @@ mod import_wizard;
 mod leads;
 mod notifications;
 mod pages;
+mod reports;
+mod roles_matrix;
 mod scoring_settings;
+mod speed_to_lead;
 mod statuses;
+mod tasks;
 mod temperature;
 mod tracking;
+mod visibility;
+mod workflow;

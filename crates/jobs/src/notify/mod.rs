@@ -5,6 +5,7 @@
 
 pub mod mail;
 pub mod message;
+pub mod speed;
 pub mod webhook;
 
 use lettre::Message;

@@ -1,5 +1,5 @@
--- The sales workflow: follow-up tasks, in-app alerts, speed-to-lead settings, customers,
--- and the temperature a lead had when someone acted on it (for the reports).
+-- The sales workflow: follow-up tasks, in-app alerts, speed-to-lead settings, and the
+-- temperature a lead had when someone acted on it (for the reports).
 
 -- A follow-up with a due time and an owner, about a lead or (renewal, upsell) a
 -- customer company. Done tasks keep who closed them and when.
@@ -69,5 +69,3 @@ CREATE INDEX activities_user ON activities (workspace_id, user_id, occurred_at);
 -- The lead's temperature (hot | warm | cold) when the activity was logged.
 ALTER TABLE activities ADD COLUMN temperature TEXT;
 
--- Set when a lead of the company is won: the company is a customer (an account).
-ALTER TABLE companies ADD COLUMN customer_since INTEGER;

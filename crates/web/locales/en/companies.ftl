@@ -25,3 +25,10 @@ company-people = People at this company ({ $count })
 company-people-shown = Showing the { $count } most recently active.
 company-no-people = No leads at this company.
 company-double-approach-warning = Several reps ({ $names }) own leads at this company. Agree among yourselves before contacting them (avoid a double approach).
+
+## Owner conflicts
+company-filter-conflicts = Only companies with several owners
+company-conflicts-note = Showing only companies whose leads have more than one owner.
+company-conflicts-all = Show all companies
+company-conflicts-none = No company has leads owned by more than one rep.
+company-people-hidden = { $count } leads owned by other reps are not shown.

@@ -25,3 +25,10 @@ company-people = この会社の人物（{ $count }名）
 company-people-shown = 最近活動のあった{ $count }名を表示しています。
 company-no-people = この会社のリードはいません。
 company-double-approach-warning = この会社のリードを複数の担当者（{ $names }）が担当しています。連絡する前に担当者同士で調整してください（二重アプローチ防止）。
+
+## 担当者の重複
+company-filter-conflicts = 担当者が重複している会社のみ
+company-conflicts-note = 複数の担当者がリードを持っている会社だけを表示しています。
+company-conflicts-all = すべての会社を表示
+company-conflicts-none = 担当者が重複している会社はありません。
+company-people-hidden = ほかの担当者のリード{ $count }名は表示していません。

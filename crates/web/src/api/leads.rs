@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::ApiJson;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
+use crate::service::access::{ensure_can_see, ensure_can_see_lead};
 use crate::service::leads::{LeadChanges, create_or_unify, update};
 use crate::state::AppState;
 
@@ -152,8 +153,12 @@ pub struct LeadInput {
     pub corporate_number: Option<String>,
     pub postcode: Option<String>,
     pub address: Option<String>,
-    /// The owner's email or user id.
+    /// The owner's email or user id. A salesperson may only take an unassigned lead for
+    /// themselves (403 otherwise).
     pub owner: Option<String>,
+    /// Why the owner changes: required (422) when the lead already has an owner; kept
+    /// in the audit log's `reassign` entry.
+    pub owner_reason: Option<String>,
     /// A status key; lost_dormant requires lost_reason.
     pub status: Option<String>,
     /// Why the status changes, in words.
@@ -184,7 +189,8 @@ fn object(v: Value) -> Result<Map<String, Value>, ApiError> {
 /// Creates a lead, or unifies it with the lead that has the same email (200).
 #[utoipa::path(post, path = "/api/v1/leads", request_body = LeadInput,
     responses((status = 201, body = LeadJson, description = "created"), (status = 200, body = LeadJson, description = "unified with an existing lead"),
-              (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)),
+              (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "the same person exists and belongs to another rep (sales)"),
+              (status = 422, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -201,6 +207,18 @@ pub async fn create(
         "api",
     )
     .await?;
+    if !created {
+        // Unified with a lead the caller may not see: say that it exists, show nothing of it.
+        ensure_can_see(&state.db, user.workspace, &user.user, &lead)
+            .await
+            .map_err(|_| {
+                ApiError::Conflict(
+                    "a lead with this email already exists and belongs to another rep; \
+                     the new touchpoint was added to it"
+                        .into(),
+                )
+            })?;
+    }
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, lead.id).await?;
     let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
     let status = if created {
@@ -213,13 +231,14 @@ pub async fn create(
 
 /// The lead with its status and touchpoints.
 #[utoipa::path(get, path = "/api/v1/leads/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = LeadJson), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = LeadJson), (status = 404, body = crate::error::ErrorBody, description = "no such lead, or one a salesperson may not see")), security(("bearer" = [])))]
 pub async fn get_one(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<LeadJson>, ApiError> {
-    let lead = ondo_store::leads::get(&state.db, user.workspace, id).await?;
+    let lead =
+        crate::service::access::visible_lead(&state.db, user.workspace, &user.user, id).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
     let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
     Ok(Json(LeadJson::from_lead(lead, Some(tps), &rules)))
@@ -227,7 +246,8 @@ pub async fn get_one(
 
 /// Changes fields, owner or status of a lead.
 #[utoipa::path(patch, path = "/api/v1/leads/{id}", params(("id" = i64, Path)), request_body = LeadInput,
-    responses((status = 200, body = LeadJson), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = LeadJson), (status = 403, body = crate::error::ErrorBody, description = "a salesperson may only take an unassigned lead for themselves"),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch(
     State(state): State<AppState>,
@@ -243,6 +263,7 @@ pub async fn patch(
         });
     }
     let changes = LeadChanges::from_json(&body)?;
+    ensure_can_see_lead(&state.db, user.workspace, &user.user, id).await?;
     let lead = update(&state.db, user.workspace, id, &changes, &user.actor()).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
     let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
@@ -274,7 +295,8 @@ pub struct LeadPage {
     pub next_cursor: Option<String>,
 }
 
-/// Leads, newest first, filtered.
+/// Leads, newest first, filtered. A salesperson gets their own leads, unassigned leads
+/// and the colleagues of their leads (others at the same companies).
 #[utoipa::path(get, path = "/api/v1/leads", params(ListQuery),
     responses((status = 200, body = LeadPage), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
@@ -326,6 +348,7 @@ pub async fn list(
         company_id: q.company_id,
         source: q.source.filter(|s| !s.is_empty()),
         before_id,
+        visibility: crate::service::access::visibility(&user.user),
     };
     let mut leads = ondo_store::leads::list(&state.db, user.workspace, &filter, limit + 1).await?;
     let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
@@ -381,6 +404,7 @@ pub async fn add_activity(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> Result<(StatusCode, Json<ActivityJson>), ApiError> {
+    ensure_can_see_lead(&state.db, user.workspace, &user.user, id).await?;
     let new = crate::service::activities::parse(
         &input.kind,
         input.outcome,

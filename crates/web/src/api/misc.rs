@@ -38,6 +38,13 @@ pub async fn stats(
 pub struct AuditQuery {
     /// Only the entries of this lead.
     pub lead_id: Option<i64>,
+    /// Only entries about this kind of thing: lead, company, user, scoring_rules,
+    /// status_definition, lost_reasons, notification_channel, form, import, …
+    pub entity: Option<String>,
+    /// Only entries made by this user (email or user id).
+    pub actor: Option<String>,
+    /// Only entries older than this id: the last `id` of the previous page.
+    pub before_id: Option<i64>,
     /// At most this many entries (default 100, at most 1000).
     pub limit: Option<i64>,
 }
@@ -47,7 +54,10 @@ pub struct AuditQuery {
 pub struct AuditJson {
     pub id: i64,
     pub at: String,
+    /// The user's display name (absent for the system: rules, jobs, the CLI).
     pub actor: Option<String>,
+    pub actor_id: Option<i64>,
+    /// How they acted: web, api, cli, form, a rule…
     pub via: String,
     pub entity: String,
     pub entity_id: Option<i64>,
@@ -58,19 +68,30 @@ pub struct AuditJson {
     pub after: Option<serde_json::Value>,
 }
 
+/// Who changed what, when, newest first. Page with `before_id`.
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditJson>), (status = 403, description = "sales and marketing may not read the audit log")),
+    responses((status = 200, body = Vec<AuditJson>), (status = 403, description = "sales and marketing may not read the audit log"),
+              (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn audit(
     State(state): State<AppState>,
     user: ApiUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditJson>>, ApiError> {
-    if !user.role().can_manage() {
+    if !crate::service::access::may_read_audit(&user.user) {
         return Err(ApiError::Forbidden);
     }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = ondo_store::audit::list(&state.db, user.workspace, q.lead_id, limit).await?;
+    let filter = crate::service::access::audit_filter(
+        &state.db,
+        user.workspace,
+        q.lead_id,
+        q.entity.as_deref(),
+        q.actor.as_deref(),
+        q.before_id,
+    )
+    .await?;
+    let rows = ondo_store::audit::search(&state.db, user.workspace, &filter, limit).await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(Json(
         rows.into_iter()
@@ -78,6 +99,7 @@ pub async fn audit(
                 id: r.id,
                 at: ondo_domain::Micros(r.at).to_rfc3339(),
                 actor: r.actor_name,
+                actor_id: r.actor_user_id,
                 via: r.actor_label,
                 entity: r.entity,
                 entity_id: r.entity_id,

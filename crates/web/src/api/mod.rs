@@ -6,6 +6,7 @@ pub mod leads;
 mod misc;
 pub mod openapi;
 pub mod queue;
+pub mod tasks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -25,6 +26,9 @@ pub fn routes() -> Router<AppState> {
             get(leads::get_one).patch(leads::patch),
         )
         .route("/api/v1/leads/{id}/activities", post(leads::add_activity))
+        .route("/api/v1/leads/{id}/tasks", post(tasks::create))
+        .route("/api/v1/tasks", get(tasks::list))
+        .route("/api/v1/tasks/{id}", axum::routing::patch(tasks::patch))
         .route("/api/v1/events", post(events::ingest))
         .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/stats", get(misc::stats))

@@ -26,7 +26,8 @@ impl Modify for BearerAuth {
     paths(
         super::leads::create, super::leads::get_one, super::leads::patch, super::leads::list,
         super::leads::add_activity, super::misc::stats, super::misc::audit, super::events::ingest,
-        super::queue::queue
+        super::queue::queue,
+        super::tasks::create, super::tasks::list, super::tasks::patch
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)

@@ -89,6 +89,10 @@ struct CompaniesPage {
     prev_href: Option<String>,
     /// How many companies the last-activity order ranks, on its last page.
     rank_limit: Option<i64>,
+    /// Only companies whose leads have more than one owner (`?conflicts=1`).
+    conflicts: bool,
+    /// The list with the conflict filter switched the other way.
+    conflicts_toggle_href: String,
 }
 
 pub async fn list(
@@ -108,18 +112,21 @@ pub async fn list(
     if sort == CompanySort::LastActivity {
         page = page.min(last_page);
     }
+    let conflicts = q.get("conflicts").is_some_and(|v| v == "1");
     let key = if text.is_empty() {
         String::new()
     } else {
         search_name_key(&text)
     };
-    let mut rows = ondo_store::companies::list(
+    let mut rows = ondo_store::companies::list_filtered(
         &state.db,
         user.workspace,
         &key,
+        conflicts,
         sort,
         PAGE_SIZE + 1,
         page * PAGE_SIZE,
+        crate::service::access::visibility(&user.user),
     )
     .await
     .map_err(PageError::store(t))?;
@@ -128,7 +135,7 @@ pub async fn list(
     let rank_limit =
         (sort == CompanySort::LastActivity && page == last_page && rows.len() as i64 == PAGE_SIZE)
             .then_some(LAST_ACTIVITY_RANK_LIMIT);
-    let href = |p: i64| {
+    let href_with = |p: i64, conflicts: bool| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         if !text.is_empty() {
             s.append_pair("q", &text);
@@ -136,11 +143,15 @@ pub async fn list(
         if sort != CompanySort::Name {
             s.append_pair("sort", sort_key(sort));
         }
+        if conflicts {
+            s.append_pair("conflicts", "1");
+        }
         if p > 0 {
             s.append_pair("page", &p.to_string());
         }
         format!("/companies?{}", s.finish())
     };
+    let href = |p: i64| href_with(p, conflicts);
     let page_view = CompaniesPage {
         c: Chrome::new(&user, "companies", &href(page)),
         t,
@@ -148,6 +159,8 @@ pub async fn list(
         prev_href: (page > 0).then(|| href(page - 1)),
         sort: sort_key(sort),
         rank_limit,
+        conflicts,
+        conflicts_toggle_href: href_with(0, !conflicts),
         q: text,
         rows: rows.into_iter().map(|c| CompanyRow::of(c, &t)).collect(),
     };
@@ -188,6 +201,8 @@ struct CompanyPage {
     /// The warning when more than one rep owns leads here (二重アプローチ防止).
     double_approach: Option<String>,
     people: Vec<PersonRow>,
+    /// How many of the company's leads a salesperson may not see (owned by others).
+    hidden_people: i64,
 }
 
 pub async fn show(
@@ -206,9 +221,16 @@ pub async fn show(
         .map_err(PageError::store(t))?
         .pop()
         .ok_or(PageError::NotFound(t))?;
-    let people = ondo_store::companies::people(db, ws, id, PEOPLE_SHOWN)
+    let visibility = crate::service::access::visibility(&user.user);
+    let people = ondo_store::companies::people_visible(db, ws, id, visibility, PEOPLE_SHOWN)
         .await
         .map_err(PageError::store(t))?;
+    let hidden_people = match visibility {
+        ondo_store::leads::Visibility::Sales(_) if (people.len() as i64) < PEOPLE_SHOWN => {
+            summary.people - people.len() as i64
+        }
+        _ => 0,
+    };
     let owned: i64 = summary.owners.iter().map(|o| o.leads).sum();
     let owners: Vec<(String, i64)> = summary
         .owners
@@ -251,6 +273,7 @@ pub async fn show(
         unassigned: summary.people - owned,
         owners,
         double_approach,
+        hidden_people,
         people: people
             .into_iter()
             .map(|p| PersonRow {

@@ -32,7 +32,7 @@ pub struct LeadRow {
 }
 
 impl LeadRow {
-    fn of(l: &Lead, t: &Tr) -> LeadRow {
+    pub fn of(l: &Lead, t: &Tr) -> LeadRow {
         LeadRow {
             id: l.id,
             name: l.name.clone(),
@@ -99,6 +99,7 @@ fn lead_filter(user: &CurrentUser, q: &HashMap<String, String>) -> LeadFilter {
         company_id: get("company_id").parse().ok(),
         source: Some(get("source")).filter(|s| !s.is_empty()),
         before_id: get("before").parse().ok(),
+        visibility: crate::service::access::visibility(&user.user),
     }
 }
 
@@ -325,6 +326,8 @@ struct LeadPage {
     created: String,
     updated: String,
     score: ScoreCard,
+    /// Logging activities and changing the status (pages/workflow.rs).
+    work: super::workflow::LeadWork,
 }
 
 /// The lead's temperature, explained.
@@ -408,13 +411,14 @@ pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let t = user.tr;
     let ws = user.workspace;
     let db = &state.db;
-    let lead = ondo_store::leads::get(db, ws, id)
+    let lead = crate::service::access::visible_lead(db, ws, &user.user, id)
         .await
-        .map_err(PageError::store(t))?;
+        .map_err(|e| PageError::from_service(t, e))?;
     let touchpoints = ondo_store::leads::touchpoints(db, ws, id)
         .await
         .map_err(PageError::store(t))?;
@@ -454,7 +458,7 @@ pub async fn show(
             a.kind.clone()
         };
         if let Some(o) = &a.outcome {
-            title = format!("{title}: {o}");
+            title = format!("{title}: {}", super::workflow::outcome_label(&t, o));
         }
         timeline.push(TimelineItem {
             at: a.occurred_at,
@@ -494,6 +498,7 @@ pub async fn show(
                 .map_err(PageError::store(t))?;
             let filter = LeadFilter {
                 company_id: Some(cid),
+                visibility: crate::service::access::visibility(&user.user),
                 ..Default::default()
             };
             let others = ondo_store::leads::list(db, ws, &filter, 21)
@@ -565,7 +570,11 @@ pub async fn show(
     let explanation = ondo_jobs::scoring::lead::explain(db, ws, &lead, ondo_domain::Micros::now())
         .await
         .map_err(PageError::store(t))?;
+    let work = super::workflow::lead_work(db, &user, &lead, &q)
+        .await
+        .map_err(PageError::store(t))?;
     let page = LeadPage {
+        work,
         score: score_card(&t, explanation),
         c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
         owner_warnings,
@@ -767,9 +776,9 @@ pub async fn edit_form(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let lead = ondo_store::leads::get(&state.db, user.workspace, id)
+    let lead = crate::service::access::visible_lead(&state.db, user.workspace, &user.user, id)
         .await
-        .map_err(PageError::store(user.tr))?;
+        .map_err(|e| PageError::from_service(user.tr, e))?;
     form_page(
         &state,
         &user,
@@ -860,7 +869,11 @@ pub async fn update(
     if !tokens_match(v.get("csrf"), &user.csrf) {
         return Err(PageError::Forbidden(t));
     }
-    let changes = changes_from_form(&v);
+    crate::service::access::ensure_can_see_lead(&state.db, user.workspace, &user.user, id)
+        .await
+        .map_err(|e| PageError::from_service(t, e))?;
+    let mut changes = changes_from_form(&v);
+    changes.owner_reason = Some(v.get("owner_reason").to_string());
     let actor = ondo_store::Actor::user(user.user.id, "web");
     match crate::service::leads::update(&state.db, user.workspace, id, &changes, &actor).await {
         Ok(_) => Ok(Redirect::to(&format!("/leads/{id}")).into_response()),

@@ -1,7 +1,9 @@
 //! Server-rendered HTML pages. Every handler takes the signed-in user (or redirects to
 //! the login page), renders one askama template, and escapes every value it shows.
 
+pub mod audit;
 pub mod companies;
+pub mod customers;
 pub mod duplicates;
 pub mod forms;
 pub mod imports;
@@ -9,9 +11,12 @@ pub mod leads;
 pub mod login;
 pub mod notifications;
 pub mod queue;
+pub mod reports;
 pub mod scoring;
 pub mod statuses;
+pub mod tasks;
 pub mod tracking;
+pub mod workflow;
 
 use askama::Template;
 use axum::http::StatusCode;

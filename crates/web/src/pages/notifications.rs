@@ -1,7 +1,8 @@
 //! The notification settings page for admins and managers: whether handoff emails can
 //! be sent (SMTP), the webhook channels that hear of handoffs (add, switch off, remove,
 //! send a test; a signed channel's secret is shown once, when it is made), and the
-//! recent notification jobs with their state, attempts and last error.
+//! recent notification jobs with their state, attempts and last error; and the
+//! speed-to-lead window (business minutes, business day start and end).
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ use ondo_store::jobs::JobReport;
 use super::{Chrome, PageError, render};
 use crate::auth::CurrentUser;
 use crate::i18n::Tr;
+use crate::service::tasks::{SpeedProblem, hh_mm, parse_speed_to_lead};
 use crate::state::AppState;
 
 const PATH: &str = "/settings/notifications";
@@ -77,6 +79,19 @@ struct NotificationsPage {
     errors: HashMap<&'static str, String>,
     notice: String,
     new_secret: Option<NewSecret>,
+    /// The speed-to-lead form: minutes, day start and end (`HH:MM`), as saved or typed.
+    speed: SpeedForm,
+    /// Its errors by field (`speed_to_lead_minutes`, `day_start`, `day_end`).
+    speed_errors: HashMap<&'static str, String>,
+}
+
+/// The speed-to-lead settings as shown in their form.
+pub struct SpeedForm {
+    pub minutes: String,
+    pub day_start: String,
+    pub day_end: String,
+    /// Who saved them last, and when ("" when never saved).
+    pub updated: String,
 }
 
 impl NotificationsPage {
@@ -85,6 +100,9 @@ impl NotificationsPage {
     }
     fn error(&self, k: &str) -> String {
         self.errors.get(k).cloned().unwrap_or_default()
+    }
+    fn speed_error(&self, k: &str) -> String {
+        self.speed_errors.get(k).cloned().unwrap_or_default()
     }
     fn kind_selected(&self, kind: &str) -> bool {
         self.v
@@ -104,6 +122,7 @@ fn notice_key(done: Option<&str>) -> Option<&'static str> {
         "off" => "notifications-done-off",
         "test" => "notifications-done-test",
         "test-email" => "notifications-done-test-email",
+        "speed" => "notifications-done-speed",
         _ => return None,
     })
 }
@@ -236,6 +255,47 @@ struct Extra {
     errors: HashMap<&'static str, String>,
     notice: Option<&'static str>,
     new_secret: Option<NewSecret>,
+    /// The speed-to-lead form as typed, with its errors (`None`: as saved).
+    speed: Option<(SpeedForm, HashMap<&'static str, String>)>,
+}
+
+fn speed_problem_key(p: SpeedProblem) -> &'static str {
+    match p {
+        SpeedProblem::MinutesInvalid => "notifications-speed-error-minutes",
+        SpeedProblem::StartInvalid => "notifications-speed-error-start",
+        SpeedProblem::EndInvalid => "notifications-speed-error-end",
+        SpeedProblem::EndNotAfterStart => "notifications-speed-error-order",
+    }
+}
+
+/// The saved speed-to-lead settings (or the defaults) as their form shows them.
+async fn saved_speed_form(state: &AppState, user: &CurrentUser) -> Result<SpeedForm, PageError> {
+    let t = user.tr;
+    let s = ondo_store::workflow_settings::get(&state.db, user.workspace)
+        .await
+        .map_err(PageError::store(t))?;
+    let updated = match (s.updated_at, s.updated_by) {
+        (Some(at), by) => {
+            let who = match by {
+                Some(id) => ondo_store::users::get(&state.db, user.workspace, id)
+                    .await
+                    .map(|u| u.display_name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            t.tn(
+                "notifications-speed-updated",
+                &[("when", t.datetime(at)), ("who", who)],
+            )
+        }
+        (None, _) => String::new(),
+    };
+    Ok(SpeedForm {
+        minutes: s.speed_to_lead_minutes.to_string(),
+        day_start: hh_mm(s.day_start_minute),
+        day_end: hh_mm(s.day_end_minute),
+        updated,
+    })
 }
 
 async fn page(state: &AppState, user: &CurrentUser, extra: Extra) -> Result<Response, PageError> {
@@ -244,7 +304,11 @@ async fn page(state: &AppState, user: &CurrentUser, extra: Extra) -> Result<Resp
         .await
         .map_err(PageError::store(t))?;
     let jobs = job_rows(state, user, &channels).await?;
-    let status = if extra.errors.is_empty() {
+    let (speed, speed_errors) = match extra.speed {
+        Some(typed) => typed,
+        None => (saved_speed_form(state, user).await?, HashMap::new()),
+    };
+    let status = if extra.errors.is_empty() && speed_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -277,6 +341,8 @@ async fn page(state: &AppState, user: &CurrentUser, extra: Extra) -> Result<Resp
         errors: extra.errors,
         notice: extra.notice.map(|k| t.t(k)).unwrap_or_default(),
         new_secret: extra.new_secret,
+        speed,
+        speed_errors,
     };
     Ok((status, render(&page)).into_response())
 }
@@ -292,6 +358,7 @@ pub async fn show(
         errors: HashMap::new(),
         notice: notice_key(q.get("done").map(String::as_str)),
         new_secret: None,
+        speed: None,
     };
     page(&state, &user, extra).await
 }
@@ -338,6 +405,7 @@ pub async fn submit(
                                     name: channel.name,
                                     secret,
                                 }),
+                                speed: None,
                             };
                             page(&state, &user, extra).await
                         }
@@ -354,6 +422,7 @@ pub async fn submit(
                         errors,
                         notice: None,
                         new_secret: None,
+                        speed: None,
                     };
                     page(&state, &user, extra).await
                 }
@@ -384,6 +453,43 @@ pub async fn submit(
                 .await
                 .map_err(PageError::store(t))?;
             Ok(done("test"))
+        }
+        "speed" => {
+            let get = |k: &str| v.get(k).map(String::as_str).unwrap_or("");
+            match parse_speed_to_lead(
+                get("speed_to_lead_minutes"),
+                get("day_start"),
+                get("day_end"),
+            ) {
+                Ok((minutes, start, end)) => {
+                    ondo_store::workflow_settings::save(&state.db, ws, minutes, start, end, &actor)
+                        .await
+                        .map_err(PageError::store(t))?;
+                    Ok(done("speed"))
+                }
+                Err(problems) => {
+                    let mut errors = HashMap::new();
+                    for (field, p) in problems {
+                        errors
+                            .entry(field)
+                            .or_insert_with(|| t.t(speed_problem_key(p)));
+                    }
+                    let typed = SpeedForm {
+                        minutes: get("speed_to_lead_minutes").to_string(),
+                        day_start: get("day_start").to_string(),
+                        day_end: get("day_end").to_string(),
+                        updated: String::new(),
+                    };
+                    let extra = Extra {
+                        v: HashMap::new(),
+                        errors: HashMap::new(),
+                        notice: None,
+                        new_secret: None,
+                        speed: Some((typed, errors)),
+                    };
+                    page(&state, &user, extra).await
+                }
+            }
         }
         "test_email" => {
             notify::enqueue_test_email(&state.db, ws, user.user.id)

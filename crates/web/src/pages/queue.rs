@@ -44,6 +44,8 @@ struct QueuePage {
     owners: Vec<(i64, String, bool)>,
     everyone: bool,
     can_choose: bool,
+    /// The call outcomes, one button each: (value, label).
+    outcomes: Vec<(String, String)>,
 }
 
 pub async fn show(
@@ -79,7 +81,11 @@ pub async fn show(
                         .as_deref()
                         .filter(|o| !o.is_empty())
                     {
-                        Some(o) => format!("{what}（{o}） {}", t.date(at)),
+                        Some(o) => format!(
+                            "{what}（{}） {}",
+                            super::workflow::outcome_label(&t, o),
+                            t.date(at)
+                        ),
                         None => format!("{what} {}", t.date(at)),
                     }
                 }
@@ -121,5 +127,6 @@ pub async fn show(
         owners,
         everyone: owner.is_none(),
         can_choose,
+        outcomes: super::workflow::call_outcomes(&t),
     }))
 }

@@ -14,6 +14,14 @@ pub const CALL_OUTCOMES: [&str; 5] = [
     "アポ獲得",
     "資料送付",
 ];
+/// The Fluent key suffixes of `CALL_OUTCOMES` (`outcome-…`), in the same order.
+pub const CALL_OUTCOME_KEYS: [&str; 5] = [
+    "absent",
+    "gatekeeper",
+    "talked",
+    "appointment",
+    "materials",
+];
 
 /// Parses an activity from its parts.
 pub fn parse(
@@ -46,6 +54,7 @@ pub fn parse(
         outcome: clean(outcome, "outcome")?,
         note: clean(note, "note")?,
         occurred_at,
+        temperature: None,
     })
 }
 
@@ -57,6 +66,15 @@ pub async fn add(
     new: &NewActivity,
     actor: &Actor,
 ) -> Result<Activity, ServiceError> {
-    ondo_store::leads::get(db, ws, lead_id).await?;
-    Ok(ondo_store::activities::add(db, ws, lead_id, new, actor).await?)
+    let lead = ondo_store::leads::get(db, ws, lead_id).await?;
+    // The temperature the person saw when they acted: the reports compare it with how
+    // the lead turned out.
+    let temperature = ondo_jobs::scoring::lead::explain(db, ws, &lead, Micros::now())
+        .await?
+        .temperature;
+    let new = NewActivity {
+        temperature: Some(temperature.key().to_string()),
+        ..new.clone()
+    };
+    Ok(ondo_store::activities::add(db, ws, lead_id, &new, actor).await?)
 }

@@ -51,9 +51,13 @@ pub struct LeadChanges {
     pub postcode: Option<Option<String>>,
     pub address: Option<Option<String>>,
     pub owner: Option<Option<OwnerRef>>,
+    /// Why the owner changes; required when a lead that has an owner gets another one.
+    pub owner_reason: Option<String>,
     pub status: Option<String>,
     pub status_reason: Option<String>,
     pub lost_reason: Option<Option<String>>,
+    /// When a dormant lead should be nurtured again (with a move to lost_dormant).
+    pub renurture_on: Option<Micros>,
     pub custom_fields: Option<Map<String, Value>>,
     pub consent_source: Option<Option<String>>,
     pub consent_at: Option<Option<String>>,
@@ -80,6 +84,7 @@ pub const JSON_FIELDS: &[&str] = &[
     "postcode",
     "address",
     "owner",
+    "owner_reason",
     "status",
     "status_reason",
     "lost_reason",
@@ -153,6 +158,7 @@ impl LeadChanges {
                     )
                 }
                 "status_reason" => c.status_reason = text("status_reason", v)?,
+                "owner_reason" => c.owner_reason = text("owner_reason", v)?,
                 "lost_reason" => c.lost_reason = Some(text("lost_reason", v)?),
                 "custom_fields" => match v {
                     Value::Object(m) => {
@@ -246,6 +252,7 @@ pub async fn apply(
     current_status: Option<LeadStatus>,
     current_lost_reason: Option<String>,
     c: &LeadChanges,
+    actor: &Actor,
 ) -> Result<(LeadFields, Option<StatusChange>), ServiceError> {
     if let Some(name) = &c.name {
         f.name = PersonName::parse(name)?.as_str().to_string();
@@ -307,7 +314,7 @@ pub async fn apply(
                 address: None,
                 industry: None,
             };
-            let company = ondo_store::companies::find_or_create(db, ws, &input).await?;
+            let company = ondo_store::companies::find_or_create_by(db, ws, &input, actor).await?;
             f.company_id = company.map(|co| co.id);
             if let Some(n) = name {
                 f.company_name = Some(n.raw.trim().to_string());
@@ -415,13 +422,18 @@ pub async fn apply(
             } else {
                 None
             };
-            (Some(to) != current_status || lost_reason != current_lost_reason).then(|| {
-                StatusChange {
-                    to,
-                    reason: c.status_reason.clone().unwrap_or_default(),
-                    lost_reason,
-                    renurture_on: None,
-                }
+            let renurture_on = c
+                .renurture_on
+                .filter(|_| to == LeadStatus::LostDormant)
+                .map(|m| m.0);
+            (Some(to) != current_status
+                || lost_reason != current_lost_reason
+                || renurture_on.is_some())
+            .then(|| StatusChange {
+                to,
+                reason: c.status_reason.clone().unwrap_or_default(),
+                lost_reason,
+                renurture_on,
             })
         }
     };
@@ -498,8 +510,12 @@ async fn unify(
         Some(LeadStatus::New),
         None,
         c,
+        actor,
     )
     .await?;
+    if let Some(owner) = fields.owner_id {
+        ensure_may_reassign(db, ws, actor, None, Some(owner)).await?;
+    }
     let (same, candidates) = find_same_person(db, ws, &fields).await?;
     if let Some(existing_id) = same {
         let existing = ondo_store::leads::get(db, ws, existing_id).await?;
@@ -592,7 +608,29 @@ async fn find_same_person(
     Ok((None, candidates))
 }
 
-/// Applies a change to an existing lead.
+/// Refuses an owner change the acting user's role does not allow (see
+/// [`super::access::may_reassign`]); changes made by the system are not limited.
+async fn ensure_may_reassign(
+    db: &Db,
+    ws: WorkspaceId,
+    actor: &Actor,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<(), ServiceError> {
+    let Some(user_id) = actor.user_id else {
+        return Ok(());
+    };
+    let user = ondo_store::users::get(db, ws, user_id).await?;
+    if super::access::may_reassign(&user, from, to) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
+/// Applies a change to an existing lead. An owner change must be allowed for the actor
+/// (a salesperson may only take an unassigned lead), needs a reason when the lead had an
+/// owner, and is recorded as a `reassign` audit entry with that reason.
 pub async fn update(
     db: &Db,
     ws: WorkspaceId,
@@ -608,8 +646,25 @@ pub async fn update(
         Some(current.status()),
         current.lost_reason.clone(),
         c,
+        actor,
     )
     .await?;
-    let lead = ondo_store::leads::update(db, ws, id, &fields, status.as_ref(), actor).await?;
+    let reason = c
+        .owner_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if fields.owner_id != current.owner_id {
+        ensure_may_reassign(db, ws, actor, current.owner_id, fields.owner_id).await?;
+        if current.owner_id.is_some() && reason.is_none() {
+            return Err(ServiceError::invalid(
+                "owner_reason",
+                "a reason is required to change the owner of a lead that already has one",
+            ));
+        }
+    }
+    let lead =
+        ondo_store::leads::update_with_reason(db, ws, id, &fields, status.as_ref(), reason, actor)
+            .await?;
     rescore(db, ws, lead).await
 }

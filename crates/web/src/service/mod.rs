@@ -1,9 +1,11 @@
 //! Service functions: parse input into domain types, apply the rules, call the store.
 //! Handlers call exactly one of these and map the result to a response.
 
+pub mod access;
 pub mod activities;
 pub mod leads;
 pub mod statuses;
+pub mod tasks;
 
 use ondo_domain::DomainError;
 use ondo_store::StoreError;

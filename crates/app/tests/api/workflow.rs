@@ -1,0 +1,308 @@
+//! Working a lead in the browser's pages: a call logged in two clicks from the queue or
+//! the lead page, other activities, a status change that needs a lost reason, and a won
+//! lead turning its company into a customer with an account page.
+
+use ondo_domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp, hidden_value, json, spawn_app};
+
+async fn signed_in(app: &TestApp, email: &str, role: Role) -> String {
+    app.user_with_token(app.ws(), email, role).await;
+    let resp = app.sign_in(email, PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let page = app.page("/queue").await;
+    hidden_value(&page, "csrf").expect("csrf")
+}
+
+async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn lead(app: &TestApp, body: serde_json::Value) -> i64 {
+    let (status, lead) = json(app.post_lead(&body).await).await;
+    assert!(status.is_success(), "{status}: {lead}");
+    lead["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn a_call_is_logged_in_two_clicks_from_the_lead_page_and_the_queue() {
+    let app = spawn_app().await;
+    let csrf = signed_in(&app, "rep@example.com", Role::Sales).await;
+    let id = lead(
+        &app,
+        json!({"name": "佐藤 花子", "email": "sato@acme.co.jp", "company": "株式会社アクメ",
+               "owner": "rep@example.com", "status": "sales_ready"}),
+    )
+    .await;
+
+    let page = app.page(&format!("/leads/{id}")).await;
+    assert!(page.contains("id=\"log-call\""), "{page}");
+    for outcome in ["不在", "受付ブロック", "担当者と会話", "アポ獲得", "資料送付"] {
+        assert!(
+            page.contains(&format!("name=\"outcome\" value=\"{outcome}\"")),
+            "{outcome} is a button: {page}"
+        );
+    }
+    // The second click: the outcome button posts the call (with the note typed before).
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/activities"),
+        &[
+            ("csrf", &csrf),
+            ("type", "call"),
+            ("outcome", "アポ獲得"),
+            ("note", "来週火曜 <b>14時</b>"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(location(&resp).starts_with(&format!("/leads/{id}?done=activity")));
+    let page = app.page(&format!("/leads/{id}?done=activity")).await;
+    assert!(page.contains("記録しました。"), "{page}");
+    assert!(page.contains("電話: アポ獲得"), "on the timeline: {page}");
+    assert!(page.contains("来週火曜 &#60;b&#62;14時&#60;/b&#62;"), "escaped: {page}");
+    assert!(!page.contains("<b>14時</b>"));
+
+    // The temperature the rep saw is kept with the activity, for the reports.
+    let acts = ondo_store::activities::for_lead(&app.db, app.ws(), id)
+        .await
+        .expect("activities");
+    assert_eq!(acts.len(), 1);
+    assert_eq!(acts[0].outcome.as_deref(), Some("アポ獲得"));
+    assert!(
+        matches!(acts[0].temperature.as_deref(), Some("hot" | "warm" | "cold")),
+        "{:?}",
+        acts[0].temperature
+    );
+
+    // From the queue: open "架電を記録", press the outcome; back to the queue.
+    let queue = app.page("/queue").await;
+    assert!(
+        queue.contains(&format!("action=\"/leads/{id}/activities\"")),
+        "{queue}"
+    );
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/activities"),
+        &[
+            ("csrf", &csrf),
+            ("type", "call"),
+            ("outcome", "不在"),
+            ("next", "/queue"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/queue");
+    let queue = app.page("/queue").await;
+    assert!(queue.contains("電話（不在）"), "last activity shown: {queue}");
+
+    // Other kinds, and refusals.
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/activities"),
+        &[("csrf", &csrf), ("type", "meeting"), ("note", "オンライン商談")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/activities"),
+        &[("csrf", "forged"), ("type", "call"), ("outcome", "不在")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = post(
+        &app,
+        "/leads/999999/activities",
+        &[("csrf", &csrf), ("type", "call"), ("outcome", "不在")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let acts = ondo_store::activities::for_lead(&app.db, app.ws(), id)
+        .await
+        .expect("activities");
+    assert_eq!(acts.len(), 3, "the forged post logged nothing");
+
+    // English labels for the same outcomes.
+    let en = app
+        .client
+        .get(app.url(&format!("/leads/{id}")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(en.contains("Meeting booked"), "{en}");
+    assert!(en.contains("Log activity"), "{en}");
+}
+
+#[tokio::test]
+async fn lost_needs_a_reason_from_the_list_and_won_makes_a_customer() {
+    let app = spawn_app().await;
+    let csrf = signed_in(&app, "mgr@example.com", Role::Manager).await;
+    let id = lead(
+        &app,
+        json!({"name": "田中 一郎", "email": "tanaka@beta.co.jp", "company": "ベータ工業株式会社",
+               "status": "opportunity"}),
+    )
+    .await;
+    let colleague = lead(
+        &app,
+        json!({"name": "鈴木 次郎", "email": "suzuki@beta.co.jp", "company": "ベータ工業株式会社"}),
+    )
+    .await;
+
+    // Lost without a reason: refused, said on the page, nothing changed.
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/status"),
+        &[("csrf", &csrf), ("status", "lost_dormant"), ("lost_reason", "")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let to = location(&resp);
+    assert!(to.contains("err=lost_reason"), "{to}");
+    let page = app.page(&to).await;
+    assert!(page.contains("一覧から理由を選んでください"), "{page}");
+    let (_, l) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(l["status"], "opportunity");
+
+    // A reason not in the managed list is refused too.
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/status"),
+        &[("csrf", &csrf), ("status", "lost_dormant"), ("lost_reason", "気分")],
+    )
+    .await;
+    assert!(location(&resp).contains("err=lost_reason"));
+
+    // With a reason from the list and a re-nurture date.
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/status"),
+        &[
+            ("csrf", &csrf),
+            ("status", "lost_dormant"),
+            ("lost_reason", "時期尚早"),
+            ("renurture_on", "2099-04-01"),
+            ("reason", "来期に再検討"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, l) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(l["status"], "lost_dormant");
+    assert_eq!(l["lost_reason"], "時期尚早");
+    let page = app.page(&format!("/leads/{id}")).await;
+    assert!(page.contains("案件化見込み → 失注/休眠"), "{page}");
+    assert!(page.contains("来期に再検討"), "{page}");
+    assert!(page.contains("2099/04/01"), "the re-nurture date: {page}");
+
+    // A past re-nurture date is refused.
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/status"),
+        &[
+            ("csrf", &csrf),
+            ("status", "lost_dormant"),
+            ("lost_reason", "時期尚早"),
+            ("renurture_on", "2001-01-01"),
+        ],
+    )
+    .await;
+    assert!(location(&resp).contains("err=renurture_on"));
+
+    // Won: the company becomes a customer with an account page.
+    assert!(!app.page("/customers").await.contains("ベータ工業"));
+    let resp = post(
+        &app,
+        &format!("/leads/{id}/status"),
+        &[("csrf", &csrf), ("status", "won"), ("reason", "年間契約")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, l) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(l["status"], "won");
+    assert!(l["lost_reason"].is_null(), "a won lead has no lost reason: {l}");
+    let list = app.page("/customers").await;
+    assert!(list.contains("ベータ工業"), "{list}");
+    let company_id = l["company"]["id"]
+        .as_i64()
+        .or_else(|| l["company_id"].as_i64())
+        .expect("company id");
+    let account = app.page(&format!("/customers/{company_id}")).await;
+    assert!(account.contains("田中 一郎"), "{account}");
+    assert!(
+        account.contains(&format!("/leads/{colleague}")),
+        "contacts: {account}"
+    );
+
+    // A renewal follow-up on the account.
+    let resp = post(
+        &app,
+        &format!("/customers/{company_id}/tasks"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "renewal"),
+            ("title", "契約更新の確認 <script>"),
+            ("due", "2099-03-01"),
+            ("owner", &mgr_id(&app).await.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let account = app.page(&format!("/customers/{company_id}")).await;
+    assert!(account.contains("契約更新の確認 &#60;script&#62;"), "{account}");
+    assert!(account.contains("2099/03/01"), "{account}");
+    let resp = post(
+        &app,
+        &format!("/customers/{company_id}/tasks"),
+        &[("csrf", &csrf), ("kind", "renewal"), ("title", "x"), ("due", "someday")],
+    )
+    .await;
+    assert!(location(&resp).contains("err=due"));
+    // A company without a won lead has no account page.
+    let other = lead(
+        &app,
+        json!({"name": "高橋 三郎", "email": "t@gamma.co.jp", "company": "ガンマ株式会社"}),
+    )
+    .await;
+    let (_, o) = json(app.get_lead(&app.token, other).await).await;
+    let other_company = o["company"]["id"]
+        .as_i64()
+        .or_else(|| o["company_id"].as_i64())
+        .expect("company id");
+    let resp = app
+        .client
+        .get(app.url(&format!("/customers/{other_company}")))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+async fn mgr_id(app: &TestApp) -> i64 {
+    ondo_store::users::find_by_email(&app.db, app.ws(), "mgr@example.com")
+        .await
+        .expect("query")
+        .expect("user")
+        .id
+}

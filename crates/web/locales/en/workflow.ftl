@@ -1,0 +1,27 @@
+# Logging activities and changing the status on the lead page and the queue (same keys as ja/workflow.ftl)
+work-title = Log activity
+work-call-hint = Click the call's outcome to log it
+work-call-note = Note (optional, type it first)
+work-other = Log an email, meeting or note
+work-kind = Kind
+work-note = What happened
+work-log = Log
+work-logged = Logged.
+work-status-title = Change status
+work-status-to = New status
+work-lost-legend = When lost or on hold: a reason is required. With a re-nurture date, the lead returns to nurturing from that day.
+work-choose = Choose one
+work-status-reason = Why (optional)
+work-status-change = Change
+work-status-changed = Status changed.
+work-error-lost-reason = To move a lead to Lost/Dormant, choose a reason from the list.
+work-error-renurture = The re-nurture date must be a future date (YYYY-MM-DD).
+work-error-note = The note is too long (10,000 characters at most).
+outcome-absent = No answer
+outcome-gatekeeper = Blocked at reception
+outcome-talked = Spoke with the contact
+outcome-appointment = Meeting booked
+outcome-materials = Sent materials
+queue-log-call = Log a call
+nav-home = Home
+nav-settings = Administration and settings

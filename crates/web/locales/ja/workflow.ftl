@@ -1,0 +1,27 @@
+# リードページと営業キューでの活動記録とステータス変更（en/workflow.ftl と同じキーを持つこと）
+work-title = 活動を記録
+work-call-hint = 電話の結果をクリックすると記録されます
+work-call-note = メモ（任意・先に入力）
+work-other = メール・商談・メモを記録
+work-kind = 種類
+work-note = 内容
+work-log = 記録する
+work-logged = 記録しました。
+work-status-title = ステータスを変更
+work-status-to = 新しいステータス
+work-lost-legend = 失注/休眠にするとき: 理由は必須です。再育成日を入れると、その日に育成へ戻す対象になります。
+work-choose = 選んでください
+work-status-reason = 変更の理由・メモ（任意）
+work-status-change = 変更する
+work-status-changed = ステータスを変更しました。
+work-error-lost-reason = 失注/休眠にするには、一覧から理由を選んでください。
+work-error-renurture = 再育成日は明日以降の日付（YYYY-MM-DD）で入力してください。
+work-error-note = メモが長すぎます（10,000文字まで）。
+outcome-absent = 不在
+outcome-gatekeeper = 受付ブロック
+outcome-talked = 担当者と会話
+outcome-appointment = アポ獲得
+outcome-materials = 資料送付
+queue-log-call = 架電を記録
+nav-home = ホーム
+nav-settings = 管理と設定

@@ -1,0 +1,280 @@
+//! `/customers`: the CRM side. A company becomes a customer when one of its leads is won;
+//! its account page shows the contacts, the won deals and the renewal and upsell
+//! follow-ups.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use ondo_store::leads::LeadFilter;
+
+use super::leads::LeadRow;
+use super::{Chrome, PageError, render};
+use crate::auth::CurrentUser;
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// Customers listed; the newest first.
+const SHOWN: i64 = 500;
+/// Contacts listed on an account page.
+const CONTACTS_SHOWN: i64 = 200;
+
+struct CustomerRow {
+    id: i64,
+    name: String,
+    since: String,
+    won: i64,
+    contacts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+struct CustomersPage {
+    c: Chrome,
+    t: Tr,
+    rows: Vec<CustomerRow>,
+    mine_only: bool,
+}
+
+/// Sales see the customers where they own a lead; everyone else sees all.
+fn scope(user: &CurrentUser) -> Option<i64> {
+    (user.role() == ondo_domain::Role::Sales).then_some(user.user.id)
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response, PageError> {
+    let t = user.tr;
+    let customers = ondo_store::customers::list(&state.db, user.workspace, scope(&user), SHOWN)
+        .await
+        .map_err(PageError::store(t))?;
+    let rows = customers
+        .into_iter()
+        .map(|c| CustomerRow {
+            id: c.company_id,
+            name: c.display_name,
+            since: c.customer_since.map(|s| t.date(s)).unwrap_or_default(),
+            won: c.won_leads,
+            contacts: c.contacts,
+        })
+        .collect();
+    Ok(render(&CustomersPage {
+        c: Chrome::new(&user, "customers", "/customers"),
+        t,
+        rows,
+        mine_only: scope(&user).is_some(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+struct AccountPage {
+    c: Chrome,
+    t: Tr,
+    id: i64,
+    name: String,
+    since: String,
+    contacts: Vec<LeadRow>,
+    /// (lead id, lead name, when, by whom)
+    won: Vec<(i64, String, String, String)>,
+    follow_ups: AccountFollowUps,
+}
+
+/// One open follow-up of the account.
+pub struct FollowUpRow {
+    pub id: i64,
+    pub kind_label: String,
+    pub title: String,
+    pub due: String,
+    pub overdue: bool,
+    pub owner: String,
+    /// The lead it is about, for a lead's follow-up: (id, name).
+    pub lead: Option<(i64, String)>,
+}
+
+/// The account's renewal and upsell follow-ups (and its leads' open follow-ups).
+pub struct AccountFollowUps {
+    pub rows: Vec<FollowUpRow>,
+    pub owners: Vec<super::leads::Choice>,
+    pub default_due: String,
+    pub error: String,
+}
+
+fn kind_label(t: &Tr, kind: &str) -> String {
+    match kind {
+        "renewal" => t.t("account-kind-renewal"),
+        "upsell" => t.t("account-kind-upsell"),
+        _ => t.t("account-kind-follow-up"),
+    }
+}
+
+async fn account_follow_ups(
+    state: &AppState,
+    user: &CurrentUser,
+    company_id: i64,
+    error: &str,
+) -> Result<AccountFollowUps, PageError> {
+    let t = user.tr;
+    let now = ondo_domain::Micros::now();
+    let tasks = ondo_store::tasks::for_company(&state.db, user.workspace, company_id, true)
+        .await
+        .map_err(PageError::store(t))?;
+    let rows = tasks
+        .into_iter()
+        .map(|task| FollowUpRow {
+            id: task.id,
+            kind_label: kind_label(&t, &task.kind),
+            title: task.title,
+            due: t.date(task.due_at),
+            overdue: task.due_at < now.0,
+            owner: task.owner_name.unwrap_or_default(),
+            lead: task.lead_id.zip(task.lead_name),
+        })
+        .collect();
+    let users = ondo_store::users::list(&state.db, user.workspace)
+        .await
+        .map_err(PageError::store(t))?;
+    let owners = users
+        .iter()
+        .filter(|u| !u.disabled)
+        .map(|u| super::leads::Choice {
+            value: u.id.to_string(),
+            label: u.display_name.clone(),
+            selected: u.id == user.user.id,
+        })
+        .collect();
+    let error = match error {
+        "title" => t.t("account-error-title"),
+        "due" => t.t("account-error-due"),
+        "owner" => t.t("account-error-owner"),
+        _ => String::new(),
+    };
+    Ok(AccountFollowUps {
+        rows,
+        owners,
+        // Renewals are usually a year out; the user picks the date.
+        default_due: now
+            .saturating_add(ondo_domain::Micros::days(30))
+            .format_jst_iso_date(),
+        error,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    let ws = user.workspace;
+    let db = &state.db;
+    let customer = ondo_store::customers::get(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?
+        .ok_or(PageError::NotFound(t))?;
+    if let Some(me) = scope(&user)
+        && !ondo_store::customers::owns_lead_in(db, ws, id, me)
+            .await
+            .map_err(PageError::store(t))?
+    {
+        return Err(PageError::NotFound(t));
+    }
+    let filter = LeadFilter {
+        company_id: Some(id),
+        ..Default::default()
+    };
+    let contacts = ondo_store::leads::list(db, ws, &filter, CONTACTS_SHOWN)
+        .await
+        .map_err(PageError::store(t))?
+        .iter()
+        .map(|l| LeadRow::of(l, &t))
+        .collect();
+    let won = ondo_store::customers::won_deals(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|w| {
+            (
+                w.lead_id,
+                w.lead_name,
+                t.date(w.won_at),
+                w.won_by.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let err = q.get("err").map(String::as_str).unwrap_or("");
+    let follow_ups = account_follow_ups(&state, &user, id, err).await?;
+    Ok(render(&AccountPage {
+        c: Chrome::new(&user, "customers", &format!("/customers/{id}")),
+        t,
+        id,
+        name: customer.display_name,
+        since: customer.customer_since.map(|s| t.date(s)).unwrap_or_default(),
+        contacts,
+        won,
+        follow_ups,
+    }))
+}
+
+/// `POST /customers/{id}/tasks`: plans a renewal or upsell follow-up for the account.
+pub async fn add_follow_up(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(v): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let t = user.tr;
+    super::check_form_csrf(&user, &v)?;
+    let ws = user.workspace;
+    let db = &state.db;
+    ondo_store::customers::get(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?
+        .ok_or(PageError::NotFound(t))?;
+    if let Some(me) = scope(&user)
+        && !ondo_store::customers::owns_lead_in(db, ws, id, me)
+            .await
+            .map_err(PageError::store(t))?
+    {
+        return Err(PageError::NotFound(t));
+    }
+    let back = |err: &str| Redirect::to(&format!("/customers/{id}?err={err}#follow-ups")).into_response();
+    let get = |k: &str| v.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let kind = match get("kind").as_str() {
+        "upsell" => "upsell",
+        _ => "renewal",
+    };
+    let title = get("title");
+    if title.is_empty() || title.chars().count() > 200 {
+        return Ok(back("title"));
+    }
+    let Some(due_at) = ondo_domain::Micros::parse_jst_date(&get("due"))
+        // Due at the start of the business day (09:00 JST) of that date.
+        .map(|d| d.saturating_add(ondo_domain::Micros::hours(9)))
+    else {
+        return Ok(back("due"));
+    };
+    let users = ondo_store::users::list(db, ws)
+        .await
+        .map_err(PageError::store(t))?;
+    let Some(owner) = get("owner")
+        .parse::<i64>()
+        .ok()
+        .filter(|o| users.iter().any(|u| u.id == *o && !u.disabled))
+    else {
+        return Ok(back("owner"));
+    };
+    let new = ondo_store::tasks::NewTask {
+        lead_id: None,
+        company_id: Some(id),
+        owner_id: owner,
+        kind: kind.to_string(),
+        title,
+        note: Some(get("note")).filter(|n| !n.is_empty()),
+        due_at,
+    };
+    ondo_store::tasks::create(db, ws, &new, &ondo_store::Actor::user(user.user.id, "web"))
+        .await
+        .map_err(PageError::store(t))?;
+    Ok(Redirect::to(&format!("/customers/{id}#follow-ups")).into_response())
+}
