@@ -16,7 +16,7 @@ pub mod tracking;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -44,10 +44,6 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn home() -> Redirect {
-    Redirect::to("/leads")
-}
-
 async fn fallback(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return ApiError::NotFound.into_response();
@@ -59,7 +55,7 @@ async fn fallback(req: Request) -> Response {
 /// The whole application: pages, API, docs, with security headers and body limits.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
-        .route("/", get(home))
+        .route("/", get(pages::home::show))
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/lang/{code}", get(pages::login::switch_language))

@@ -306,3 +306,79 @@ async fn mgr_id(app: &TestApp) -> i64 {
         .expect("user")
         .id
 }
+
+#[tokio::test]
+async fn home_shows_my_queue_my_overdue_follow_ups_and_the_funnel() {
+    let app = spawn_app().await;
+    let csrf = signed_in(&app, "rep@example.com", Role::Sales).await;
+    app.user_with_token(app.ws(), "other@example.com", Role::Sales)
+        .await;
+    let mine = lead(
+        &app,
+        json!({"name": "伊藤 真理", "email": "ito@delta.co.jp", "owner": "rep@example.com",
+               "status": "sales_ready"}),
+    )
+    .await;
+    lead(
+        &app,
+        json!({"name": "渡辺 健", "email": "watanabe@delta.co.jp", "owner": "other@example.com",
+               "status": "sales_ready"}),
+    )
+    .await;
+    // One overdue follow-up (yesterday) on my lead, one for the other rep.
+    let yesterday = ondo_domain::Micros::now().saturating_add(-ondo_domain::Micros::days(1));
+    let me = ondo_store::users::find_by_email(&app.db, app.ws(), "rep@example.com")
+        .await
+        .expect("q")
+        .expect("me");
+    let other = ondo_store::users::find_by_email(&app.db, app.ws(), "other@example.com")
+        .await
+        .expect("q")
+        .expect("other");
+    for (owner, title) in [(me.id, "見積もりの回答確認"), (other.id, "他の人のタスク")] {
+        let task = ondo_store::tasks::NewTask {
+            lead_id: Some(mine),
+            company_id: None,
+            owner_id: owner,
+            kind: "follow_up".into(),
+            title: title.into(),
+            note: None,
+            due_at: yesterday,
+        };
+        ondo_store::tasks::create(&app.db, app.ws(), &task, &ondo_store::Actor::system("t"))
+            .await
+            .expect("task");
+    }
+
+    let home = app.page("/").await;
+    assert!(home.contains("rep@example.com さんの今日"), "{home}");
+    assert!(home.contains("伊藤 真理"), "my queue: {home}");
+    assert!(!home.contains("渡辺 健"), "not another rep's lead: {home}");
+    assert!(home.contains("見積もりの回答確認"), "my overdue task: {home}");
+    assert!(home.contains("期限切れ"), "{home}");
+    assert!(!home.contains("他の人のタスク"), "{home}");
+    assert!(home.contains("<svg"), "the funnel chart: {home}");
+    assert!(
+        home.contains("営業渡し (SQL)</a></th><td class=\"num\">1</td>"),
+        "my one SQL: {home}"
+    );
+
+    // Done from the home page, back to it.
+    let task_id = home
+        .split("action=\"/tasks/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("a done button")
+        .to_string();
+    let resp = post(
+        &app,
+        &format!("/tasks/{task_id}/done"),
+        &[("csrf", &csrf), ("next", "/#home-tasks")],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(location(&resp).starts_with("/?"), "{}", location(&resp));
+    let home = app.page("/").await;
+    assert!(!home.contains("見積もりの回答確認"), "{home}");
+    assert!(home.contains("期限切れと今日のフォローアップはありません"), "{home}");
+}

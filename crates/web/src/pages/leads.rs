@@ -328,6 +328,10 @@ struct LeadPage {
     score: ScoreCard,
     /// Logging activities and changing the status (pages/workflow.rs).
     work: super::workflow::LeadWork,
+    /// The lead's open follow-ups and the add form (templates/lead_tasks_card.html).
+    lead_tasks: Vec<super::tasks::TaskRow>,
+    task_owners: Vec<Choice>,
+    lead_id: i64,
 }
 
 /// The lead's temperature, explained.
@@ -573,8 +577,13 @@ pub async fn show(
     let work = super::workflow::lead_work(db, &user, &lead, &q)
         .await
         .map_err(PageError::store(t))?;
+    let lead_tasks = super::tasks::lead_task_rows(db, &user, id).await?;
+    let task_owners = super::tasks::task_owner_choices(db, &user, None).await?;
     let page = LeadPage {
         work,
+        lead_tasks,
+        task_owners,
+        lead_id: id,
         score: score_card(&t, explanation),
         c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
         owner_warnings,

@@ -6,6 +6,7 @@ pub mod companies;
 pub mod customers;
 pub mod duplicates;
 pub mod forms;
+pub mod home;
 pub mod imports;
 pub mod leads;
 pub mod login;

@@ -58,7 +58,7 @@ fn due_text(t: &Tr, due_at: i64) -> String {
     }
 }
 
-fn task_row(t: &Tr, task: Task, now: Micros, viewer: &ondo_store::users::User) -> TaskRow {
+pub fn task_row(t: &Tr, task: Task, now: Micros, viewer: &ondo_store::users::User) -> TaskRow {
     let kind_key = format!("tasks-kind-{}", task.kind.replace('_', "-"));
     // A date-only task is overdue once its day has passed.
     let due_end = if jst_day_start(Micros(task.due_at)).0 == task.due_at {
@@ -158,7 +158,7 @@ fn window_text(t: &Tr, minutes: i64) -> String {
     }
 }
 
-fn alert_row(t: &Tr, a: Alert) -> AlertRow {
+pub fn alert_row(t: &Tr, a: Alert) -> AlertRow {
     let d = a.details_json();
     let text = if a.kind == SPEED_TO_LEAD_ALERT {
         let owner = d["owner_name"]
