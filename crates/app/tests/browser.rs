@@ -371,3 +371,193 @@ async fn browser_tracking_snippet_waits_for_consent() {
         events[0].properties
     );
 }
+
+/// Signs in through the login form.
+async fn sign_in(driver: &WebDriver, base: &str, email: &str) -> WebDriverResult<()> {
+    driver.goto(format!("{base}/login")).await?;
+    driver
+        .find(By::Name("email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    driver
+        .find(By::Name("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    driver
+        .find(By::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// The main sales flow: sign in → home → queue → lead → log a call → schedule a
+/// follow-up → move to 失注 with a reason; a salesperson is refused an admin page; a
+/// manager reads the funnel report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sales_flow_from_queue_to_lost_and_the_manager_reads_the_funnel() {
+    let Some((_driver_process, port)) = start_chromedriver().await else {
+        return;
+    };
+    let db = Db::connect(&ondo_store::testing::fresh_url().await)
+        .await
+        .expect("db");
+    let ws = ondo_store::workspaces::ensure(&db, "default")
+        .await
+        .expect("ws");
+    let hash = ondo_web::password::hash(PASSWORD, true);
+    let rep = ondo_store::users::create(
+        &db,
+        ws.id(),
+        "rep@example.com",
+        "佐藤 健",
+        Role::Sales,
+        &hash,
+    )
+    .await
+    .expect("rep");
+    ondo_store::users::create(
+        &db,
+        ws.id(),
+        "mgr@example.com",
+        "田中 部長",
+        Role::Manager,
+        &hash,
+    )
+    .await
+    .expect("manager");
+    let actor = ondo_store::Actor::system("test");
+    let f = ondo_store::leads::LeadFields {
+        name: "山田 太郎".into(),
+        email: Some("yamada@sakata.example.co.jp".into()),
+        company_name: Some("株式会社サカタ".into()),
+        owner_id: Some(rep.id),
+        ..Default::default()
+    };
+    let lead = ondo_store::leads::create(&db, ws.id(), &f, None, &actor)
+        .await
+        .expect("lead");
+    let web = ondo_web::WebConfig {
+        fast_password_hashing: true,
+        ..Default::default()
+    };
+    let app = Application::build(db.clone(), ws.clone(), "127.0.0.1:0", web)
+        .await
+        .expect("app");
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let driver = browser(port, profile.path()).await;
+    let result = async {
+        sign_in(&driver, &base, "rep@example.com").await?;
+        driver.goto(format!("{base}/")).await?;
+        assert!(driver.source().await?.contains("佐藤 健 さんの今日"));
+        // Home → queue → the lead.
+        driver
+            .find(By::Css(".mainnav a[href='/queue']"))
+            .await?
+            .click()
+            .await?;
+        driver
+            .query(By::XPath(
+                "//table[@id='queue-table']//a[contains(@class,'lead-link')][contains(.,'山田 太郎')]",
+            ))
+            .first()
+            .await?
+            .click()
+            .await?;
+
+        // Log a call: type the note, press the outcome (the second click).
+        let note = driver
+            .query(By::Css("#log-call input[name=note]"))
+            .first()
+            .await?;
+        note.send_keys("決裁者は部長。来月に再度連絡").await?;
+        driver
+            .find(By::XPath(
+                "//form[@id='log-call']//button[@value='担当者と会話']",
+            ))
+            .await?
+            .click()
+            .await?;
+        let timeline = driver.query(By::Id("timeline")).first().await?;
+        let text = timeline.text().await?;
+        assert!(text.contains("電話: 担当者と会話"), "{text}");
+        assert!(text.contains("決裁者は部長"), "{text}");
+
+        // Schedule a follow-up.
+        driver
+            .find(By::Id("card-task-title"))
+            .await?
+            .send_keys("見積もりの回答確認")
+            .await?;
+        let due = driver.find(By::Id("card-task-due-date")).await?;
+        driver
+            .execute(
+                "arguments[0].value = '2099-01-15';",
+                vec![due.to_json()?],
+            )
+            .await?;
+        driver
+            .find(By::Css("#add-task button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let tasks = driver.query(By::Id("lead-tasks")).first().await?;
+        let text = tasks.text().await?;
+        assert!(text.contains("見積もりの回答確認"), "{text}");
+        assert!(text.contains("2099/01/15"), "{text}");
+
+        // Move to 失注/休眠 with a reason from the list.
+        thirtyfour::components::SelectElement::new(&driver.find(By::Id("status-select")).await?)
+            .await?
+            .select_by_value("lost_dormant")
+            .await?;
+        thirtyfour::components::SelectElement::new(&driver.find(By::Id("lost-reason-select")).await?)
+            .await?
+            .select_by_value("競合採用")
+            .await?;
+        driver
+            .find(By::Css("#change-status button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        driver.query(By::Css(".notice")).first().await?;
+        let head = driver.find(By::Css(".lead-title h1")).await?.text().await?;
+        assert!(head.contains("失注/休眠"), "{head}");
+
+        // An admin page is refused to a salesperson.
+        driver
+            .goto(format!("{base}/settings/notifications"))
+            .await?;
+        assert!(driver.source().await?.contains("アクセス権限がありません"));
+
+        // The manager reads the funnel report.
+        driver.delete_all_cookies().await?;
+        sign_in(&driver, &base, "mgr@example.com").await?;
+        driver.goto(format!("{base}/reports")).await?;
+        let page = driver.source().await?;
+        assert!(page.contains("ファネル"), "the funnel section");
+        assert!(
+            !driver.find_all(By::Css("svg")).await?.is_empty(),
+            "charts are drawn"
+        );
+        Ok::<(), WebDriverError>(())
+    }
+    .await;
+    driver.quit().await.expect("browser quits");
+    result.expect("the browser flow succeeds");
+
+    let stored = ondo_store::leads::get(&db, ws.id(), lead.id)
+        .await
+        .expect("lead");
+    assert_eq!(stored.status, "lost_dormant");
+    assert_eq!(stored.lost_reason.as_deref(), Some("競合採用"));
+    let acts = ondo_store::activities::for_lead(&db, ws.id(), lead.id)
+        .await
+        .expect("activities");
+    assert_eq!(acts[0].outcome.as_deref(), Some("担当者と会話"));
+}

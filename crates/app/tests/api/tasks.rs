@@ -609,7 +609,7 @@ async fn a_follow_up_is_added_from_the_lead_form_and_mistakes_are_named() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         resp.headers()["location"],
-        format!("/leads/{lead}?done=task#tasks").as_str()
+        format!("/leads/{lead}?done=task-added#tasks").as_str()
     );
     let tasks = ondo_store::tasks::for_lead(&app.db, app.ws(), lead, true)
         .await

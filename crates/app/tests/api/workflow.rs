@@ -52,7 +52,13 @@ async fn a_call_is_logged_in_two_clicks_from_the_lead_page_and_the_queue() {
 
     let page = app.page(&format!("/leads/{id}")).await;
     assert!(page.contains("id=\"log-call\""), "{page}");
-    for outcome in ["不在", "受付ブロック", "担当者と会話", "アポ獲得", "資料送付"] {
+    for outcome in [
+        "不在",
+        "受付ブロック",
+        "担当者と会話",
+        "アポ獲得",
+        "資料送付",
+    ] {
         assert!(
             page.contains(&format!("name=\"outcome\" value=\"{outcome}\"")),
             "{outcome} is a button: {page}"
@@ -75,7 +81,10 @@ async fn a_call_is_logged_in_two_clicks_from_the_lead_page_and_the_queue() {
     let page = app.page(&format!("/leads/{id}?done=activity")).await;
     assert!(page.contains("記録しました。"), "{page}");
     assert!(page.contains("電話: アポ獲得"), "on the timeline: {page}");
-    assert!(page.contains("来週火曜 &#60;b&#62;14時&#60;/b&#62;"), "escaped: {page}");
+    assert!(
+        page.contains("来週火曜 &#60;b&#62;14時&#60;/b&#62;"),
+        "escaped: {page}"
+    );
     assert!(!page.contains("<b>14時</b>"));
 
     // The temperature the rep saw is kept with the activity, for the reports.
@@ -85,7 +94,10 @@ async fn a_call_is_logged_in_two_clicks_from_the_lead_page_and_the_queue() {
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0].outcome.as_deref(), Some("アポ獲得"));
     assert!(
-        matches!(acts[0].temperature.as_deref(), Some("hot" | "warm" | "cold")),
+        matches!(
+            acts[0].temperature.as_deref(),
+            Some("hot" | "warm" | "cold")
+        ),
         "{:?}",
         acts[0].temperature
     );
@@ -110,13 +122,20 @@ async fn a_call_is_logged_in_two_clicks_from_the_lead_page_and_the_queue() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/queue");
     let queue = app.page("/queue").await;
-    assert!(queue.contains("電話（不在）"), "last activity shown: {queue}");
+    assert!(
+        queue.contains("電話（不在）"),
+        "last activity shown: {queue}"
+    );
 
     // Other kinds, and refusals.
     let resp = post(
         &app,
         &format!("/leads/{id}/activities"),
-        &[("csrf", &csrf), ("type", "meeting"), ("note", "オンライン商談")],
+        &[
+            ("csrf", &csrf),
+            ("type", "meeting"),
+            ("note", "オンライン商談"),
+        ],
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -174,7 +193,11 @@ async fn lost_needs_a_reason_from_the_list_and_won_makes_a_customer() {
     let resp = post(
         &app,
         &format!("/leads/{id}/status"),
-        &[("csrf", &csrf), ("status", "lost_dormant"), ("lost_reason", "")],
+        &[
+            ("csrf", &csrf),
+            ("status", "lost_dormant"),
+            ("lost_reason", ""),
+        ],
     )
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
@@ -189,7 +212,11 @@ async fn lost_needs_a_reason_from_the_list_and_won_makes_a_customer() {
     let resp = post(
         &app,
         &format!("/leads/{id}/status"),
-        &[("csrf", &csrf), ("status", "lost_dormant"), ("lost_reason", "気分")],
+        &[
+            ("csrf", &csrf),
+            ("status", "lost_dormant"),
+            ("lost_reason", "気分"),
+        ],
     )
     .await;
     assert!(location(&resp).contains("err=lost_reason"));
@@ -241,7 +268,10 @@ async fn lost_needs_a_reason_from_the_list_and_won_makes_a_customer() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let (_, l) = json(app.get_lead(&app.token, id).await).await;
     assert_eq!(l["status"], "won");
-    assert!(l["lost_reason"].is_null(), "a won lead has no lost reason: {l}");
+    assert!(
+        l["lost_reason"].is_null(),
+        "a won lead has no lost reason: {l}"
+    );
     let list = app.page("/customers").await;
     assert!(list.contains("ベータ工業"), "{list}");
     let company_id = l["company"]["id"]
@@ -270,12 +300,20 @@ async fn lost_needs_a_reason_from_the_list_and_won_makes_a_customer() {
     .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let account = app.page(&format!("/customers/{company_id}")).await;
-    assert!(account.contains("契約更新の確認 &#60;script&#62;"), "{account}");
+    assert!(
+        account.contains("契約更新の確認 &#60;script&#62;"),
+        "{account}"
+    );
     assert!(account.contains("2099/03/01"), "{account}");
     let resp = post(
         &app,
         &format!("/customers/{company_id}/tasks"),
-        &[("csrf", &csrf), ("kind", "renewal"), ("title", "x"), ("due", "someday")],
+        &[
+            ("csrf", &csrf),
+            ("kind", "renewal"),
+            ("title", "x"),
+            ("due", "someday"),
+        ],
     )
     .await;
     assert!(location(&resp).contains("err=due"));
@@ -335,7 +373,8 @@ async fn home_shows_my_queue_my_overdue_follow_ups_and_the_funnel() {
         .await
         .expect("q")
         .expect("other");
-    for (owner, title) in [(me.id, "見積もりの回答確認"), (other.id, "他の人のタスク")] {
+    for (owner, title) in [(me.id, "見積もりの回答確認"), (other.id, "他の人のタスク")]
+    {
         let task = ondo_store::tasks::NewTask {
             lead_id: Some(mine),
             company_id: None,
@@ -354,7 +393,10 @@ async fn home_shows_my_queue_my_overdue_follow_ups_and_the_funnel() {
     assert!(home.contains("rep@example.com さんの今日"), "{home}");
     assert!(home.contains("伊藤 真理"), "my queue: {home}");
     assert!(!home.contains("渡辺 健"), "not another rep's lead: {home}");
-    assert!(home.contains("見積もりの回答確認"), "my overdue task: {home}");
+    assert!(
+        home.contains("見積もりの回答確認"),
+        "my overdue task: {home}"
+    );
     assert!(home.contains("期限切れ"), "{home}");
     assert!(!home.contains("他の人のタスク"), "{home}");
     assert!(home.contains("<svg"), "the funnel chart: {home}");
@@ -380,5 +422,8 @@ async fn home_shows_my_queue_my_overdue_follow_ups_and_the_funnel() {
     assert!(location(&resp).starts_with("/?"), "{}", location(&resp));
     let home = app.page("/").await;
     assert!(!home.contains("見積もりの回答確認"), "{home}");
-    assert!(home.contains("期限切れと今日のフォローアップはありません"), "{home}");
+    assert!(
+        home.contains("期限切れと今日のフォローアップはありません"),
+        "{home}"
+    );
 }

@@ -29,6 +29,7 @@ tasks-col-actions = Actions
 tasks-done = Done
 tasks-done-label = Mark "{ $title }" done
 tasks-done-task = The task is done.
+tasks-done-added = The follow-up was added.
 tasks-done-alert = The alert is marked as read.
 tasks-kind-follow-up = Follow-up
 tasks-kind-renewal = Renewal

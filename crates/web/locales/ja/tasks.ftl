@@ -29,6 +29,7 @@ tasks-col-actions = 操作
 tasks-done = 完了
 tasks-done-label = 「{ $title }」を完了にする
 tasks-done-task = タスクを完了にしました。
+tasks-done-added = フォローアップを追加しました。
 tasks-done-alert = お知らせを既読にしました。
 tasks-kind-follow-up = フォローアップ
 tasks-kind-renewal = 契約更新

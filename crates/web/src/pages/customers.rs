@@ -209,7 +209,10 @@ pub async fn show(
         t,
         id,
         name: customer.display_name,
-        since: customer.customer_since.map(|s| t.date(s)).unwrap_or_default(),
+        since: customer
+            .customer_since
+            .map(|s| t.date(s))
+            .unwrap_or_default(),
         contacts,
         won,
         follow_ups,
@@ -238,7 +241,8 @@ pub async fn add_follow_up(
     {
         return Err(PageError::NotFound(t));
     }
-    let back = |err: &str| Redirect::to(&format!("/customers/{id}?err={err}#follow-ups")).into_response();
+    let back =
+        |err: &str| Redirect::to(&format!("/customers/{id}?err={err}#follow-ups")).into_response();
     let get = |k: &str| v.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let kind = match get("kind").as_str() {
         "upsell" => "upsell",

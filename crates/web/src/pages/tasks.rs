@@ -247,6 +247,7 @@ impl Section {
 fn notice_key(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "task" => "tasks-done-task",
+        "task-added" => "tasks-done-added",
         "alert" => "tasks-done-alert",
         _ => return None,
     })
@@ -479,7 +480,9 @@ pub async fn create_for_lead(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/leads/{lead_id}?done=task#tasks")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/leads/{lead_id}?done=task-added#tasks")).into_response())
+        }
         Err(CreateError::Invalid(problems)) => {
             let errors = problems
                 .into_iter()

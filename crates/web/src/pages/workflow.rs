@@ -15,7 +15,7 @@ use super::{PageError, check_form_csrf, local_path};
 use crate::auth::CurrentUser;
 use crate::i18n::Tr;
 use crate::service::ServiceError;
-use crate::service::activities::{CALL_OUTCOMES, CALL_OUTCOME_KEYS};
+use crate::service::activities::{CALL_OUTCOME_KEYS, CALL_OUTCOMES};
 use crate::service::leads::LeadChanges;
 use crate::state::AppState;
 
@@ -86,9 +86,11 @@ pub async fn lead_work(
             selected: s.key() == lead.status,
         })
         .collect();
-    let renurture = lead
-        .renurture_on
-        .unwrap_or_else(|| Micros::now().saturating_add(Micros::days(DEFAULT_RENURTURE_DAYS)).0);
+    let renurture = lead.renurture_on.unwrap_or_else(|| {
+        Micros::now()
+            .saturating_add(Micros::days(DEFAULT_RENURTURE_DAYS))
+            .0
+    });
     let error = match q.get("err").map(String::as_str) {
         Some("lost_reason") => t.t("work-error-lost-reason"),
         Some("renurture_on") => t.t("work-error-renurture"),
