@@ -1,5 +1,5 @@
-//! The background worker and the jobs it runs: imports now; rescoring, training and
-//! email steps arrive with their issues.
+//! The background worker and the jobs it runs: imports, rescoring, notifications, the
+//! dormancy and speed-to-lead sweeps; training and email steps arrive with their issues.
 
 pub mod export;
 pub mod import;
@@ -12,13 +12,23 @@ use std::time::Duration;
 
 use ondo_store::Db;
 
-/// Runs housekeeping every `every` until `shutdown` resolves.
+/// How often overdue sales-ready leads are looked for: an alert is at most this late.
+pub const SPEED_TO_LEAD_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs housekeeping every `every`, and the speed-to-lead sweep every minute (or every
+/// `every` if that is shorter), until `shutdown` resolves.
 pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Output = ()>) {
     tokio::pin!(shutdown);
     let mut tick = tokio::time::interval(every);
+    let mut speed_tick = tokio::time::interval(every.min(SPEED_TO_LEAD_EVERY));
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            _ = speed_tick.tick() => {
+                if let Err(e) = speed_to_lead::sweep(&db, ondo_domain::Micros::now()).await {
+                    tracing::warn!(error = %e, "speed-to-lead sweep failed");
+                }
+            }
             _ = tick.tick() => {
                 let removed = import::purge_uploads(Duration::from_secs(24 * 3600));
                 if removed > 0 {
@@ -27,7 +37,6 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 if let Err(e) = scoring::sweep::sweep_all(&db, ondo_domain::Micros::now()).await {
                     tracing::warn!(error = %e, "dormancy sweep failed");
                 }
-                if let Err(e) = speed_to_lead::sweep(&db, ondo_domain::Micros::now()).await { tracing::warn!(error = %e, "speed-to-lead sweep failed"); }
                 match ondo_store::sessions::purge_expired(&db).await {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
                     Ok(_) => {}

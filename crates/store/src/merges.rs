@@ -10,7 +10,14 @@ use crate::error::{Result, StoreError};
 use crate::leads::{Lead, LeadFields};
 use crate::{Actor, Db, Tx, WorkspaceId, with_db, with_tx};
 
-const MOVED_TABLES: [&str; 4] = ["touchpoints", "events", "activities", "status_history"];
+const MOVED_TABLES: [&str; 6] = [
+    "touchpoints",
+    "events",
+    "activities",
+    "status_history",
+    "tasks",
+    "alerts",
+];
 
 /// A pair of leads that may be the same person.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

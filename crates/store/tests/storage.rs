@@ -478,6 +478,21 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
     ondo_store::activities::add(&db, ws, b.id, &call, &actor)
         .await
         .expect("activity");
+    let rep = ondo_store::users::create(&db, ws, "rep@example.com", "営業", Role::Sales, "x")
+        .await
+        .expect("user");
+    let follow_up = ondo_store::tasks::NewTask {
+        lead_id: Some(b.id),
+        company_id: None,
+        owner_id: rep.id,
+        kind: "follow_up".into(),
+        title: "折り返し電話".into(),
+        note: None,
+        due_at: ondo_domain::Micros::now(),
+    };
+    ondo_store::tasks::create(&db, ws, &follow_up, &actor)
+        .await
+        .expect("task");
     let mut tx = db.begin().await.expect("tx");
     ondo_store::imports::insert_candidate_pairs(
         &mut tx,
@@ -534,6 +549,8 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
             .len(),
         2
     );
+    let tasks = |lead| ondo_store::tasks::for_lead(&db, ws, lead, false);
+    assert_eq!(tasks(a.id).await.expect("tasks").len(), 1, "the follow-up moves too");
     assert!(
         ondo_store::merges::open_pairs(&db, ws, 10)
             .await
@@ -590,6 +607,7 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
         1,
         "the pair is back for review"
     );
+    assert_eq!(tasks(b.id).await.expect("tasks").len(), 1, "and comes back");
     assert!(
         ondo_store::merges::undo(&db, ws, merge_id, &actor)
             .await

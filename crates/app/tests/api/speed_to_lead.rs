@@ -185,6 +185,7 @@ async fn an_untouched_handoff_alerts_the_owner_and_the_manager_once() {
     for m in &new {
         let subject = m.header("Subject").expect("subject");
         assert!(subject.contains("放置 太郎"), "{subject}");
+        assert!(subject.contains("未対応の営業渡し"), "{subject}");
         assert!(
             m.body()
                 .contains(&format!("https://ondo.example.jp/leads/{quiet}"))

@@ -343,3 +343,51 @@ async fn owners_change_only_with_the_right_role_and_a_reason() {
     assert_eq!(r[0]["after"]["reason"], "休職のため");
     assert_eq!(r[0]["via"], "web");
 }
+
+#[tokio::test]
+async fn companies_with_several_owners_are_flagged_and_can_be_listed_alone() {
+    let app = spawn_app().await;
+    users(&app).await;
+    let f = fixture(&app).await;
+    let m = browser(&app, "manager@example.com").await;
+    let page = |path: &'static str| {
+        let req = m.client.get(app.url(path));
+        async move { req.send().await.expect("page").text().await.expect("body") }
+    };
+    // アルファ: 佐藤 and 鈴木 own leads there; ベータ: only 鈴木.
+    let all = page("/companies").await;
+    assert!(all.contains(&format!("data-company-id=\"{}\"", f.alpha)));
+    assert!(all.contains(&format!("data-company-id=\"{}\"", f.beta)));
+    assert_eq!(all.matches("double-approach").count(), 1, "one badge");
+    for path in [
+        "/companies?conflicts=1",
+        "/companies?conflicts=1&sort=activity",
+        "/companies?conflicts=1&sort=people&q=%E3%82%A2",
+    ] {
+        let only = page(path).await;
+        assert!(
+            only.contains(&format!("data-company-id=\"{}\"", f.alpha)),
+            "{path}"
+        );
+        assert!(
+            !only.contains(&format!("data-company-id=\"{}\"", f.beta)),
+            "{path}"
+        );
+        assert!(only.contains("id=\"conflicts-note\""), "{path}");
+    }
+    let none = page("/companies?conflicts=1&q=%E3%83%99%E3%83%BC%E3%82%BF").await; // ベータ
+    assert!(none.contains("担当者が重複している会社はありません"));
+    // The company page names both owners and how many leads each has.
+    let alpha = m
+        .client
+        .get(app.url(&format!("/companies/{}", f.alpha)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(alpha.contains("class=\"warning double-approach\""));
+    assert!(alpha.contains("sato@example.com") && alpha.contains(SUZUKI));
+    assert!(alpha.contains("1件"));
+}

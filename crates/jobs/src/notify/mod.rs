@@ -257,6 +257,9 @@ fn text_body(text: String) -> Body {
 /// The `notify_email` job: the owner's email in their language. Without an SMTP server
 /// the job is done with [`SKIPPED_NO_SMTP`] and nothing is sent.
 pub async fn send_email(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult {
+    if speed::is_speed_to_lead(job) {
+        return speed::send_email(ctx, job, now).await;
+    }
     let p = Payload::parse(job)?;
     let Some(mailer) = &ctx.mailer else {
         return Ok(Some(SKIPPED_NO_SMTP.into()));
@@ -302,6 +305,9 @@ pub async fn send_email(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResul
 /// The `notify_webhook` job: the channel's message, as Slack text or signed JSON. A
 /// removed or switched-off channel gets nothing (a test goes to a switched-off one too).
 pub async fn send_webhook(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult {
+    if speed::is_speed_to_lead(job) {
+        return speed::send_webhook(ctx, job, now).await;
+    }
     let p = Payload::parse(job)?;
     let ws = job.workspace_id;
     let Some(channel_id) = p.channel_id else {
