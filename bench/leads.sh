@@ -7,7 +7,7 @@
 # (built once: `ondo-bench seed`, then `ondo-bench seed-events`: 20 salespeople owning the
 # leads of four companies in five, EVENTS events over the last 180 days, every lead
 # scored); copy it; add a salesperson and a manager with `ondo user add` (password on
-# stdin); `ondo-bench leads-prepare`: the salesperson takes over sales01's territory and
+# stdin); `ondo-bench leads-prepare`: the salesperson takes over sales02's territory and
 # 1,000 of their leads and 1,000 others (all with events) get activities, later
 # touchpoints and status changes through the store; start `ondo serve` on 127.0.0.1; then
 # `ondo-bench leads-load` signs in through /login as each user in turn and times, one

@@ -96,9 +96,9 @@ pub async fn prepare(o: &PrepareOptions) -> anyhow::Result<()> {
         );
     }
 
-    // A territory as the seed gave it: every lead of a fifth of the seeded salespeople's
-    // companies (raw SQL, as seed-events assigns owners: a benchmark set-up, not a
-    // reassignment users would make one lead at a time).
+    // A territory as the seed gave it: every lead of one seeded salesperson's companies
+    // (sales02 holds about 51,000 at 1M; raw SQL, as seed-events assigns owners: a
+    // benchmark set-up, not a reassignment users would make one lead at a time).
     let moved =
         sqlx::query("UPDATE leads SET owner_id = ? WHERE workspace_id = ? AND owner_id = ?")
             .bind(sales.id)
@@ -470,73 +470,101 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-/// Follows the next links of the first pages of every list kind (untimed), up to three
-/// pages deep: the pages a user reaches by clicking "次へ".
-async fn collect_next_links(b: &Browser, rng: &mut ChaCha8Rng) -> anyhow::Result<Vec<String>> {
-    let mut starts = vec![
-        "/leads".to_string(),
-        "/leads?status=sales_ready".to_string(),
-        "/leads?owner=me".to_string(),
-    ];
-    for i in 0..FAMILY_NAMES.len().min(20) {
-        starts.push(path_of(Kind::Search, i, &[], &[], rng));
-    }
-    let mut links = Vec::new();
-    for start in starts {
-        let mut path = start;
-        for _ in 0..3 {
-            let (status, html) = b.get(&path).await?;
-            if status != reqwest::StatusCode::OK {
-                bail!("GET {path} answered {status}");
-            }
-            let Some(next) = next_link(&html) else { break };
-            links.push(next.clone());
-            path = next;
-        }
-    }
-    links.shuffle(rng);
-    Ok(links)
+/// Next-page links met so far: the pages a user reaches by clicking "次へ" on a list,
+/// up to the fourth page.
+#[derive(Default)]
+struct NextLinks {
+    links: Vec<String>,
+    /// The page number each link leads to.
+    page_of: HashMap<String, usize>,
 }
 
-/// Times every kind of request for one signed-in user, round by round.
+impl NextLinks {
+    const LAST_PAGE: usize = 4;
+
+    /// Notes the next link of the list page fetched at `path`.
+    fn note(&mut self, path: &str, html: &str) {
+        let page = self.page_of.get(path).copied().unwrap_or(1);
+        if page >= Self::LAST_PAGE {
+            return;
+        }
+        if let Some(link) = next_link(html).filter(|l| !self.page_of.contains_key(l)) {
+            self.page_of.insert(link.clone(), page + 1);
+            self.links.push(link);
+        }
+    }
+}
+
+/// Times every kind of request for one signed-in user, round by round: untimed rounds
+/// first (`o.warmup`, or a fifth of `o.max_seconds`, whichever ends first), then timed
+/// ones until `o.requests` or `o.max_seconds`. The next pages are the links of the list
+/// pages fetched before them in the same run.
 async fn measure(
     b: &Browser,
     leads: &[i64],
     o: &LoadOptions,
     rng: &mut ChaCha8Rng,
 ) -> anyhow::Result<(HashMap<Kind, Measured>, usize)> {
-    let next = collect_next_links(b, rng).await?;
     let kinds: Vec<Kind> = Kind::ALL
         .into_iter()
-        .filter(|k| *k != Kind::Next || !next.is_empty())
         .filter(|k| *k != Kind::Lead || !leads.is_empty())
         .collect();
+    let mut next = NextLinks::default();
     let mut out: HashMap<Kind, Measured> = HashMap::new();
+    let warm_started = Instant::now();
+    let mut warm_rounds = 0;
+    while warm_rounds < o.warmup.max(1)
+        && (warm_rounds == 0 || warm_started.elapsed().as_secs_f64() < o.max_seconds / 5.0)
+    {
+        round(b, &kinds, warm_rounds, leads, &mut next, None, rng).await?;
+        warm_rounds += 1;
+    }
     let started = Instant::now();
-    for i in 0..o.warmup + o.requests {
-        if i >= o.warmup && started.elapsed().as_secs_f64() > o.max_seconds {
+    for i in 0..o.requests {
+        if i > 0 && started.elapsed().as_secs_f64() > o.max_seconds {
             break;
         }
-        for &kind in &kinds {
-            let path = path_of(kind, i, &next, leads, rng);
-            let t = Instant::now();
-            let (status, html) = b.get(&path).await?;
-            let ms = t.elapsed().as_secs_f64() * 1e3;
-            if status != reqwest::StatusCode::OK {
-                bail!(
-                    "GET {path} answered {status}: {}",
-                    html.chars().take(300).collect::<String>()
-                );
-            }
-            if i >= o.warmup {
-                let m = out.entry(kind).or_default();
-                m.ms.push(ms);
-                m.items += html.matches(kind.marker()).count();
-                m.bytes += html.len();
-            }
+        let n = warm_rounds + i;
+        round(b, &kinds, n, leads, &mut next, Some(&mut out), rng).await?;
+    }
+    Ok((out, next.links.len()))
+}
+
+/// One request of every kind; timed into `out` when given.
+async fn round(
+    b: &Browser,
+    kinds: &[Kind],
+    i: usize,
+    leads: &[i64],
+    next: &mut NextLinks,
+    mut out: Option<&mut HashMap<Kind, Measured>>,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<()> {
+    for &kind in kinds {
+        if kind == Kind::Next && next.links.is_empty() {
+            continue;
+        }
+        let path = path_of(kind, i, &next.links, leads, rng);
+        let t = Instant::now();
+        let (status, html) = b.get(&path).await?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        if status != reqwest::StatusCode::OK {
+            bail!(
+                "GET {path} answered {status}: {}",
+                html.chars().take(300).collect::<String>()
+            );
+        }
+        if kind != Kind::Lead {
+            next.note(&path, &html);
+        }
+        if let Some(out) = out.as_deref_mut() {
+            let m = out.entry(kind).or_default();
+            m.ms.push(ms);
+            m.items += html.matches(kind.marker()).count();
+            m.bytes += html.len();
         }
     }
-    Ok((out, next.len()))
+    Ok(())
 }
 
 pub async fn load(o: &LoadOptions) -> anyhow::Result<()> {

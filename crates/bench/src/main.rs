@@ -232,7 +232,7 @@ enum Command {
         #[arg(long)]
         sales: String,
         /// The seeded salesperson whose leads they take over
-        #[arg(long, default_value = "sales01@bench.example.jp")]
+        #[arg(long, default_value = "sales02@bench.example.jp")]
         takes_over: String,
         /// Sample leads of the salesperson (and as many of the whole workspace)
         #[arg(long, default_value_t = 1_000)]

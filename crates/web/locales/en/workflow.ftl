@@ -39,3 +39,5 @@ home-overdue = Overdue
 home-today = Today
 home-no-tasks = Nothing overdue or due today.
 home-open-tasks = All tasks ({ $upcoming } in the next 7 days) →
+field-owner-reason = Why the owner changes
+form-hint-owner-reason = Required when the lead already has an owner (kept in the audit log).

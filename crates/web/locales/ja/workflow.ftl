@@ -39,3 +39,5 @@ home-overdue = 期限切れ
 home-today = 今日
 home-no-tasks = 期限切れと今日のフォローアップはありません。
 home-open-tasks = タスクをすべて見る（今後7日間に { $upcoming } 件）→
+field-owner-reason = 担当者を変える理由
+form-hint-owner-reason = すでに担当者がいるリードの担当を変えるときは必須です（監査ログに残ります）。

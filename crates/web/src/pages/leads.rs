@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -75,8 +75,9 @@ struct LeadsPage {
     sources: Vec<Choice>,
     /// The company the list is filtered by: its id and name.
     company: Option<(i64, String)>,
-    status_counts: Vec<(String, String, i64, bool)>,
-    total: i64,
+    /// (key, label, count unless hidden, chosen)
+    status_counts: Vec<(String, String, Option<i64>, bool)>,
+    total: Option<i64>,
     next_href: Option<String>,
     first_href: Option<String>,
     /// The export link's filters, for roles that may export.
@@ -213,17 +214,27 @@ pub async fn list(
     };
     let first_href = (!before.is_empty()).then(|| query_href(&base));
 
-    let stats = ondo_store::stats::workspace(&state.db, ws)
-        .await
-        .map_err(PageError::store(t))?;
-    let counts: BTreeMap<String, i64> = stats.by_status.into_iter().collect();
+    // Counts by status for the chips: the whole workspace's, so not for a salesperson
+    // (who sees only part of it).
+    let counts: Option<HashMap<LeadStatus, i64>> = if user.role() == ondo_domain::Role::Sales {
+        None
+    } else {
+        Some(
+            ondo_store::reports::funnel_at_a_glance(&state.db, ws, None)
+                .await
+                .map_err(PageError::store(t))?
+                .into_iter()
+                .collect(),
+        )
+    };
+    let total = counts.as_ref().map(|c| c.values().sum::<i64>());
     let status_counts = LeadStatus::ALL
         .iter()
         .map(|s| {
             (
                 s.key().to_string(),
                 t.status(s.key()),
-                counts.get(s.key()).copied().unwrap_or(0),
+                counts.as_ref().map(|c| c.get(s).copied().unwrap_or(0)),
                 Some(*s) == status,
             )
         })
@@ -288,7 +299,7 @@ pub async fn list(
         owners,
         sources,
         status_counts,
-        total: stats.leads,
+        total,
         next_href,
         first_href,
     };

@@ -138,6 +138,7 @@ pub async fn log_activity(
 ) -> Result<Response, PageError> {
     let t = user.tr;
     check_form_csrf(&user, &v)?;
+    can_see(&state, &user, id).await?;
     let lead = ondo_store::leads::get(&state.db, user.workspace, id)
         .await
         .map_err(PageError::store(t))?;
@@ -170,6 +171,7 @@ pub async fn change_status(
 ) -> Result<Response, PageError> {
     let t = user.tr;
     check_form_csrf(&user, &v)?;
+    can_see(&state, &user, id).await?;
     let status = field(&v, "status").unwrap_or_default();
     let to = LeadStatus::parse(&status).map_err(|e| PageError::BadRequest(t, e.to_string()))?;
     let renurture_on = match field(&v, "renurture_on") {
@@ -183,9 +185,9 @@ pub async fn change_status(
         status: Some(status),
         status_reason: field(&v, "reason"),
         lost_reason: (to == LeadStatus::LostDormant).then(|| field(&v, "lost_reason")),
+        renurture_on,
         ..Default::default()
     };
-    let _ = renurture_on; // FIXME(this session): LeadChanges.renurture_on
     match crate::service::leads::update(&state.db, user.workspace, id, &changes, &actor(&user))
         .await
     {
@@ -195,6 +197,13 @@ pub async fn change_status(
         }
         Err(e) => Err(PageError::from_service(t, e)),
     }
+}
+
+/// A lead the user may not see answers 404, as one that does not exist.
+async fn can_see(state: &AppState, user: &CurrentUser, id: i64) -> Result<(), PageError> {
+    crate::service::access::ensure_can_see_lead(&state.db, user.workspace, &user.user, id)
+        .await
+        .map_err(|e| PageError::from_service(user.tr, e))
 }
 
 fn actor(user: &CurrentUser) -> ondo_store::Actor {
