@@ -273,9 +273,15 @@ async fn browser_tracking_snippet_waits_for_consent() {
         .await
         .expect("tracking keys");
     // The customer's site is reached as localhost; Ondo as 127.0.0.1: another site.
-    ondo_store::tracking::save(&db, ws.id(), &["localhost".to_string()], None)
-        .await
-        .expect("allowed domain");
+    ondo_store::tracking::save(
+        &db,
+        ws.id(),
+        &["localhost".to_string()],
+        None,
+        &ondo_store::Actor::system("test"),
+    )
+    .await
+    .expect("allowed domain");
     let app = Application::build(db.clone(), ws.clone(), "127.0.0.1:0", Default::default())
         .await
         .expect("app");

@@ -34,7 +34,9 @@ pub async fn save(
         .execute(&mut **conn)
         .await?;
         let after = serde_json::json!({ "version": version, "note": note }).to_string();
-        crate::insert_audit!(&mut **conn, ws, actor, "scoring_rules", Some(version), "save", None::<&str>, Some(after.as_str()), now);
+        // Every version is kept whole: the before names the one this replaces.
+        let before = (version > 1).then(|| serde_json::json!({ "version": version - 1 }).to_string());
+        crate::insert_audit!(&mut **conn, ws, actor, "scoring_rules", Some(version), "save", before.as_deref(), Some(after.as_str()), now);
         Ok(version)
     })
 }

@@ -38,6 +38,17 @@ pub async fn save_wording(
         "status": w.status, "meaning": w.meaning, "marketing_role": w.marketing_role, "sales_role": w.sales_role,
     })
     .to_string();
+    let before = wordings(db, ws)
+        .await?
+        .into_iter()
+        .find(|b| b.status == w.status)
+        .map(|b| {
+            serde_json::json!({
+                "status": b.status, "meaning": b.meaning, "marketing_role": b.marketing_role,
+                "sales_role": b.sales_role,
+            })
+            .to_string()
+        });
     let mut tx = db.begin_write().await?;
     crate::with_tx!(&mut tx, conn => {
         sqlx::query(
@@ -56,7 +67,7 @@ pub async fn save_wording(
         .bind(now)
         .execute(&mut **conn)
         .await?;
-        crate::insert_audit!(&mut **conn, ws, actor, "status_definition", None::<i64>, "update", None::<&str>, Some(after.as_str()), now);
+        crate::insert_audit!(&mut **conn, ws, actor, "status_definition", None::<i64>, "update", before.as_deref(), Some(after.as_str()), now);
     });
     tx.commit().await
 }

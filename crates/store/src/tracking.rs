@@ -84,10 +84,17 @@ pub async fn save(
     ws: WorkspaceId,
     domains: &[String],
     operator_name: Option<&str>,
+    actor: &crate::Actor,
 ) -> Result<()> {
     let now = ondo_domain::Micros::now().0;
+    // The audit entry's before: what the settings page showed (never the secret).
+    let before = settings(db, ws).await?.map(|s| {
+        serde_json::json!({"domains": s.domains, "operator_name": s.operator_name}).to_string()
+    });
+    let after = serde_json::json!({"domains": domains, "operator_name": operator_name}).to_string();
     let mut tx = db.begin_write().await?;
     with_tx!(&mut tx, conn => {
+        crate::insert_audit!(&mut **conn, ws, actor, "tracking_settings", None::<i64>, "update", before.as_deref(), Some(after.as_str()), now);
         let updated = sqlx::query(
             "UPDATE tracking_settings SET operator_name = $2, updated_at = $3 WHERE workspace_id = $1",
         )

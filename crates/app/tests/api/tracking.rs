@@ -37,9 +37,15 @@ async fn key_of(app: &TestApp, ws: WorkspaceId) -> (TrackingKey, String) {
 async fn allow(app: &TestApp, domains: &[&str]) {
     key_of(app, app.ws()).await;
     let domains: Vec<String> = domains.iter().map(|d| d.to_string()).collect();
-    ondo_store::tracking::save(&app.db, app.ws(), &domains, None)
-        .await
-        .expect("domains saved");
+    ondo_store::tracking::save(
+        &app.db,
+        app.ws(),
+        &domains,
+        None,
+        &ondo_store::Actor::system("test"),
+    )
+    .await
+    .expect("domains saved");
 }
 
 async fn new_lead(app: &TestApp, name: &str, email: &str) -> i64 {

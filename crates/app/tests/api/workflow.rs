@@ -427,3 +427,83 @@ async fn home_shows_my_queue_my_overdue_follow_ups_and_the_funnel() {
         "{home}"
     );
 }
+
+#[tokio::test]
+async fn failed_sign_ins_sign_outs_and_tracking_changes_are_in_the_audit_log() {
+    let app = spawn_app().await;
+    app.user_with_token(app.ws(), "rep@example.com", Role::Sales)
+        .await;
+    let resp = app.sign_in("rep@example.com", "wrong password").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = app.sign_in("nobody@example.com", "wrong password").await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let csrf = signed_in(&app, "mgr@example.com", Role::Manager).await;
+    let resp = post(&app, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    ondo_web::tracking::keys::load(&app.db, app.ws())
+        .await
+        .expect("tracking keys");
+    for domains in [vec!["www.example.co.jp".to_string()], vec![]] {
+        ondo_store::tracking::save(
+            &app.db,
+            app.ws(),
+            &domains,
+            Some("株式会社例"),
+            &ondo_store::Actor::system("test"),
+        )
+        .await
+        .expect("tracking saved");
+    }
+
+    let (status, entries) = json(
+        app.client
+            .get(app.url("/api/v1/audit?entity=user"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("audit"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<(&str, String)> = entries
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default(),
+                e["after"].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        actions
+            .iter()
+            .any(|(a, after)| *a == "sign_in_failed" && after.contains("nobody@example.com")),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(a, _)| *a == "sign_in_failed")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.iter().any(|(a, _)| *a == "sign_out"), "{actions:?}");
+
+    // Tracking settings: the before and after of each save (never the secret).
+    let (_, entries) = json(
+        app.client
+            .get(app.url("/api/v1/audit?entity=tracking_settings"))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("audit"),
+    )
+    .await;
+    let last = &entries[0];
+    assert_eq!(last["before"]["domains"][0], "www.example.co.jp", "{last}");
+    assert_eq!(last["after"]["domains"], json!([]), "{last}");
+    assert!(!last.to_string().contains("secret"), "{last}");
+}

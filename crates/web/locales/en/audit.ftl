@@ -43,3 +43,9 @@ audit-action-token-create = API token created
 audit-action-role-change = Role changed
 
 field-reason = Reason
+audit-entity-task = Task
+audit-entity-workflow-settings = Speed-to-lead settings
+audit-action-complete = Completed
+audit-action-reopen = Reopened
+audit-action-sign-in-failed = Sign-in failed
+audit-action-sign-out = Signed out

@@ -43,3 +43,9 @@ audit-action-token-create = APIトークンの発行
 audit-action-role-change = ロールの変更
 
 field-reason = 理由
+audit-entity-task = タスク
+audit-entity-workflow-settings = スピード対応の設定
+audit-action-complete = 完了
+audit-action-reopen = 再開
+audit-action-sign-in-failed = サインイン失敗
+audit-action-sign-out = サインアウト

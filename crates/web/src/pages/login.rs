@@ -133,8 +133,21 @@ pub async fn submit(
             false
         }
     };
+    let account = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| ok) else {
         state.throttle.record_failure(&email);
+        // Who tried which address: the account's id when there is one.
+        let after = serde_json::json!({ "email": email }).to_string();
+        let _ = ondo_store::audit::record(
+            &state.db,
+            ws,
+            &Actor::system("web"),
+            "user",
+            account,
+            "sign_in_failed",
+            Some(&after),
+        )
+        .await;
         return login_page(
             t,
             email,
@@ -197,6 +210,16 @@ pub async fn logout(
         return (StatusCode::FORBIDDEN, "invalid CSRF token").into_response();
     }
     let _ = ondo_store::sessions::delete(&state.db, user.workspace, &user.session_id).await;
+    let _ = ondo_store::audit::record(
+        &state.db,
+        user.workspace,
+        &Actor::user(user.user.id, "web"),
+        "user",
+        Some(user.user.id),
+        "sign_out",
+        None,
+    )
+    .await;
     let mut resp = Redirect::to("/login").into_response();
     if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
         resp.headers_mut().append(SET_COOKIE, v);

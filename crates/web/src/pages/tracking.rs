@@ -292,9 +292,15 @@ pub async fn save(
     keys::load(&state.db, user.workspace)
         .await
         .map_err(PageError::store(t))?;
-    ondo_store::tracking::save(&state.db, user.workspace, &domains, operator.as_deref())
-        .await
-        .map_err(PageError::store(t))?;
+    ondo_store::tracking::save(
+        &state.db,
+        user.workspace,
+        &domains,
+        operator.as_deref(),
+        &ondo_store::Actor::user(user.user.id, "web"),
+    )
+    .await
+    .map_err(PageError::store(t))?;
     tracing::info!(
         user = user.user.id,
         domains = domains.len(),
