@@ -150,7 +150,7 @@ pub async fn log_activity(
         None,
     ) {
         Ok(new) => new,
-        Err(ServiceError::Invalid { field, .. }) if field == "note" => {
+        Err(ServiceError::Invalid { field: "note", .. }) => {
             return Ok(back(&HashMap::new(), id, "err=note", "work"));
         }
         Err(e) => return Err(PageError::from_service(t, e)),
@@ -192,7 +192,10 @@ pub async fn change_status(
         .await
     {
         Ok(_) => Ok(back(&v, id, "done=status", "work")),
-        Err(ServiceError::Invalid { field, .. }) if field == "lost_reason" => {
+        Err(ServiceError::Invalid {
+            field: "lost_reason",
+            ..
+        }) => {
             Ok(back(&HashMap::new(), id, "err=lost_reason", "work"))
         }
         Err(e) => Err(PageError::from_service(t, e)),
