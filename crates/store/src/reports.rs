@@ -44,16 +44,26 @@ fn rank_sql(column: &str) -> String {
     )
 }
 
-/// The furthest stage lead `l` reached: the highest of its history and its current status.
-fn reached_sql() -> String {
-    let hist = format!(
+/// The furthest stage lead `l` reached in its status history (`l.status` is compared
+/// outside, so that this subquery runs once per lead).
+fn history_rank_sql() -> String {
+    format!(
         "COALESCE((SELECT MAX({}) FROM status_history h \
           WHERE h.workspace_id = l.workspace_id AND h.lead_id = l.id), 0)",
         rank_sql("h.to_status")
-    );
-    let cur = rank_sql("l.status");
+    )
+}
+
+/// The higher of a subquery's `hist` column and its `status` column's rank.
+fn reached_of(hist: &str, status: &str) -> String {
+    let cur = rank_sql(status);
     format!("CAST(CASE WHEN {hist} > {cur} THEN {hist} ELSE {cur} END AS BIGINT)")
 }
+
+/// `h.to_status` in a form no index can serve: SQLite would otherwise answer "this lead's
+/// first SQL change" from `status_history_to` (every SQL change of the workspace in time
+/// order) instead of the lead's own few rows in `status_history_lead`.
+const NOT_BY_STATUS_INDEX: &str = "(h.to_status || '')";
 
 /// Lead `l`'s source: the source of its first touchpoint ('' when it has none).
 const SOURCE_SQL: &str = "COALESCE((SELECT t.source FROM touchpoints t \
@@ -342,7 +352,14 @@ impl Report {
 
 /// Builds the whole report.
 pub async fn build(db: &Db, ws: WorkspaceId, period: Period, grouping: Grouping) -> Result<Report> {
-    let cohort = cohort_counts(db, ws, period).await?;
+    // Independent reads, side by side (SQLite's WAL and PostgreSQL both read concurrently).
+    let (cohort, first_contact, activities, lost_reasons, temperature) = tokio::try_join!(
+        cohort_counts(db, ws, period),
+        first_contact(db, ws, period),
+        activities(db, ws, period),
+        lost_reasons(db, ws, period),
+        temperature(db, ws, period),
+    )?;
     let total = cohort.iter().fold([0; 5], |mut acc, c| {
         add_reached(&mut acc, c.reached, c.leads);
         acc
@@ -358,10 +375,10 @@ pub async fn build(db: &Db, ws: WorkspaceId, period: Period, grouping: Grouping)
         total,
         groups,
         sources,
-        first_contact: first_contact(db, ws, period).await?,
-        activities: activities(db, ws, period).await?,
-        lost_reasons: lost_reasons(db, ws, period).await?,
-        temperature: temperature(db, ws, period).await?,
+        first_contact,
+        activities,
+        lost_reasons,
+        temperature,
     })
 }
 
@@ -375,12 +392,13 @@ struct CohortCell {
 
 async fn cohort_counts(db: &Db, ws: WorkspaceId, period: Period) -> Result<Vec<CohortCell>> {
     let sql = format!(
-        "SELECT c.day, c.source, c.reached, COUNT(*) FROM ( \
+        "SELECT c.day, c.source, {reached}, COUNT(*) FROM ( \
            SELECT CAST((l.created_at + {JST_OFFSET}) / {MICROS_PER_DAY} AS BIGINT) AS day, \
-                  {SOURCE_SQL} AS source, {reached} AS reached \
+                  {SOURCE_SQL} AS source, {hist} AS hist, l.status \
            FROM leads l WHERE l.workspace_id = $1 AND l.created_at >= $2 AND l.created_at < $3 \
-         ) c GROUP BY c.day, c.source, c.reached",
-        reached = reached_sql()
+         ) c GROUP BY c.day, c.source, {reached}",
+        hist = history_rank_sql(),
+        reached = reached_of("c.hist", "c.status"),
     );
     let rows: Vec<(i64, String, i64, i64)> = with_db!(db, pool => {
         sqlx::query_as(&sql)
@@ -506,19 +524,20 @@ async fn first_contact(db: &Db, ws: WorkspaceId, period: Period) -> Result<First
     // ever reached SQL, and its first call/email/meeting from then on.
     let sql = format!(
         "SELECT x.start_at, x.first_at FROM ( \
-           SELECT s.start_at, s.reached, \
+           SELECT s.start_at, {reached} AS reached, \
                   (SELECT MIN(a.occurred_at) FROM activities a \
                     WHERE a.workspace_id = $1 AND a.lead_id = s.id \
                       AND a.type IN ('call', 'email', 'meeting') AND a.occurred_at >= s.start_at) AS first_at \
            FROM ( \
-             SELECT l.id, {reached} AS reached, \
+             SELECT l.id, l.status, {hist} AS hist, \
                     COALESCE((SELECT MIN(h.changed_at) FROM status_history h \
                                WHERE h.workspace_id = l.workspace_id AND h.lead_id = l.id \
-                                 AND h.to_status = 'sales_ready'), l.created_at) AS start_at \
+                                 AND {NOT_BY_STATUS_INDEX} = 'sales_ready'), l.created_at) AS start_at \
              FROM leads l WHERE l.workspace_id = $1 AND l.created_at >= $2 AND l.created_at < $3 \
            ) s \
          ) x WHERE x.reached >= 2 OR x.first_at IS NOT NULL",
-        reached = reached_sql()
+        hist = history_rank_sql(),
+        reached = reached_of("s.hist", "s.status"),
     );
     let rows: Vec<(i64, Option<i64>)> = with_db!(db, pool => {
         sqlx::query_as(&sql)
@@ -617,11 +636,12 @@ async fn lost_reasons(db: &Db, ws: WorkspaceId, period: Period) -> Result<Vec<Lo
     // Leads still lost/dormant that moved there during the period.
     let rows: Vec<(Option<String>, i64)> = with_db!(db, pool => {
         sqlx::query_as(
+            // IN, not a correlated EXISTS: the period's lost changes are read once from
+            // status_history_to, not once per lost lead.
             "SELECT NULLIF(l.lost_reason, ''), COUNT(*) FROM leads l \
-             WHERE l.workspace_id = $1 AND l.status = 'lost_dormant' AND EXISTS ( \
-               SELECT 1 FROM status_history h WHERE h.workspace_id = l.workspace_id \
-                 AND h.lead_id = l.id AND h.to_status = 'lost_dormant' \
-                 AND h.changed_at >= $2 AND h.changed_at < $3) \
+             WHERE l.workspace_id = $1 AND l.status = 'lost_dormant' AND l.id IN ( \
+               SELECT h.lead_id FROM status_history h WHERE h.workspace_id = $1 \
+                 AND h.to_status = 'lost_dormant' AND h.changed_at >= $2 AND h.changed_at < $3) \
              GROUP BY NULLIF(l.lost_reason, '')",
         )
         .bind(ws.0)
@@ -647,16 +667,19 @@ async fn temperature(db: &Db, ws: WorkspaceId, period: Period) -> Result<Vec<Tem
     // Each lead's first call ever, when it fell in the period, and whether the lead has
     // reached 案件化 or 受注 by now.
     let sql = format!(
-        "SELECT f.temperature, COUNT(*), \
+        "SELECT c.temperature, COUNT(*), \
                 SUM(CASE WHEN {reached} >= {OPPORTUNITY_STAGE} THEN 1 ELSE 0 END) \
-         FROM activities f \
-         JOIN leads l ON l.workspace_id = f.workspace_id AND l.id = f.lead_id \
-         WHERE f.workspace_id = $1 AND f.type = 'call' AND f.occurred_at >= $2 AND f.occurred_at < $3 \
-           AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.workspace_id = f.workspace_id \
-               AND b.lead_id = f.lead_id AND b.type = 'call' \
-               AND (b.occurred_at < f.occurred_at OR (b.occurred_at = f.occurred_at AND b.id < f.id))) \
-         GROUP BY f.temperature",
-        reached = reached_sql()
+         FROM ( \
+           SELECT f.temperature, l.status, {hist} AS hist \
+           FROM activities f \
+           JOIN leads l ON l.workspace_id = f.workspace_id AND l.id = f.lead_id \
+           WHERE f.workspace_id = $1 AND f.type = 'call' AND f.occurred_at >= $2 AND f.occurred_at < $3 \
+             AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.workspace_id = f.workspace_id \
+                 AND b.lead_id = f.lead_id AND b.type = 'call' \
+                 AND (b.occurred_at < f.occurred_at OR (b.occurred_at = f.occurred_at AND b.id < f.id))) \
+         ) c GROUP BY c.temperature",
+        hist = history_rank_sql(),
+        reached = reached_of("c.hist", "c.status"),
     );
     let rows: Vec<(Option<String>, i64, i64)> = with_db!(db, pool => {
         sqlx::query_as(&sql)

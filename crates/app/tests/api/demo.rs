@@ -35,6 +35,7 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
         "sales_ready",
         "opportunity",
         "lost_dormant",
+        "won",
     ] {
         assert!(
             stats["by_status"][status].as_i64().unwrap_or(0) > 0,
@@ -86,5 +87,24 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
     assert!(
         lead_page.contains("timeline"),
         "the lead page has a timeline"
+    );
+    // Won deals made customers, with renewals planned; a salesperson has follow-ups.
+    let customers = app.page("/customers").await;
+    assert!(customers.contains("/customers/"), "{customers}");
+    let reports = app.page("/reports").await;
+    assert!(reports.contains("<svg"), "the reports have charts");
+    let acts = ondo_store::reports::funnel_at_a_glance(&app.db, app.ws(), None)
+        .await
+        .expect("counts");
+    assert!(
+        acts.iter().any(|(s, n)| s.key() == "won" && *n > 0),
+        "{acts:?}"
+    );
+    let overdue = ondo_store::tasks::agenda(&app.db, app.ws(), None, ondo_domain::Micros::now())
+        .await
+        .expect("agenda");
+    assert!(
+        !overdue.overdue.is_empty() && !overdue.today.is_empty(),
+        "the demo's reps have overdue and today's follow-ups"
     );
 }
