@@ -48,6 +48,29 @@ pub enum ExportError {
     Xlsx(String),
 }
 
+/// Writes a small table (a header row, then `rows`) as CSV or as a one-sheet workbook
+/// named `sheet`, with the same protections as the lead export. In the workbook, cells of
+/// the `numeric` columns that read as numbers are numbers. Returns the characters CP932
+/// could not represent.
+pub fn write_table(
+    format: ExportFormat,
+    sheet: &str,
+    headers: &[String],
+    numeric: &[bool],
+    rows: &[Vec<String>],
+    out: &mut (dyn Write + Send),
+) -> Result<usize, ExportError> {
+    let mut sink: Box<dyn Sink + '_> = match format {
+        ExportFormat::Csv(enc) => Box::new(CsvSink::new(out, enc)?),
+        ExportFormat::Xlsx => Box::new(XlsxSink::new(out, sheet, numeric.to_vec())?),
+    };
+    sink.row(headers)?;
+    for row in rows {
+        sink.row(row)?;
+    }
+    sink.finish()
+}
+
 /// Leads read per query.
 const PAGE: i64 = 2_000;
 
@@ -173,7 +196,7 @@ pub async fn export_leads(
 
     let mut sink: Box<dyn Sink + Send + '_> = match format {
         ExportFormat::Csv(enc) => Box::new(CsvSink::new(out, enc)?),
-        ExportFormat::Xlsx => Box::new(XlsxSink::new(out)?),
+        ExportFormat::Xlsx => Box::new(XlsxSink::new(out, "Leads", Vec::new())?),
     };
     sink.row(&header)?;
     let mut leads = 0;

@@ -105,6 +105,8 @@ pub(super) struct XlsxSink<'a> {
     out: &'a mut (dyn Write + Send),
     book: rust_xlsxwriter::Workbook,
     row: u32,
+    /// Columns whose cells are written as numbers when they read as one ("1,204").
+    numeric: Vec<bool>,
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> ExportError {
@@ -112,22 +114,50 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> ExportError {
 }
 
 impl<'a> XlsxSink<'a> {
-    pub(super) fn new(out: &'a mut (dyn Write + Send)) -> Result<Self, ExportError> {
+    /// A workbook of one sheet named `sheet`; cells of the `numeric` columns that read as
+    /// numbers become numbers (every other cell is text).
+    pub(super) fn new(
+        out: &'a mut (dyn Write + Send),
+        sheet: &str,
+        numeric: Vec<bool>,
+    ) -> Result<Self, ExportError> {
         let mut book = rust_xlsxwriter::Workbook::new();
         // Rows go to a temporary file as they are written, not into memory.
         book.add_worksheet_with_constant_memory()
             .map_err(xlsx_err)?
-            .set_name("Leads")
+            .set_name(sheet)
             .map_err(xlsx_err)?;
-        Ok(XlsxSink { out, book, row: 0 })
+        Ok(XlsxSink {
+            out,
+            book,
+            row: 0,
+            numeric,
+        })
     }
+}
+
+/// A cell as a number, when it is one as people write them ("1,204", "-3", "12.5").
+fn as_number(cell: &str) -> Option<f64> {
+    let plain = cell.replace(',', "");
+    let digits = plain.strip_prefix('-').unwrap_or(&plain);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    plain.parse().ok()
 }
 
 impl Sink for XlsxSink<'_> {
     fn row(&mut self, cells: &[String]) -> Result<(), ExportError> {
         let sheet = self.book.worksheet_from_index(0).map_err(xlsx_err)?;
         for (col, cell) in cells.iter().enumerate() {
-            if !cell.is_empty() {
+            let number = (self.row > 0 && self.numeric.get(col) == Some(&true))
+                .then(|| as_number(cell))
+                .flatten();
+            if let Some(n) = number {
+                sheet
+                    .write_number(self.row, col as u16, n)
+                    .map_err(xlsx_err)?;
+            } else if !cell.is_empty() {
                 // write_string never makes a formula; the apostrophe keeps the file
                 // identical in meaning to the CSV when it is re-saved as CSV.
                 sheet

@@ -881,12 +881,16 @@ pub async fn download(
         iso(query.period.to - 1)
     );
     let (mime, body) = match ext {
-        "csv" => ("text/csv; charset=utf-8", csv(&table)),
+        "csv" => ("text/csv; charset=utf-8", table_file(&table, FileFormat::Csv)),
         _ => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            xlsx::workbook(sheet_name(name), &table),
+            table_file(&table, FileFormat::Xlsx),
         ),
     };
+    let body = body.map_err(|e| {
+        tracing::error!(error = %e, "report download failed");
+        PageError::Internal(t)
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),
@@ -910,226 +914,30 @@ fn sheet_name(name: &str) -> String {
     }
 }
 
-/// UTF-8 with a BOM (so Excel reads it as UTF-8), CRLF, RFC 4180 quoting, formulas
-/// neutralised as in the lead export.
-fn csv(table: &Table) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    for row in std::iter::once(&table.headers).chain(table.rows.iter()) {
-        let line: Vec<String> = row
-            .iter()
-            .map(|cell| {
-                let cell = ondo_jobs::export::neutralise(cell);
-                if cell.contains([',', '"', '\r', '\n']) {
-                    format!("\"{}\"", cell.replace('"', "\"\""))
-                } else {
-                    cell.into_owned()
-                }
-            })
-            .collect();
-        out.extend_from_slice(line.join(",").as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out
+/// The file of a table.
+enum FileFormat {
+    Csv,
+    Xlsx,
 }
 
-/// A minimal `.xlsx` writer: one worksheet of inline strings and numbers in an
-/// uncompressed zip. The web crate does not depend on `rust_xlsxwriter` (the lead export
-/// uses it from the jobs crate); a report table is a few hundred cells at most.
-mod xlsx {
-    use super::Table;
-
-    fn xml_escape(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                // Characters XML 1.0 cannot hold.
-                c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-                '\u{FFFE}' | '\u{FFFF}' => {}
-                c => out.push(c),
-            }
-        }
-        out
-    }
-
-    /// A1-style column letters of a 0-based column.
-    fn column(mut i: usize) -> String {
-        let mut s = Vec::new();
-        loop {
-            s.push(b'A' + (i % 26) as u8);
-            if i < 26 {
-                break;
-            }
-            i = i / 26 - 1;
-        }
-        s.reverse();
-        String::from_utf8(s).expect("ASCII letters")
-    }
-
-    fn sheet_xml(table: &Table) -> String {
-        let mut x = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-             <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
-        );
-        for (r, row) in std::iter::once(&table.headers)
-            .chain(table.rows.iter())
-            .enumerate()
-        {
-            x.push_str(&format!("<row r=\"{}\">", r + 1));
-            for (c, cell) in row.iter().enumerate() {
-                if cell.is_empty() {
-                    continue;
-                }
-                let at = format!("{}{}", column(c), r + 1);
-                let numeric = r > 0 && table.numeric.get(c).copied().unwrap_or(false);
-                match cell.parse::<i64>() {
-                    Ok(n) if numeric => x.push_str(&format!("<c r=\"{at}\"><v>{n}</v></c>")),
-                    _ => x.push_str(&format!(
-                        "<c r=\"{at}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
-                        xml_escape(&ondo_jobs::export::neutralise(cell))
-                    )),
-                }
-            }
-            x.push_str("</row>");
-        }
-        x.push_str("</sheetData></worksheet>");
-        x
-    }
-
-    /// The bytes of a workbook with one sheet called `sheet`.
-    pub fn workbook(sheet: String, table: &Table) -> Vec<u8> {
-        let parts: [(&str, String); 5] = [
-            (
-                "[Content_Types].xml",
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-                 <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
-                 <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
-                 <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
-                 <Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
-                 <Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>\
-                 </Types>"
-                    .to_string(),
-            ),
-            (
-                "_rels/.rels",
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-                 <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-                 <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>\
-                 </Relationships>"
-                    .to_string(),
-            ),
-            (
-                "xl/workbook.xml",
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-                     <workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
-                     xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">\
-                     <sheets><sheet name=\"{}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
-                    xml_escape(&sheet)
-                ),
-            ),
-            (
-                "xl/_rels/workbook.xml.rels",
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
-                 <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
-                 <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
-                 </Relationships>"
-                    .to_string(),
-            ),
-            ("xl/worksheets/sheet1.xml", sheet_xml(table)),
-        ];
-        zip_stored(&parts)
-    }
-
-    /// CRC-32 (IEEE), bit by bit: the files are small.
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for b in data {
-            crc ^= u32::from(*b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-
-    /// A zip archive of uncompressed entries.
-    fn zip_stored(files: &[(&str, String)]) -> Vec<u8> {
-        // 1980-01-01 00:00, the earliest DOS date.
-        const DOS_TIME: u16 = 0;
-        const DOS_DATE: u16 = 0x21;
-        let mut out: Vec<u8> = Vec::new();
-        let mut central: Vec<u8> = Vec::new();
-        for (name, body) in files {
-            let data = body.as_bytes();
-            let crc = crc32(data);
-            let size = data.len() as u32;
-            let offset = out.len() as u32;
-            let name_len = name.len() as u16;
-            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-            for v in [20u16, 0, 0, DOS_TIME, DOS_DATE] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            for v in [crc, size, size] {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            out.extend_from_slice(&name_len.to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(data);
-
-            central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-            for v in [20u16, 20, 0, 0, DOS_TIME, DOS_DATE] {
-                central.extend_from_slice(&v.to_le_bytes());
-            }
-            for v in [crc, size, size] {
-                central.extend_from_slice(&v.to_le_bytes());
-            }
-            for v in [name_len, 0, 0, 0, 0] {
-                central.extend_from_slice(&v.to_le_bytes());
-            }
-            central.extend_from_slice(&0u32.to_le_bytes());
-            central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(name.as_bytes());
-        }
-        let cd_offset = out.len() as u32;
-        let cd_size = central.len() as u32;
-        out.extend_from_slice(&central);
-        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-        let n = files.len() as u16;
-        for v in [0u16, 0, n, n] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out.extend_from_slice(&cd_size.to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn crc32_matches_the_standard_check_value() {
-            assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        }
-
-        #[test]
-        fn columns_are_lettered_like_a_spreadsheet() {
-            assert_eq!(column(0), "A");
-            assert_eq!(column(25), "Z");
-            assert_eq!(column(26), "AA");
-            assert_eq!(column(27), "AB");
-        }
-    }
+/// A table as CSV (UTF-8 with a BOM, CRLF, RFC 4180 quoting) or a one-sheet workbook,
+/// written by the lead export's writers, formulas neutralised.
+fn table_file(table: &Table, format: FileFormat) -> Result<Vec<u8>, ondo_jobs::export::ExportError> {
+    use ondo_jobs::export::{CsvEncoding, ExportFormat, write_table};
+    let format = match format {
+        FileFormat::Csv => ExportFormat::Csv(CsvEncoding::Utf8),
+        FileFormat::Xlsx => ExportFormat::Xlsx,
+    };
+    let mut out = Vec::new();
+    write_table(
+        format,
+        &sheet_name(table.name),
+        &table.headers,
+        &table.numeric,
+        &table.rows,
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1222,7 +1030,7 @@ mod tests {
         table
             .rows
             .push(vec!["予算なし, 時期尚早".into(), "1".into()]);
-        let out = csv(&table);
+        let out = table_file(&table, FileFormat::Csv).expect("csv");
         assert!(out.starts_with(b"\xEF\xBB\xBF"));
         assert_eq!(
             std::str::from_utf8(&out[3..]).expect("UTF-8"),
@@ -1231,24 +1039,30 @@ mod tests {
     }
 
     #[test]
-    fn xlsx_is_a_zip_with_one_named_sheet() {
+    fn xlsx_has_one_named_sheet_with_numbers_as_numbers() {
+        use calamine::{Data, Reader};
         let mut table = Table::new(
-            "sources",
+            "lost_reasons",
             "t".into(),
             vec!["流入元".into(), "新規".into()],
             vec![false, true],
         );
         table
             .rows
-            .push(vec!["<展示会> & \"東京\"".into(), "12".into()]);
-        table.rows.push(vec!["@SUM(A1)".into(), "1".into()]);
-        let bytes = xlsx::workbook(sheet_name("lost_reasons"), &table);
-        assert!(bytes.starts_with(b"PK\x03\x04"));
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(text.contains("<sheet name=\"Lost reasons\""));
-        assert!(text.contains("&lt;展示会&gt; &amp; &quot;東京&quot;"));
-        assert!(text.contains("<c r=\"B2\"><v>12</v></c>"));
-        assert!(text.contains("'@SUM(A1)"));
-        assert!(text.contains("xl/worksheets/sheet1.xml"));
+            .push(vec!["<展示会> & \"東京\"".into(), "1,204".into()]);
+        table.rows.push(vec!["@SUM(A1)".into(), "—".into()]);
+        let bytes = table_file(&table, FileFormat::Xlsx).expect("xlsx");
+        let mut book =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook calamine opens");
+        assert_eq!(book.sheet_names(), vec!["Lost reasons".to_string()]);
+        let sheet = book.worksheet_range("Lost reasons").expect("sheet");
+        assert_eq!(sheet.get((0, 0)), Some(&Data::String("流入元".into())));
+        assert_eq!(
+            sheet.get((1, 0)),
+            Some(&Data::String("<展示会> & \"東京\"".into()))
+        );
+        assert_eq!(sheet.get((1, 1)), Some(&Data::Float(1204.0)));
+        assert_eq!(sheet.get((2, 0)), Some(&Data::String("'@SUM(A1)".into())));
+        assert_eq!(sheet.get((2, 1)), Some(&Data::String("—".into())));
     }
 }
