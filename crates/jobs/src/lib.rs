@@ -37,6 +37,11 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 if let Err(e) = scoring::sweep::sweep_all(&db, ondo_domain::Micros::now()).await {
                     tracing::warn!(error = %e, "dormancy sweep failed");
                 }
+                match db.refresh_statistics().await {
+                    Ok(true) => tracing::info!("planner statistics of the leads refreshed"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "refreshing planner statistics failed"),
+                }
                 match ondo_store::sessions::purge_expired(&db).await {
                     Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions removed"),
                     Ok(_) => {}

@@ -550,7 +550,11 @@ async fn a_merge_keeps_everything_and_can_be_undone() {
         2
     );
     let tasks = |lead| ondo_store::tasks::for_lead(&db, ws, lead, false);
-    assert_eq!(tasks(a.id).await.expect("tasks").len(), 1, "the follow-up moves too");
+    assert_eq!(
+        tasks(a.id).await.expect("tasks").len(),
+        1,
+        "the follow-up moves too"
+    );
     assert!(
         ondo_store::merges::open_pairs(&db, ws, 10)
             .await
@@ -909,5 +913,41 @@ mod company_summaries {
                 .is_empty(),
             "the order ends at its rank limit"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_large_leads_table_gets_planner_statistics_once() {
+    let db = fresh_db().await;
+    let ws = workspace(&db, "acme").await;
+    assert!(
+        !db.refresh_statistics().await.expect("small"),
+        "a small table needs none"
+    );
+    let leads: Vec<ondo_store::bulk::BulkLead> = (0..10_000)
+        .map(|i| ondo_store::bulk::BulkLead {
+            fields: fields(&format!("顧客 {i}"), &format!("p{i}@example.co.jp")),
+            status: LeadStatus::New,
+            lost_reason: None,
+            created_at: ondo_domain::Micros::now(),
+            updated_at: ondo_domain::Micros::now(),
+            touchpoints: Vec::new(),
+            events: Vec::new(),
+            activities: Vec::new(),
+            status_changes: Vec::new(),
+        })
+        .collect();
+    ondo_store::bulk::insert_leads(&db, ws, &leads)
+        .await
+        .expect("leads");
+    let first = db.refresh_statistics().await.expect("analyze");
+    let again = db.refresh_statistics().await.expect("analyze");
+    match db.kind() {
+        ondo_store::DbKind::Sqlite => {
+            assert!(first, "10,000 leads without statistics are analyzed");
+            assert!(!again, "and not again while the table keeps its size");
+        }
+        // PostgreSQL's autovacuum keeps its own statistics.
+        ondo_store::DbKind::Postgres => assert!(!first && !again),
     }
 }

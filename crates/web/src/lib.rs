@@ -11,6 +11,7 @@ pub mod i18n;
 mod pages;
 pub mod service;
 mod state;
+mod summaries;
 pub mod tracking;
 
 use axum::Router;

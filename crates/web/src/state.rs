@@ -67,6 +67,8 @@ pub struct AppState {
     pub(crate) throttle: Arc<LoginThrottle>,
     /// The one task that writes ingested events (group commits).
     pub events: EventWriter,
+    /// The lead list's workspace-wide figures (sources, leads per status).
+    pub(crate) summaries: Arc<crate::summaries::Summaries>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
             events: EventWriter::start(db.clone()),
+            summaries: Arc::default(),
         }
     }
 }

@@ -69,3 +69,8 @@ CREATE INDEX activities_user ON activities (workspace_id, user_id, occurred_at);
 -- The lead's temperature (hot | warm | cold) when the activity was logged.
 ALTER TABLE activities ADD COLUMN temperature TEXT;
 
+
+-- A salesperson sees their own leads, unassigned ones and the other leads of their
+-- companies: "my companies" from the index alone, then those companies' leads by owner.
+CREATE INDEX leads_owner_company ON leads (workspace_id, owner_id, company_id);
+CREATE INDEX leads_company_owner ON leads (workspace_id, company_id, owner_id);

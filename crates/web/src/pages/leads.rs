@@ -214,19 +214,15 @@ pub async fn list(
     };
     let first_href = (!before.is_empty()).then(|| query_href(&base));
 
-    // Counts by status for the chips: the whole workspace's, so not for a salesperson
-    // (who sees only part of it).
-    let counts: Option<HashMap<LeadStatus, i64>> = if user.role() == ondo_domain::Role::Sales {
-        None
-    } else {
-        Some(
-            ondo_store::reports::funnel_at_a_glance(&state.db, ws, None)
-                .await
-                .map_err(PageError::store(t))?
-                .into_iter()
-                .collect(),
-        )
-    };
+    // Workspace-wide figures: the sources for the filter, the counts by status for the
+    // chips (not for a salesperson, who sees only part of the workspace).
+    let summary = state
+        .summaries
+        .get(&state.db, ws)
+        .await
+        .map_err(PageError::store(t))?;
+    let counts: Option<HashMap<LeadStatus, i64>> = (user.role() != ondo_domain::Role::Sales)
+        .then(|| summary.by_status.iter().copied().collect());
     let total = counts.as_ref().map(|c| c.values().sum::<i64>());
     let status_counts = LeadStatus::ALL
         .iter()
@@ -267,14 +263,13 @@ pub async fn list(
         label: u.display_name.clone(),
         selected: owner_key == u.id.to_string(),
     }));
-    let sources = ondo_store::leads::sources(&state.db, ws)
-        .await
-        .map_err(PageError::store(t))?
-        .into_iter()
+    let sources = summary
+        .sources
+        .iter()
         .map(|(s, n)| Choice {
-            selected: s == source,
+            selected: *s == source,
             label: format!("{s} ({n})"),
-            value: s,
+            value: s.clone(),
         })
         .collect();
     let company = match filter.company_id {
