@@ -680,3 +680,37 @@ pub async fn load(o: &LoadOptions) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_of_a_list_page_is_unescaped() {
+        let html = r#"<a class="btn btn-sm" href="/leads?q=%E4%BD%90%E8%97%A4&amp;before=123" rel="next">次へ »</a>"#;
+        assert_eq!(
+            next_link(html).as_deref(),
+            Some("/leads?q=%E4%BD%90%E8%97%A4&before=123")
+        );
+        assert_eq!(next_link("<p>no pager</p>"), None);
+    }
+
+    #[test]
+    fn character_references_are_undone_and_stray_ampersands_kept() {
+        assert_eq!(unescape("a&amp;b&#x3D;c&#61;d&lt;&quot;"), "a&b=c=d<\"");
+        assert_eq!(unescape("R&D &unknown; &"), "R&D &unknown; &");
+    }
+
+    #[test]
+    fn the_login_form_token_is_found() {
+        let html = r#"<form><input type="hidden" name="csrf" value="abc&#x2F;def"><input name="next" value="/leads"></form>"#;
+        assert_eq!(hidden_value(html, "csrf").as_deref(), Some("abc/def"));
+        assert_eq!(hidden_value(html, "missing"), None);
+    }
+
+    #[test]
+    fn surnames_are_percent_encoded_as_utf8() {
+        assert_eq!(percent_encode("佐藤"), "%E4%BD%90%E8%97%A4");
+        assert_eq!(percent_encode("ab1"), "ab1");
+    }
+}
