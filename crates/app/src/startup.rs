@@ -66,6 +66,13 @@ impl Application {
                 "imports interrupted by a stop were settled"
             );
         }
+        ondo_store::workflow_settings::ensure_started(
+            &db,
+            workspace.id(),
+            ondo_domain::Micros::now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the speed-to-lead rule: {e}"))?;
         let router = ondo_web::router(AppState::new(db.clone(), workspace, web));
         Ok(Application {
             listener,

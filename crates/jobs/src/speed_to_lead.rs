@@ -70,7 +70,15 @@ pub async fn sweep_workspace(db: &Db, ws: WorkspaceId, now: Micros) -> Result<us
         .filter(|m| *m > 0)
         .unwrap_or(60);
     // A window of N business minutes is at least N minutes of wall-clock time.
-    let since = now.saturating_add(-Micros::days(LOOKBACK_DAYS));
+    // Only handoffs since the rule started in this workspace (none before its start).
+    let Some(started) = settings.started_at else {
+        return Ok(0);
+    };
+    let since = Micros(
+        now.saturating_add(-Micros::days(LOOKBACK_DAYS))
+            .0
+            .max(started),
+    );
     let until = now.saturating_add(-Micros::minutes(i64::from(minutes)));
     let waiting = workflow_settings::waiting_handoffs(db, ws, since, until).await?;
     if waiting.is_empty() {

@@ -17,6 +17,8 @@ pub struct WorkflowSettings {
     pub day_end_minute: i32,
     pub updated_by: Option<i64>,
     pub updated_at: Option<i64>,
+    /// Since when the rule applies (see [`ensure_started`]); `None` before the first start.
+    pub started_at: Option<i64>,
 }
 
 impl Default for WorkflowSettings {
@@ -28,6 +30,7 @@ impl Default for WorkflowSettings {
             day_end_minute: 1080,
             updated_by: None,
             updated_at: None,
+            started_at: None,
         }
     }
 }
@@ -48,7 +51,7 @@ pub async fn get(db: &Db, ws: WorkspaceId) -> Result<WorkflowSettings> {
     let found = with_db!(db, pool => {
         sqlx::query_as::<_, WorkflowSettings>(
             "SELECT speed_to_lead_minutes, day_start_minute, day_end_minute, updated_by, \
-             updated_at FROM workflow_settings WHERE workspace_id = $1",
+             updated_at, started_at FROM workflow_settings WHERE workspace_id = $1",
         )
         .bind(ws.0)
         .fetch_optional(pool)
@@ -74,13 +77,14 @@ pub async fn save(
         day_end_minute,
         updated_by: actor.user_id,
         updated_at: Some(now),
+        started_at: before.started_at.or(Some(now)),
     };
     let (before_json, after_json) = (before.audit_view(), after.audit_view());
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(
             "INSERT INTO workflow_settings (workspace_id, speed_to_lead_minutes, day_start_minute, \
-             day_end_minute, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             day_end_minute, updated_by, updated_at, started_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
              ON CONFLICT (workspace_id) DO UPDATE SET speed_to_lead_minutes = excluded.speed_to_lead_minutes, \
              day_start_minute = excluded.day_start_minute, day_end_minute = excluded.day_end_minute, \
              updated_by = excluded.updated_by, updated_at = excluded.updated_at",
@@ -97,6 +101,23 @@ pub async fn save(
         tx.commit().await?;
     });
     Ok(after)
+}
+
+/// Starts the speed-to-lead rule for a workspace at `now` unless it started before: the
+/// server does this for its workspace when it starts, so a workspace's past (an upgrade, a
+/// history loaded in bulk) never floods anyone with alerts.
+pub async fn ensure_started(db: &Db, ws: WorkspaceId, now: Micros) -> Result<()> {
+    with_db!(db, pool => {
+        sqlx::query(
+            "INSERT INTO workflow_settings (workspace_id, updated_at, started_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (workspace_id) DO UPDATE SET started_at = COALESCE(workflow_settings.started_at, excluded.started_at)",
+        )
+        .bind(ws.0)
+        .bind(now.0)
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
 }
 
 /// A lead that became sales-ready and has not been touched since.

@@ -507,3 +507,61 @@ async fn failed_sign_ins_sign_outs_and_tracking_changes_are_in_the_audit_log() {
     assert_eq!(last["after"]["domains"], json!([]), "{last}");
     assert!(!last.to_string().contains("secret"), "{last}");
 }
+
+#[tokio::test]
+async fn handoffs_from_before_the_speed_rule_started_never_alert() {
+    let app = spawn_app().await;
+    // A second workspace, as after an upgrade: a history of untouched handoffs exists
+    // before the server ever started the rule there.
+    let other = ondo_store::workspaces::ensure(&app.db, "history")
+        .await
+        .expect("workspace")
+        .id();
+    let token = app
+        .user_with_token(other, "rep@history.example", Role::Admin)
+        .await;
+    let (status, old) = json(
+        app.post_lead_as(
+            &token,
+            &json!({"name": "過去 太郎", "email": "old@history.example",
+                    "owner": "rep@history.example", "status": "sales_ready"}),
+        )
+        .await,
+    )
+    .await;
+    assert!(status.is_success(), "{old}");
+    let later = ondo_domain::Micros::now().saturating_add(ondo_domain::Micros::days(3));
+    assert_eq!(
+        ondo_jobs::speed_to_lead::sweep_workspace(&app.db, other, later)
+            .await
+            .expect("sweep"),
+        0,
+        "a workspace where the rule never started raises nothing"
+    );
+    ondo_store::workflow_settings::ensure_started(&app.db, other, ondo_domain::Micros::now())
+        .await
+        .expect("start");
+    assert_eq!(
+        ondo_jobs::speed_to_lead::sweep_workspace(&app.db, other, later)
+            .await
+            .expect("sweep"),
+        0,
+        "the handoff before the start is history"
+    );
+
+    // In the served workspace the rule started with the server: a new handoff alerts.
+    app.user_with_token(app.ws(), "rep@example.com", Role::Sales)
+        .await;
+    lead(
+        &app,
+        json!({"name": "新規 花子", "email": "new@example.co.jp", "owner": "rep@example.com",
+               "status": "sales_ready"}),
+    )
+    .await;
+    assert_eq!(
+        ondo_jobs::speed_to_lead::sweep_workspace(&app.db, app.ws(), later)
+            .await
+            .expect("sweep"),
+        1
+    );
+}

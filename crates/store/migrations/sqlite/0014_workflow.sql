@@ -58,6 +58,9 @@ CREATE TABLE workflow_settings (
     day_end_minute INTEGER NOT NULL DEFAULT 1080,
     updated_by INTEGER,
     updated_at INTEGER NOT NULL,
+    -- Since when the rule applies: handoffs before it (history brought in by imports,
+    -- or from before an upgrade) never raise alerts.
+    started_at INTEGER,
     PRIMARY KEY (workspace_id)
 );
 
