@@ -19,6 +19,7 @@ mod gen_import;
 mod leads_load;
 mod queue_load;
 mod report;
+mod reports_time;
 mod rescore_bench;
 mod seed;
 mod seed_events;
@@ -269,6 +270,11 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Time the reports page's computation over DIR/ondo.db; prints a Markdown table.
+    ReportsTime {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     /// Save a rule change and rescore every lead of the workspace with it, printing
     /// progress; prints the Markdown table.
     Rescore {
@@ -458,6 +464,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_seconds,
             seed,
         })),
+        Command::ReportsTime { data_dir } => runtime()?.block_on(reports_time::run(&data_dir)),
         Command::Rescore {
             data_dir,
             rules,

@@ -101,7 +101,9 @@ impl Micros {
     pub fn parse_jst_date(s: &str) -> Option<Micros> {
         let fmt = ::time::macros::format_description!("[year]-[month]-[day]");
         let d = Date::parse(s.trim(), &fmt).ok()?;
-        Some(Micros::from_offset(d.midnight().assume_offset(::time::macros::offset!(+9))))
+        Some(Micros::from_offset(
+            d.midnight().assume_offset(::time::macros::offset!(+9)),
+        ))
     }
 
     /// Returns the calendar date in Japan.

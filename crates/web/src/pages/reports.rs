@@ -881,7 +881,10 @@ pub async fn download(
         iso(query.period.to - 1)
     );
     let (mime, body) = match ext {
-        "csv" => ("text/csv; charset=utf-8", table_file(&table, FileFormat::Csv)),
+        "csv" => (
+            "text/csv; charset=utf-8",
+            table_file(&table, FileFormat::Csv),
+        ),
         _ => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             table_file(&table, FileFormat::Xlsx),
@@ -922,7 +925,10 @@ enum FileFormat {
 
 /// A table as CSV (UTF-8 with a BOM, CRLF, RFC 4180 quoting) or a one-sheet workbook,
 /// written by the lead export's writers, formulas neutralised.
-fn table_file(table: &Table, format: FileFormat) -> Result<Vec<u8>, ondo_jobs::export::ExportError> {
+fn table_file(
+    table: &Table,
+    format: FileFormat,
+) -> Result<Vec<u8>, ondo_jobs::export::ExportError> {
     use ondo_jobs::export::{CsvEncoding, ExportFormat, write_table};
     let format = match format {
         FileFormat::Csv => ExportFormat::Csv(CsvEncoding::Utf8),

@@ -195,9 +195,7 @@ pub async fn change_status(
         Err(ServiceError::Invalid {
             field: "lost_reason",
             ..
-        }) => {
-            Ok(back(&HashMap::new(), id, "err=lost_reason", "work"))
-        }
+        }) => Ok(back(&HashMap::new(), id, "err=lost_reason", "work")),
         Err(e) => Err(PageError::from_service(t, e)),
     }
 }

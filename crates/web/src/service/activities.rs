@@ -15,13 +15,8 @@ pub const CALL_OUTCOMES: [&str; 5] = [
     "資料送付",
 ];
 /// The Fluent key suffixes of `CALL_OUTCOMES` (`outcome-…`), in the same order.
-pub const CALL_OUTCOME_KEYS: [&str; 5] = [
-    "absent",
-    "gatekeeper",
-    "talked",
-    "appointment",
-    "materials",
-];
+pub const CALL_OUTCOME_KEYS: [&str; 5] =
+    ["absent", "gatekeeper", "talked", "appointment", "materials"];
 
 /// Parses an activity from its parts.
 pub fn parse(
