@@ -226,59 +226,49 @@ pub async fn add_follow_up(
     Path(id): Path<i64>,
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
+    use crate::service::tasks::{CreateError, TaskInput, TaskSubject};
     let t = user.tr;
     super::check_form_csrf(&user, &v)?;
-    let ws = user.workspace;
-    let db = &state.db;
-    ondo_store::customers::get(db, ws, id)
-        .await
-        .map_err(PageError::store(t))?
-        .ok_or(PageError::NotFound(t))?;
-    if let Some(me) = scope(&user)
-        && !ondo_store::customers::owns_lead_in(db, ws, id, me)
-            .await
-            .map_err(PageError::store(t))?
-    {
-        return Err(PageError::NotFound(t));
-    }
-    let back =
-        |err: &str| Redirect::to(&format!("/customers/{id}?err={err}#follow-ups")).into_response();
     let get = |k: &str| v.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
-    let kind = match get("kind").as_str() {
-        "upsell" => "upsell",
-        _ => "renewal",
+    let input = TaskInput {
+        title: get("title"),
+        due_at: get("due"),
+        // Due at the start of that business day.
+        due_time: Some("09:00".to_string()),
+        owner: get("owner")
+            .parse::<i64>()
+            .ok()
+            .map(crate::service::leads::OwnerRef::Id),
+        note: Some(get("note")),
+        kind: Some(
+            if get("kind") == "upsell" {
+                "upsell"
+            } else {
+                "renewal"
+            }
+            .to_string(),
+        ),
     };
-    let title = get("title");
-    if title.is_empty() || title.chars().count() > 200 {
-        return Ok(back("title"));
+    let actor = ondo_store::Actor::user(user.user.id, "web");
+    let created = crate::service::tasks::create(
+        &state.db,
+        user.workspace,
+        &user.user,
+        TaskSubject::Customer(id),
+        &input,
+        &actor,
+    )
+    .await;
+    match created {
+        Ok(_) => Ok(Redirect::to(&format!("/customers/{id}#follow-ups")).into_response()),
+        Err(CreateError::Invalid(problems)) => {
+            let field = match problems.first().map(|(f, _)| *f) {
+                Some("due_at" | "due_time") => "due",
+                Some("owner") => "owner",
+                _ => "title",
+            };
+            Ok(Redirect::to(&format!("/customers/{id}?err={field}#follow-ups")).into_response())
+        }
+        Err(CreateError::Service(e)) => Err(PageError::from_service(t, e)),
     }
-    let Some(due_at) = ondo_domain::Micros::parse_jst_date(&get("due"))
-        // Due at the start of the business day (09:00 JST) of that date.
-        .map(|d| d.saturating_add(ondo_domain::Micros::hours(9)))
-    else {
-        return Ok(back("due"));
-    };
-    let users = ondo_store::users::list(db, ws)
-        .await
-        .map_err(PageError::store(t))?;
-    let Some(owner) = get("owner")
-        .parse::<i64>()
-        .ok()
-        .filter(|o| users.iter().any(|u| u.id == *o && !u.disabled))
-    else {
-        return Ok(back("owner"));
-    };
-    let new = ondo_store::tasks::NewTask {
-        lead_id: None,
-        company_id: Some(id),
-        owner_id: owner,
-        kind: kind.to_string(),
-        title,
-        note: Some(get("note")).filter(|n| !n.is_empty()),
-        due_at,
-    };
-    ondo_store::tasks::create(db, ws, &new, &ondo_store::Actor::user(user.user.id, "web"))
-        .await
-        .map_err(PageError::store(t))?;
-    Ok(Redirect::to(&format!("/customers/{id}#follow-ups")).into_response())
 }

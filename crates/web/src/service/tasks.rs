@@ -217,6 +217,16 @@ async fn resolve_owner(
     Ok(user.filter(|u| !u.disabled))
 }
 
+/// What a new task is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskSubject {
+    /// A lead the viewer may see.
+    Lead(i64),
+    /// A customer company (a renewal, an upsell) the viewer may see: for a salesperson,
+    /// one where they own a lead.
+    Customer(i64),
+}
+
 /// Creates a follow-up on a lead the viewer may see (`NotFound` otherwise, also for a
 /// lead of another workspace), owned by the viewer unless another owner is named.
 pub async fn create_for_lead(
@@ -227,7 +237,39 @@ pub async fn create_for_lead(
     input: &TaskInput,
     actor: &Actor,
 ) -> Result<Task, CreateError> {
-    super::access::visible_lead(db, ws, viewer, lead_id).await?;
+    create(db, ws, viewer, TaskSubject::Lead(lead_id), input, actor).await
+}
+
+/// Creates a task about a lead or a customer the viewer may see (`NotFound` otherwise),
+/// owned by the viewer unless another owner is named.
+pub async fn create(
+    db: &Db,
+    ws: WorkspaceId,
+    viewer: &User,
+    subject: TaskSubject,
+    input: &TaskInput,
+    actor: &Actor,
+) -> Result<Task, CreateError> {
+    let (lead_id, company_id) = match subject {
+        TaskSubject::Lead(id) => {
+            super::access::visible_lead(db, ws, viewer, id).await?;
+            (Some(id), None)
+        }
+        TaskSubject::Customer(id) => {
+            ondo_store::customers::get(db, ws, id)
+                .await
+                .map_err(ServiceError::from)?
+                .ok_or(ServiceError::NotFound)?;
+            if viewer.role() == Role::Sales
+                && !ondo_store::customers::owns_lead_in(db, ws, id, viewer.id)
+                    .await
+                    .map_err(ServiceError::from)?
+            {
+                return Err(ServiceError::NotFound.into());
+            }
+            (None, Some(id))
+        }
+    };
     let parsed = parse(input);
     let owner = match &input.owner {
         None => Some(viewer.clone()),
@@ -247,8 +289,8 @@ pub async fn create_for_lead(
         return Err(ServiceError::Forbidden.into());
     }
     let new = NewTask {
-        lead_id: Some(lead_id),
-        company_id: None,
+        lead_id,
+        company_id,
         owner_id: owner.id,
         kind: parsed.kind,
         title: parsed.title,
