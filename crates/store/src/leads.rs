@@ -424,10 +424,19 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
             params.push(Param::I(me));
             params.push(Param::I(limit));
             let (me, n) = (params.len() - 1, params.len());
+            // With a status, the unassigned leads of that status are few and found through
+            // `leads_queue_owner`, then sorted; walking `leads_status` in id order instead
+            // reads every lead of the status (most have an owner): 0.7 s at 1M. The unary
+            // plus keeps the planner from ordering by an index (SQLite and PostgreSQL).
+            let order = if filter.status.is_some() {
+                "+l.id"
+            } else {
+                "l.id"
+            };
             let stream = |who: &str| {
                 format!(
                     "SELECT id FROM (SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND {who}{conditions} \
-                     ORDER BY l.id DESC LIMIT ${n}) s"
+                     ORDER BY {order} DESC LIMIT ${n}) s"
                 )
             };
             format!(
