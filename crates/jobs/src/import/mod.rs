@@ -594,12 +594,9 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("upload dir");
         let path = dir.join(format!("purge-test-{}", std::process::id()));
         std::fs::write(&path, b"x").expect("write");
-        assert_eq!(
-            purge_uploads(std::time::Duration::from_secs(3600)),
-            0,
-            "a fresh upload stays"
-        );
-        assert!(path.exists());
+        // Other uploads of the machine may be purged too: only this file is asserted on.
+        purge_uploads(std::time::Duration::from_secs(3600));
+        assert!(path.exists(), "a fresh upload stays");
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert!(purge_uploads(std::time::Duration::from_millis(1)) >= 1);
         assert!(!path.exists(), "an old upload is removed");
