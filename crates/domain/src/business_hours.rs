@@ -17,7 +17,7 @@ pub const MINUTES_PER_DAY: u16 = 24 * 60;
 
 /// The JST calendar day number of an instant (day 0 is 1970-01-01 in Japan).
 fn jst_day_number(at: Micros) -> i64 {
-    at.0.saturating_add(JST_OFFSET).div_euclid(MICROS_PER_DAY)
+    crate::scoring::jst_day(at)
 }
 
 /// The calendar date of a JST day number, clamped to the dates `time` knows.
@@ -30,8 +30,8 @@ fn date_of_day(day: i64) -> Date {
     Date::from_julian_day(jd as i32).expect("clamped to the supported range")
 }
 
-/// The instant a JST day begins (00:00 JST).
-fn day_start(day: i64) -> Micros {
+/// The instant a JST day (numbered as [`crate::scoring::jst_day`]) begins (00:00 JST).
+pub fn day_start(day: i64) -> Micros {
     Micros(
         day.saturating_mul(MICROS_PER_DAY)
             .saturating_sub(JST_OFFSET),

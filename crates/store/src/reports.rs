@@ -103,9 +103,7 @@ impl Grouping {
 pub type JstDay = i64;
 
 /// The JST day of an instant.
-pub fn jst_day(at: Micros) -> JstDay {
-    (at.0 + JST_OFFSET).div_euclid(MICROS_PER_DAY)
-}
+pub use ondo_domain::scoring::jst_day;
 
 /// Year, month (1–12) and day of month of a JST day.
 pub fn ymd(day: JstDay) -> (i32, u8, u8) {
@@ -115,7 +113,7 @@ pub fn ymd(day: JstDay) -> (i32, u8, u8) {
 
 /// Midnight of a JST day, as UTC microseconds.
 fn jst_day_start(day: JstDay) -> i64 {
-    day.saturating_mul(MICROS_PER_DAY) - JST_OFFSET
+    ondo_domain::business_hours::day_start(day).0
 }
 
 /// A report period: JST days from `from` up to but not including `to`.

@@ -232,15 +232,13 @@ fn consent_time(s: &str) -> Result<i64, ServiceError> {
     if let Ok(m) = Micros::parse_rfc3339(s) {
         return Ok(m.0);
     }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(s, &fmt).map_err(|_| {
+    // A date is midnight in Japan.
+    Micros::parse_jst_date(s).map(|m| m.0).ok_or_else(|| {
         ServiceError::invalid(
             "consent_at",
             format!("\"{s}\" is not a date (YYYY-MM-DD) or RFC 3339 time"),
         )
-    })?;
-    // Midnight in Japan.
-    Ok(Micros::from_offset(d.midnight().assume_offset(time::macros::offset!(+9))).0)
+    })
 }
 
 /// The changes applied to `base`: every value parsed, the company found or created, the

@@ -2,7 +2,6 @@
 //! tasks, and the "today" agenda. A salesperson works with their own tasks only; every
 //! other role may look at and close anyone's.
 
-use ondo_domain::business_hours::jst_midnight;
 use ondo_domain::{Email, Micros, Role};
 use ondo_store::tasks::{Agenda, NewTask, Task, TaskFilter, TaskState};
 use ondo_store::users::User;
@@ -77,23 +76,12 @@ pub fn parse_due(raw: &str, time: Option<&str>) -> Result<Micros, (&'static str,
     if raw.contains('T') {
         return Micros::parse_rfc3339(raw).map_err(|_| ("due_at", TaskProblem::DueInvalid));
     }
-    let date = parse_iso_date(raw).ok_or(("due_at", TaskProblem::DueInvalid))?;
+    let midnight = Micros::parse_jst_date(raw).ok_or(("due_at", TaskProblem::DueInvalid))?;
     let minutes = match time.map(str::trim).filter(|t| !t.is_empty()) {
         None => 0,
         Some(t) => parse_hh_mm(t).ok_or(("due_time", TaskProblem::TimeInvalid))?,
     };
-    Ok(jst_midnight(date).saturating_add(Micros::minutes(minutes)))
-}
-
-/// `YYYY-MM-DD` exactly (what a date input sends and the API documents).
-fn parse_iso_date(s: &str) -> Option<time::Date> {
-    let mut parts = s.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+    Ok(midnight.saturating_add(Micros::minutes(minutes)))
 }
 
 /// `HH:MM` as minutes of the day.
