@@ -168,17 +168,9 @@ pub async fn show(
     let t = user.tr;
     let ws = user.workspace;
     let db = &state.db;
-    let customer = ondo_store::customers::get(db, ws, id)
+    let customer = crate::service::access::visible_customer(db, ws, &user.user, id)
         .await
-        .map_err(PageError::store(t))?
-        .ok_or(PageError::NotFound(t))?;
-    if let Some(me) = scope(&user)
-        && !ondo_store::customers::owns_lead_in(db, ws, id, me)
-            .await
-            .map_err(PageError::store(t))?
-    {
-        return Err(PageError::NotFound(t));
-    }
+        .map_err(|e| PageError::from_service(t, e))?;
     let filter = LeadFilter {
         company_id: Some(id),
         ..Default::default()

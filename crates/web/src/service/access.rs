@@ -37,6 +37,26 @@ pub async fn ensure_can_see_lead(
     }
 }
 
+/// The customer (a company with a won lead), if the user may see it: a salesperson one
+/// where they own a lead, every other role any. `NotFound` otherwise, as for a company
+/// that is no customer.
+pub async fn visible_customer(
+    db: &Db,
+    ws: WorkspaceId,
+    user: &User,
+    company_id: i64,
+) -> Result<ondo_store::customers::Customer, ServiceError> {
+    let customer = ondo_store::customers::get(db, ws, company_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Visibility::Sales(me) = visibility(user)
+        && !ondo_store::customers::owns_lead_in(db, ws, company_id, me).await?
+    {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(customer)
+}
+
 /// [`ensure_can_see_lead`] for a lead already read.
 pub async fn ensure_can_see(
     db: &Db,

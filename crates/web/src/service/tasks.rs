@@ -244,17 +244,7 @@ pub async fn create(
             (Some(id), None)
         }
         TaskSubject::Customer(id) => {
-            ondo_store::customers::get(db, ws, id)
-                .await
-                .map_err(ServiceError::from)?
-                .ok_or(ServiceError::NotFound)?;
-            if viewer.role() == Role::Sales
-                && !ondo_store::customers::owns_lead_in(db, ws, id, viewer.id)
-                    .await
-                    .map_err(ServiceError::from)?
-            {
-                return Err(ServiceError::NotFound.into());
-            }
+            super::access::visible_customer(db, ws, viewer, id).await?;
             (None, Some(id))
         }
     };
