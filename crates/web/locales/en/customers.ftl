@@ -20,7 +20,6 @@ account-add-follow-up = Add a follow-up
 account-kind = Kind
 account-kind-renewal = Renewal
 account-kind-upsell = Upsell
-account-kind-follow-up = Follow-up
 account-title = What
 account-due = Due
 account-owner = Owner

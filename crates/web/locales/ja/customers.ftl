@@ -20,7 +20,6 @@ account-add-follow-up = フォローを追加
 account-kind = 種類
 account-kind-renewal = 契約更新
 account-kind-upsell = アップセル
-account-kind-follow-up = フォローアップ
 account-title = 内容
 account-due = 期日
 account-owner = 担当者

@@ -79,32 +79,12 @@ struct AccountPage {
     follow_ups: AccountFollowUps,
 }
 
-/// One open follow-up of the account.
-pub struct FollowUpRow {
-    pub id: i64,
-    pub kind_label: String,
-    pub title: String,
-    pub due: String,
-    pub overdue: bool,
-    pub owner: String,
-    /// The lead it is about, for a lead's follow-up: (id, name).
-    pub lead: Option<(i64, String)>,
-}
-
 /// The account's renewal and upsell follow-ups (and its leads' open follow-ups).
 pub struct AccountFollowUps {
-    pub rows: Vec<FollowUpRow>,
+    pub rows: Vec<super::tasks::TaskRow>,
     pub owners: Vec<super::leads::Choice>,
     pub default_due: String,
     pub error: String,
-}
-
-fn kind_label(t: &Tr, kind: &str) -> String {
-    match kind {
-        "renewal" => t.t("account-kind-renewal"),
-        "upsell" => t.t("account-kind-upsell"),
-        _ => t.t("account-kind-follow-up"),
-    }
 }
 
 async fn account_follow_ups(
@@ -120,15 +100,7 @@ async fn account_follow_ups(
         .map_err(PageError::store(t))?;
     let rows = tasks
         .into_iter()
-        .map(|task| FollowUpRow {
-            id: task.id,
-            kind_label: kind_label(&t, &task.kind),
-            title: task.title,
-            due: t.date(task.due_at),
-            overdue: task.due_at < now.0,
-            owner: task.owner_name.unwrap_or_default(),
-            lead: task.lead_id.zip(task.lead_name),
-        })
+        .map(|task| super::tasks::task_row(&t, task, now, &user.user))
         .collect();
     let users = ondo_store::users::list(&state.db, user.workspace)
         .await
