@@ -365,27 +365,54 @@ pub struct LeadFilter {
     pub before_id: Option<i64>,
 }
 
+#[derive(Clone)]
 enum Param {
     I(i64),
     T(String),
 }
 
+/// Ids a salesperson's list walks at a time, newest first (see [`list`]).
+const WALK_CHUNK: i64 = 20_000;
+/// Ids a salesperson's list walks before it expects to fill the page; past it, the list
+/// switches to the three index-ordered streams.
+const WALK_BUDGET: i64 = 120_000;
+
 /// Leads matching the filter, newest first, at most `limit`.
 ///
-/// A salesperson's list is the newest `limit` of three index-ordered streams — their own
-/// leads and unassigned leads (`leads_owner`), and their companies' other leads
-/// (`leads_company_name`) — so it never scans leads they may not see; everyone else's
-/// list is one scan by id.
+/// Everyone but a salesperson gets one scan by id. A salesperson usually may see a good
+/// share of the workspace (their own leads, unassigned leads and their companies' other
+/// leads), so their list walks the ids newest first in chunks, checking visibility per
+/// row (one `leads_company_owner` seek), and stops when the page is full. When the first
+/// chunks show that the visible matches are too sparse to fill the page within
+/// [`WALK_BUDGET`] ids (a new rep, a rare search term), the rest comes from three
+/// index-ordered streams instead — their own leads and unassigned leads (`leads_owner`),
+/// and their companies' other leads (`leads_company_owner`) — which never read a lead
+/// they may not see but read every lead of their companies.
 pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> Result<Vec<Lead>> {
-    let mut sql = String::new();
+    list_walking(db, ws, filter, limit, WALK_CHUNK, WALK_BUDGET).await
+}
+
+/// [`list`] with a salesperson's walk of `chunk` ids at a time and a budget of `budget`
+/// ids; for tests, which need the switch to the streams on small workspaces.
+#[doc(hidden)]
+pub async fn list_walking(
+    db: &Db,
+    ws: WorkspaceId,
+    filter: &LeadFilter,
+    limit: i64,
+    chunk: i64,
+    budget: i64,
+) -> Result<Vec<Lead>> {
+    let mut conditions = String::new();
     let mut params: Vec<Param> = vec![Param::I(ws.0)];
     let mut push = |sql: &mut String, clause: &str, p: Param| {
         params.push(p);
         sql.push_str(&clause.replace("$?", &format!("${}", params.len())));
     };
+    let sql = &mut conditions;
     if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
         push(
-            &mut sql,
+            sql,
             " AND l.search_text LIKE $?",
             Param::T(format!("%{}%", escape_like(q))),
         );
@@ -393,67 +420,148 @@ pub async fn list(db: &Db, ws: WorkspaceId, filter: &LeadFilter, limit: i64) -> 
     }
     if let Some(status) = filter.status {
         push(
-            &mut sql,
+            sql,
             " AND l.status = $?",
             Param::T(status.key().to_string()),
         );
     }
     match filter.owner {
         Some(OwnerFilter::Unassigned) => sql.push_str(" AND l.owner_id IS NULL"),
-        Some(OwnerFilter::User(id)) => push(&mut sql, " AND l.owner_id = $?", Param::I(id)),
+        Some(OwnerFilter::User(id)) => push(sql, " AND l.owner_id = $?", Param::I(id)),
         None => {}
     }
     if let Some(company) = filter.company_id {
-        push(&mut sql, " AND l.company_id = $?", Param::I(company));
+        push(sql, " AND l.company_id = $?", Param::I(company));
     }
     if let Some(source) = &filter.source {
         push(
-            &mut sql,
+            sql,
             " AND EXISTS (SELECT 1 FROM touchpoints t WHERE t.workspace_id = l.workspace_id \
              AND t.lead_id = l.id AND t.source = $?)",
             Param::T(source.clone()),
         );
     }
-    if let Some(before) = filter.before_id {
-        push(&mut sql, " AND l.id < $?", Param::I(before));
-    }
-    let conditions = sql;
-    let mut sql = match filter.visibility {
-        Visibility::All => format!("{SELECT} WHERE l.workspace_id = $1{conditions}"),
-        Visibility::Sales(me) => {
-            params.push(Param::I(me));
+    match filter.visibility {
+        Visibility::All => {
+            let mut params = params;
+            let mut sql = format!("{SELECT} WHERE l.workspace_id = $1{conditions}");
+            if let Some(before) = filter.before_id {
+                params.push(Param::I(before));
+                sql.push_str(&format!(" AND l.id < ${}", params.len()));
+            }
             params.push(Param::I(limit));
-            let (me, n) = (params.len() - 1, params.len());
-            // With a status, the unassigned leads of that status are few and found through
-            // `leads_queue_owner`, then sorted; walking `leads_status` in id order instead
-            // reads every lead of the status (most have an owner): 0.7 s at 1M. The unary
-            // plus keeps the planner from ordering by an index (SQLite and PostgreSQL).
-            let order = if filter.status.is_some() {
-                "+l.id"
-            } else {
-                "l.id"
-            };
-            let stream = |who: &str| {
-                format!(
-                    "SELECT id FROM (SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND {who}{conditions} \
-                     ORDER BY {order} DESC LIMIT ${n}) s"
-                )
-            };
-            format!(
-                "{SELECT} WHERE l.workspace_id = $1 AND l.id IN ({} UNION ALL {} UNION ALL {})",
-                stream(&format!("l.owner_id = ${me}")),
-                stream("l.owner_id IS NULL"),
-                stream(&format!(
-                    "l.owner_id <> ${me} AND l.company_id IN (SELECT m.company_id FROM leads m \
-                     WHERE m.workspace_id = $1 AND m.owner_id = ${me} AND m.company_id IS NOT NULL)"
-                )),
-            )
+            sql.push_str(&format!(" ORDER BY l.id DESC LIMIT ${}", params.len()));
+            fetch_leads(db, &sql, params).await
         }
+        Visibility::Sales(me) => {
+            let top = match filter.before_id {
+                Some(before) => before,
+                None => max_lead_id(db, ws).await? + 1,
+            };
+            let mut found = Vec::new();
+            let mut hi = top;
+            // Walk while the page can be expected to fill within the budget.
+            while hi > 1 && (found.len() as i64) < limit {
+                let walked = top - hi;
+                if walked >= chunk {
+                    let rate = found.len() as f64 / walked as f64;
+                    let needed = (limit - found.len() as i64) as f64;
+                    if rate == 0.0 || walked as f64 + needed / rate > budget as f64 {
+                        break;
+                    }
+                }
+                let lo = (hi - chunk).max(1);
+                let mut params = params.clone();
+                let (me_i, hi_i, lo_i, n_i) = (
+                    params.len() + 1,
+                    params.len() + 2,
+                    params.len() + 3,
+                    params.len() + 4,
+                );
+                params.extend([
+                    Param::I(me),
+                    Param::I(hi),
+                    Param::I(lo),
+                    Param::I(limit - found.len() as i64),
+                ]);
+                let sql = format!(
+                    "{SELECT} WHERE l.workspace_id = $1{conditions} AND l.id < ${hi_i} AND l.id >= ${lo_i} \
+                     AND (l.owner_id = ${me_i} OR l.owner_id IS NULL OR EXISTS (SELECT 1 FROM leads m \
+                     WHERE m.workspace_id = $1 AND m.company_id = l.company_id AND m.owner_id = ${me_i})) \
+                     ORDER BY l.id DESC LIMIT ${n_i}"
+                );
+                found.extend(fetch_leads(db, &sql, params).await?);
+                hi = lo;
+            }
+            if (found.len() as i64) < limit && hi > 1 {
+                let rest =
+                    sales_streams(db, &conditions, params, me, hi, limit - found.len() as i64)
+                        .await?;
+                found.extend(rest);
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// The newest `limit` leads below id `before` that salesperson `me` may see, as the
+/// newest of three index-ordered streams (see [`list`]).
+async fn sales_streams(
+    db: &Db,
+    conditions: &str,
+    mut params: Vec<Param>,
+    me: i64,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Lead>> {
+    params.extend([Param::I(before), Param::I(me), Param::I(limit)]);
+    let (before, me, n) = (params.len() - 2, params.len() - 1, params.len());
+    // With a status, the unassigned leads of that status are few and found through
+    // `leads_queue_owner`, then sorted; walking `leads_status` in id order instead reads
+    // every lead of the status (most have an owner): 0.7 s at 1M. The unary plus keeps the
+    // planner from ordering by an index (SQLite and PostgreSQL).
+    let order = if conditions.contains("l.status") {
+        "+l.id"
+    } else {
+        "l.id"
     };
-    params.push(Param::I(limit));
-    sql.push_str(&format!(" ORDER BY l.id DESC LIMIT ${}", params.len()));
+    let stream = |who: &str| {
+        format!(
+            "SELECT id FROM (SELECT l.id FROM leads l WHERE l.workspace_id = $1 AND {who}{conditions} \
+             AND l.id < ${before} ORDER BY {order} DESC LIMIT ${n}) s"
+        )
+    };
+    let sql = format!(
+        "{SELECT} WHERE l.workspace_id = $1 AND l.id IN ({} UNION ALL {} UNION ALL {}) \
+         ORDER BY l.id DESC LIMIT ${n}",
+        stream(&format!("l.owner_id = ${me}")),
+        stream("l.owner_id IS NULL"),
+        stream(&format!(
+            "l.owner_id <> ${me} AND l.company_id IN (SELECT m.company_id FROM leads m \
+             WHERE m.workspace_id = $1 AND m.owner_id = ${me} AND m.company_id IS NOT NULL)"
+        )),
+    );
+    fetch_leads(db, &sql, params).await
+}
+
+/// The highest lead id of the workspace (0 when it has none).
+async fn max_lead_id(db: &Db, ws: WorkspaceId) -> Result<i64> {
     with_db!(db, pool => {
-        let mut query = sqlx::query_as::<_, Lead>(&sql);
+        // Newest first through the primary key: `MAX(id)` with a workspace condition would
+        // read every lead of the workspace on SQLite.
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM leads WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ws.0)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0))
+    })
+}
+
+async fn fetch_leads(db: &Db, sql: &str, params: Vec<Param>) -> Result<Vec<Lead>> {
+    with_db!(db, pool => {
+        let mut query = sqlx::query_as::<_, Lead>(sql);
         for p in params {
             query = match p {
                 Param::I(v) => query.bind(v),

@@ -951,3 +951,154 @@ async fn a_large_leads_table_gets_planner_statistics_once() {
         ondo_store::DbKind::Postgres => assert!(!first && !again),
     }
 }
+
+/// A salesperson's list walks the ids newest first and switches to index-ordered streams
+/// when visible matches are sparse; whichever way a page is found, it must hold exactly
+/// the newest leads they may see (own, unassigned, colleagues at their companies).
+#[tokio::test]
+async fn a_salespersons_list_is_the_same_walked_or_streamed() {
+    let db = fresh_db().await;
+    let ws = workspace(&db, "acme").await;
+    let other = workspace(&db, "other").await;
+    let actor = Actor::system("test");
+    let mut reps = Vec::new();
+    for (email, name) in [
+        ("a@example.jp", "A"),
+        ("b@example.jp", "B"),
+        ("c@example.jp", "C"),
+    ] {
+        let user = ondo_store::users::create(&db, ws, email, name, Role::Sales, "x")
+            .await
+            .expect("user");
+        reps.push(user.id);
+    }
+    let mut companies = Vec::new();
+    for i in 0..6 {
+        let input = CompanyInput {
+            name: Some(CompanyName::parse(&format!("株式会社テスト{i}")).expect("name")),
+            ..Default::default()
+        };
+        let company = ondo_store::companies::find_or_create(&db, ws, &input)
+            .await
+            .expect("ok")
+            .expect("company");
+        companies.push(company.id);
+    }
+    // A deterministic mix; every seventh lead goes to another workspace (ids interleave).
+    for i in 0..140u64 {
+        let target = if i % 7 == 3 { other } else { ws };
+        let mut f = fields(
+            &format!("顧客 {i:03}"),
+            &format!(
+                "{}{i}@example.co.jp",
+                if i % 4 == 0 { "sato" } else { "kato" }
+            ),
+        );
+        if target == ws {
+            f.owner_id = match i % 5 {
+                0 | 1 => Some(reps[0]),
+                2 => Some(reps[1]),
+                3 => Some(reps[2]),
+                _ => None,
+            };
+            f.company_id = (i % 9 != 0).then(|| companies[(i as usize * 7) % companies.len()]);
+        }
+        let lead = ondo_store::leads::create(&db, target, &f, None, &actor)
+            .await
+            .expect("created");
+        if i % 3 == 0 && target == ws {
+            let change = StatusChange {
+                to: LeadStatus::SalesReady,
+                reason: "test".into(),
+                lost_reason: None,
+                renurture_on: None,
+            };
+            ondo_store::leads::update(
+                &db,
+                ws,
+                lead.id,
+                &LeadFields::of(&lead),
+                Some(&change),
+                &actor,
+            )
+            .await
+            .expect("status");
+        }
+    }
+    let everything = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 1000)
+        .await
+        .expect("all");
+    let me = reps[0];
+    let my_companies: std::collections::HashSet<i64> = everything
+        .iter()
+        .filter(|l| l.owner_id == Some(me))
+        .filter_map(|l| l.company_id)
+        .collect();
+    let visible = |l: &ondo_store::leads::Lead| {
+        l.owner_id.is_none_or(|o| o == me)
+            || l.company_id.is_some_and(|c| my_companies.contains(&c))
+    };
+    assert!(
+        everything.iter().any(|l| !visible(l)),
+        "the data must hide some leads from the rep"
+    );
+    let filters = [
+        LeadFilter::default(),
+        LeadFilter {
+            q: Some("sato".into()),
+            ..Default::default()
+        },
+        LeadFilter {
+            status: Some(LeadStatus::SalesReady),
+            ..Default::default()
+        },
+        LeadFilter {
+            owner: Some(OwnerFilter::Unassigned),
+            ..Default::default()
+        },
+    ];
+    for filter in filters {
+        let expected: Vec<i64> = ondo_store::leads::list(&db, ws, &filter, 1000)
+            .await
+            .expect("manager's list")
+            .into_iter()
+            .filter(|l| visible(l))
+            .map(|l| l.id)
+            .collect();
+        assert!(!expected.is_empty(), "{filter:?} finds something");
+        let sales = LeadFilter {
+            visibility: ondo_store::leads::Visibility::Sales(me),
+            ..filter.clone()
+        };
+        // Walk only; walk then streams after one chunk; streams at once (budget 1).
+        for (chunk, budget) in [(100_000, 1_000_000), (10, 20), (1, 1)] {
+            let mut got = Vec::new();
+            let mut before = None;
+            loop {
+                let page = ondo_store::leads::list_walking(
+                    &db,
+                    ws,
+                    &LeadFilter {
+                        before_id: before,
+                        ..sales.clone()
+                    },
+                    7,
+                    chunk,
+                    budget,
+                )
+                .await
+                .expect("sales list");
+                assert!(page.len() <= 7);
+                got.extend(page.iter().map(|l| l.id));
+                match page.last() {
+                    Some(last) if page.len() == 7 => before = Some(last.id),
+                    _ => break,
+                }
+            }
+            assert_eq!(
+                got, expected,
+                "{filter:?} walked by {chunk}, budget {budget}"
+            );
+        }
+    }
+}
