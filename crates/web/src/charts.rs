@@ -1,5 +1,5 @@
-//! Charts as server-rendered SVG: funnel bars, horizontal bars, a histogram and grouped
-//! bars. No JavaScript and no fonts of their own (text inherits the page's font); the
+//! Charts as server-rendered SVG: funnel bars, horizontal bars, a histogram, grouped
+//! bars and a unit-square line chart (gain and calibration curves). No JavaScript and no fonts of their own (text inherits the page's font); the
 //! size comes from the `viewBox`, so a chart scales with its container. Every label is
 //! escaped here, and each chart is an image with a title for screen readers; the page
 //! shows the same numbers in a table beside it.
@@ -298,6 +298,118 @@ pub fn grouped_bars(title: &str, series: &[String], groups: &[Group], no_data: &
     svg
 }
 
+/// One line of a [`unit_lines`] chart: points with x and y in 0…1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Lines on the unit square (both axes 0–100 %), with the diagonal drawn dashed as the
+/// reference (a random order for a gain chart, perfect calibration for a calibration
+/// plot), axis titles and ticks every 20 %, and a legend. Points outside 0…1 are clamped;
+/// each point is a dot whose title gives its values.
+pub fn unit_lines(
+    title: &str,
+    x_title: &str,
+    y_title: &str,
+    diagonal: &str,
+    lines: &[Line],
+    no_data: &str,
+) -> String {
+    if lines.iter().all(|l| l.points.is_empty()) {
+        return empty(title, no_data);
+    }
+    let (left, top, size) = (60.0, 34.0, 300.0);
+    let height = top + size + 48.0;
+    let x = |v: f64| left + v.clamp(0.0, 1.0) * size;
+    let y = |v: f64| top + size - v.clamp(0.0, 1.0) * size;
+    let mut svg = open("lines", title, height);
+    // Legend: the diagonal first, then each line.
+    let legend: Vec<(String, String)> =
+        std::iter::once(("chart-diagonal".to_string(), diagonal.to_string()))
+            .chain(
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (format!("chart-line series-{i}"), l.label.clone())),
+            )
+            .collect();
+    for (i, (class, label)) in legend.iter().enumerate() {
+        let lx = 8.0 + i as f64 * 200.0;
+        let _ = write!(
+            svg,
+            "<g class=\"chart-legend\"><line class=\"{class}\" x1=\"{lx}\" x2=\"{lx2}\" y1=\"12\" y2=\"12\" stroke=\"#555\"/>\
+             <text class=\"chart-label\" x=\"{tx}\" y=\"16\">{label}</text></g>",
+            lx = num(lx),
+            lx2 = num(lx + 22.0),
+            tx = num(lx + 28.0),
+            label = escape(&short(label)),
+        );
+    }
+    for tick in 0..=5 {
+        let v = tick as f64 / 5.0;
+        let _ = write!(
+            svg,
+            "<line class=\"chart-grid\" x1=\"{x0}\" x2=\"{x1}\" y1=\"{yv}\" y2=\"{yv}\" stroke=\"#ddd\"/>\
+             <line class=\"chart-grid\" x1=\"{xv}\" x2=\"{xv}\" y1=\"{y0}\" y2=\"{y1}\" stroke=\"#ddd\"/>\
+             <text class=\"chart-value\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{pct}%</text>\
+             <text class=\"chart-value\" x=\"{xv}\" y=\"{bx}\" text-anchor=\"middle\">{pct}%</text>",
+            x0 = num(x(0.0)),
+            x1 = num(x(1.0)),
+            yv = num(y(v)),
+            xv = num(x(v)),
+            y0 = num(y(0.0)),
+            y1 = num(y(1.0)),
+            tx = num(left - 6.0),
+            ty = num(y(v) + 4.0),
+            bx = num(top + size + 16.0),
+            pct = tick * 20,
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text class=\"chart-label\" x=\"{cx}\" y=\"{by}\" text-anchor=\"middle\">{xt}</text>\
+         <text class=\"chart-label\" x=\"14\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\">{yt}</text>\
+         <line class=\"chart-diagonal\" x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>",
+        cx = num(left + size / 2.0),
+        by = num(top + size + 38.0),
+        cy = num(top + size / 2.0),
+        xt = escape(x_title),
+        yt = escape(y_title),
+        x0 = num(x(0.0)),
+        y0 = num(y(0.0)),
+        x1 = num(x(1.0)),
+        y1 = num(y(1.0)),
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let path: Vec<String> = line
+            .points
+            .iter()
+            .map(|&(px, py)| format!("{},{}", num(x(px)), num(y(py))))
+            .collect();
+        let _ = write!(
+            svg,
+            "<g class=\"chart-series\"><title>{label}</title><polyline class=\"chart-line series-{i}\" fill=\"none\" stroke=\"{FALLBACK_FILL}\" points=\"{points}\"/>",
+            label = escape(&line.label),
+            points = path.join(" "),
+        );
+        for &(px, py) in &line.points {
+            let _ = write!(
+                svg,
+                "<circle class=\"chart-dot series-{i}\" fill=\"{FALLBACK_FILL}\" cx=\"{cx}\" cy=\"{cy}\" r=\"3\"><title>{xp:.0}% → {yp:.0}%</title></circle>",
+                cx = num(x(px)),
+                cy = num(y(py)),
+                xp = px * 100.0,
+                yp = py * 100.0,
+            );
+        }
+        svg.push_str("</g>");
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +434,17 @@ mod tests {
             horizontal_bars(evil, &[Bar::new(evil, 3.0, evil)], "none"),
             funnel(evil, &[Bar::new(evil, 3.0, "3")], "none"),
             histogram(evil, &[Bar::new(evil, 3.0, "3")], "none"),
+            unit_lines(
+                evil,
+                evil,
+                evil,
+                evil,
+                &[Line {
+                    label: evil.to_string(),
+                    points: vec![(0.0, 0.0), (1.0, 1.0)],
+                }],
+                "none",
+            ),
             grouped_bars(
                 evil,
                 &[evil.to_string()],
@@ -406,5 +529,27 @@ mod tests {
         let svg = horizontal_bars("t", &[Bar::new(long, 1.0, "1")], "none");
         assert!(svg.contains(&format!("<title>{long}: 1</title>")));
         assert!(svg.contains(&format!("{}…", long.chars().take(21).collect::<String>())));
+    }
+
+    #[test]
+    fn unit_lines_place_points_on_the_unit_square() {
+        let svg = unit_lines(
+            "Gain",
+            "leads",
+            "conversions",
+            "random",
+            &[Line {
+                label: "AI".into(),
+                points: vec![(0.0, 0.0), (0.5, 0.25), (1.0, 1.2)],
+            }],
+            "none",
+        );
+        assert!(svg.contains("points=\"60,334 210,259 360,34\""), "{svg}");
+        assert!(svg.contains("<title>50% → 25%</title>"), "{svg}");
+        assert!(svg.contains("stroke-dasharray"), "the diagonal is drawn");
+        assert_eq!(
+            unit_lines("Gain", "x", "y", "d", &[], "no model yet"),
+            empty("Gain", "no model yet")
+        );
     }
 }
