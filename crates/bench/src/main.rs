@@ -10,9 +10,11 @@
 //! * `events-load`, `events-count`, `events-report`: the event ingestion benchmark;
 //! * `queue-load`: the sales queue benchmark;
 //! * `leads-prepare`, `leads-load`: the lead list and lead page benchmark;
-//! * `rescore`: a rule change and the rescoring of the whole workspace.
+//! * `rescore`: a rule change and the rescoring of the whole workspace;
+//! * `ai-train`: training the AI score on synthetic leads.
 
 mod activity;
+mod ai_train;
 mod anchor;
 mod events_load;
 mod gen_import;
@@ -48,6 +50,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Time training the AI score on synthetic leads (both candidates, selection and
+    /// calibration); prints JSON.
+    AiTrain {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 60)]
+        features: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Create DIR/ondo.db (migrated) with workspace "default" holding N realistic leads.
     Seed {
         /// The data directory; must not hold an ondo.db yet
@@ -314,6 +326,11 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::AiTrain {
+            rows,
+            features,
+            seed,
+        } => ai_train::run(rows, features, seed),
         Command::Seed {
             data_dir,
             leads,
