@@ -108,6 +108,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The AI score: backtest it on a spreadsheet of past leads.
+    Model {
+        #[command(subcommand)]
+        command: crate::model_cmd::ModelCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -214,6 +219,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(config, demo).await,
+        Command::Model { command } => crate::model_cmd::run(command, &config).await,
         Command::Export {
             format,
             encoding,

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_load;
+pub mod model_cmd;
 pub mod startup;
 
 pub use config::Config;

@@ -13,6 +13,7 @@ pub mod encoding;
 pub mod layout;
 pub mod mapping;
 pub mod source;
+pub mod table;
 mod vcard;
 mod xlsx;
 
@@ -21,6 +22,7 @@ pub use encoding::{Decoded, decode};
 pub use layout::Layout;
 pub use mapping::{ColumnTarget, LeadField, column_letter, normalize_header};
 pub use source::{Column, MAX_CELL_BYTES, OpenOptions, SourceFile, SourceRow};
+pub use table::{TableFile, read_table, read_table_file};
 
 /// Everything that can go wrong while reading an input file.
 ///

@@ -10,9 +10,29 @@
 //!   selection by cross-validation, per-feature contributions and reasons;
 //! * [`metrics`]: AUC, gain and calibration curves, stratified splits.
 
+pub mod calibration;
 pub mod dataset;
+pub mod gbt;
+pub mod logistic;
+pub mod metrics;
+pub mod model;
+pub mod model_bench;
+mod model_util;
+pub mod reasons;
+pub mod encode;
+pub mod evaluate;
+pub mod table;
+pub mod lead_features;
 
 pub use dataset::{Dataset, Feature, FeatureKind, Words};
+pub use evaluate::{EvaluateOptions, Evaluation, evaluate};
+pub use table::Table;
+pub use metrics::{
+    CalibrationBin, GainPoint, auc, calibration_curve, gain_curve, stratified_folds,
+    stratified_split,
+};
+pub use model::{CandidateScore, Model, ModelKind, TrainOptions, Training, train};
+pub use reasons::{Reason, Reasons};
 
 /// Everything that can go wrong while learning or evaluating.
 #[derive(Debug, thiserror::Error)]
