@@ -1,6 +1,8 @@
 //! The background worker and the jobs it runs: imports, rescoring, notifications, the
 //! dormancy and speed-to-lead sweeps; training and email steps arrive with their issues.
 
+pub mod ai;
+pub mod campaigns;
 pub mod export;
 pub mod import;
 pub mod notify;
@@ -36,6 +38,9 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 }
                 if let Err(e) = scoring::sweep::sweep_all(&db, ondo_domain::Micros::now()).await {
                     tracing::warn!(error = %e, "dormancy sweep failed");
+                }
+                if let Err(e) = ai::queue_due_retrains(&db, ondo_domain::Micros::now()).await {
+                    tracing::warn!(error = %e, "scheduled AI training not queued");
                 }
                 match db.refresh_statistics().await {
                     Ok(true) => tracing::info!("planner statistics of the leads refreshed"),

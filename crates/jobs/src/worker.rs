@@ -127,11 +127,21 @@ async fn dispatch(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult {
     match job.kind.as_str() {
         notify::EMAIL => notify::send_email(ctx, job, now).await,
         notify::WEBHOOK => notify::send_webhook(ctx, job, now).await,
+        crate::campaigns::STEP_JOB => crate::campaigns::send::run_step(ctx, job, now).await,
+        crate::campaigns::TEST_JOB => crate::campaigns::send::run_test(ctx, job, now).await,
         rules_change::RESCORE_JOB => rules_change::run_rescore_job(&ctx.db, job)
             .await
             .map(Some)
             .map_err(JobError::Retry),
         rules_change::RESCORE_LEADS_JOB => rules_change::run_rescore_leads_job(&ctx.db, job)
+            .await
+            .map(Some)
+            .map_err(JobError::Retry),
+        crate::ai::TRAIN_JOB => crate::ai::run_train_job(&ctx.db, job)
+            .await
+            .map(Some)
+            .map_err(JobError::Retry),
+        crate::ai::SCORE_JOB => crate::ai::run_score_job(&ctx.db, job)
             .await
             .map(Some)
             .map_err(JobError::Retry),

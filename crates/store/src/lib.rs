@@ -7,10 +7,12 @@ mod error;
 mod tx;
 
 pub mod activities;
+pub mod ai;
 pub mod alerts;
 pub mod assignment;
 pub mod audit;
 pub mod bulk;
+pub mod campaigns;
 pub mod companies;
 pub mod customers;
 pub mod dormancy;

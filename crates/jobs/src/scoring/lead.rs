@@ -37,12 +37,19 @@ pub fn scored_events(rows: Vec<ondo_store::events::ScoringEvent>) -> Vec<ScoredE
         .collect()
 }
 
-/// The queue's order: engagement times a fit factor (0.5 at fit 0 … 1.5 at fit 100), as a
-/// log key, so it stays right as every score decays.
-pub fn priority_key(engagement_key: Option<f64>, fit_score: f64) -> f64 {
+/// The queue's order: engagement times a fit factor (0.5 at fit 0 … 1.5 at fit 100) times,
+/// when the lead has an AI probability p, an AI factor 0.5 + p (neutral at p = 0.5), as a
+/// log key, so it stays right as every score decays (p is a constant until the lead is
+/// scored again).
+pub fn priority_key(
+    engagement_key: Option<f64>,
+    fit_score: f64,
+    ai_probability: Option<f64>,
+) -> f64 {
+    let ai = ai_probability.map_or(0.0, |p| (0.5 + p.clamp(0.0, 1.0)).ln());
     match engagement_key {
-        Some(k) => k + (0.5 + fit_score / 100.0).ln(),
-        None => NO_ENGAGEMENT + fit_score / 100.0,
+        Some(k) => k + (0.5 + fit_score / 100.0).ln() + ai,
+        None => NO_ENGAGEMENT + fit_score / 100.0 + ai,
     }
 }
 
@@ -129,7 +136,15 @@ pub async fn rescore(
         return Ok(None);
     };
     let events = scored_events(ondo_store::events::for_scoring(tx, ws, lead_id).await?);
-    let computed = compute(rules, &facts, &events, now, apply_rules);
+    let ai = crate::ai::score::refresh_in_tx(tx, ws, &[lead_id], None, now).await?;
+    let computed = compute(
+        rules,
+        &facts,
+        &events,
+        now,
+        apply_rules,
+        ai.get(&lead_id).copied(),
+    );
     let engagement = score_on(computed.keys.engagement_key, jst_day(now), rules);
     ondo_store::scoring::set_scores(tx, ws, lead_id, &computed.keys).await?;
     let Some(t) = computed.transition else {
@@ -282,8 +297,8 @@ pub struct Computed {
     pub transition: Option<ondo_domain::scoring::Transition>,
 }
 
-/// [`rescore`]'s arithmetic for a lead whose facts and events are already read, without
-/// touching the database. Rescoring many leads at once computes every lead with it, writes
+/// [`rescore`]'s arithmetic for a lead whose facts, events and AI probability are
+/// already read, without touching the database. Rescoring many leads at once computes every lead with it, writes
 /// the keys in bulk and sends only the leads with a transition through [`rescore`] (which
 /// assigns owners and writes history and audit); a test keeps the two in agreement.
 pub fn compute(
@@ -292,6 +307,7 @@ pub fn compute(
     events: &[ScoredEvent],
     now: Micros,
     apply_rules: bool,
+    ai_probability: Option<f64>,
 ) -> Computed {
     let key = engagement_key(rules, events);
     let profile = Profile {
@@ -308,7 +324,7 @@ pub fn compute(
         engagement_key: key,
         fit_score: fit.score,
         fit_grade: fit.grade.key(),
-        priority_key: priority_key(key, fit.score),
+        priority_key: priority_key(key, fit.score, ai_probability),
         last_engaged_at: events.iter().filter(|e| !e.bot).map(|e| e.at.0).max(),
     };
     let transition = apply_rules

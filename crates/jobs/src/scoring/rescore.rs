@@ -10,7 +10,7 @@
 //! written, so the write lock is held only for the writes; leads that changed in between
 //! are rescored one at a time inside the write transaction.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ondo_domain::scoring::{ScoringRules, categorize};
 use ondo_domain::{LeadStatus, Micros};
@@ -134,7 +134,8 @@ pub async fn rescore_all(
                 let (first, last) = (first.facts.id, last.facts.id);
                 let events =
                     ondo_store::rescoring::events_between(&mut tx, ws, first, last).await?;
-                let chunk = prepare(&rules, leads, events, now, apply_rules);
+                let ai = ondo_store::ai::probabilities_between(&mut tx, ws, first, last).await?;
+                let chunk = prepare(&rules, leads, events, now, apply_rules, &ai);
                 let count = chunk.count as u64;
                 let batch = write_chunk(&mut tx, ws, &rules, chunk, &HashSet::new(), now).await?;
                 tx.commit().await?;
@@ -175,8 +176,9 @@ async fn read_ahead(
             };
             let (first, last) = (first.facts.id, last.facts.id);
             let events = ondo_store::rescoring::events_between(&mut tx, ws, first, last).await?;
+            let ai = ondo_store::ai::probabilities_between(&mut tx, ws, first, last).await?;
             tx.rollback().await?;
-            let mut chunk = prepare(&rules, leads, events, now, apply_rules);
+            let mut chunk = prepare(&rules, leads, events, now, apply_rules, &ai);
             chunk.max_event_id = max_event_id;
             chunk.read_at = read_at;
             Ok(Some(chunk))
@@ -235,7 +237,9 @@ pub async fn rescore_leads(
 ) -> Result<Batch, StoreError> {
     let leads = ondo_store::rescoring::leads_by_ids(tx, ws, ids).await?;
     let events = ondo_store::rescoring::events_of(tx, ws, ids).await?;
-    let chunk = prepare(rules, leads, events, now, true);
+    // The leads' AI scores follow their new events (when a model is active).
+    let ai = crate::ai::score::refresh_in_tx(tx, ws, ids, Some(events.clone()), now).await?;
+    let chunk = prepare(rules, leads, events, now, true, &ai);
     write_chunk(tx, ws, rules, chunk, &HashSet::new(), now).await
 }
 
@@ -258,13 +262,15 @@ struct Prepared {
 }
 
 /// Scores `leads` (in id order) from their human events (ordered by lead; bot events
-/// score nothing and the handoff rules ignore them).
+/// score nothing and the handoff rules ignore them) and their AI probabilities (by lead;
+/// a lead without one has no AI factor).
 fn prepare(
     rules: &ScoringRules,
     leads: Vec<StoredLead>,
     events: Vec<LeadEvents>,
     now: Micros,
     apply_rules: bool,
+    ai: &HashMap<i64, f64>,
 ) -> Prepared {
     let mut events = events.into_iter().peekable();
     let mut chunk = Prepared {
@@ -285,7 +291,14 @@ fn prepare(
                 own = e.events;
             }
         }
-        let computed = compute(rules, &lead.facts, &scored_events(own), now, apply_rules);
+        let computed = compute(
+            rules,
+            &lead.facts,
+            &scored_events(own),
+            now,
+            apply_rules,
+            ai.get(&id).copied(),
+        );
         match computed.transition {
             Some(t) if t.to == LeadStatus::SalesReady => chunk.to_sales.push(id),
             Some(t) => {
