@@ -74,6 +74,9 @@ pub struct LeadJson {
     /// Present on single-lead answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touchpoints: Option<Vec<TouchpointJson>>,
+    /// The AI score with its reasons (single-lead answers, when a model scored the lead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<super::queue::AiJson>,
 }
 
 impl LeadJson {
@@ -120,6 +123,7 @@ impl LeadJson {
             email_opt_out: l.email_opt_out,
             created_at: Micros(l.created_at).to_rfc3339(),
             updated_at: Micros(l.updated_at).to_rfc3339(),
+            ai: None,
             touchpoints: touchpoints.map(|tps| {
                 tps.into_iter()
                     .map(|t| TouchpointJson {
@@ -241,7 +245,11 @@ pub async fn get_one(
         crate::service::access::visible_lead(&state.db, user.workspace, &user.user, id).await?;
     let tps = ondo_store::leads::touchpoints(&state.db, user.workspace, id).await?;
     let (_, rules) = ondo_jobs::scoring::workspace_rules(&state.db, user.workspace).await?;
-    Ok(Json(LeadJson::from_lead(lead, Some(tps), &rules)))
+    let mut json = LeadJson::from_lead(lead, Some(tps), &rules);
+    json.ai = ondo_jobs::ai::lead_ai(&state.db, user.workspace, id)
+        .await?
+        .map(|a| super::queue::AiJson::of(&a));
+    Ok(Json(json))
 }
 
 /// Changes fields, owner or status of a lead.

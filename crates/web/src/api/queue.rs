@@ -32,6 +32,71 @@ pub struct ScoresJson {
     pub fit_grade: String,
 }
 
+/// One factor of a lead's AI score.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AiReasonJson {
+    pub ja: String,
+    pub en: String,
+    /// Its effect on the log-odds (positive raises the probability).
+    pub weight: f64,
+}
+
+/// A lead's AI score: the calibrated probability of becoming an opportunity, with the
+/// factors raising and lowering it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AiJson {
+    /// 0–1.
+    pub probability: f64,
+    /// The same as shown, 1–99 ("AI 72%").
+    pub percent: u8,
+    pub model_id: Option<i64>,
+    pub positive: Vec<AiReasonJson>,
+    pub negative: Vec<AiReasonJson>,
+}
+
+impl AiJson {
+    pub fn of(ai: &ondo_jobs::ai::LeadAi) -> AiJson {
+        let reasons = |rs: &[ondo_jobs::ai::Reason]| {
+            rs.iter()
+                .map(|r| AiReasonJson {
+                    ja: r.words.ja.clone(),
+                    en: r.words.en.clone(),
+                    weight: (r.weight * 1000.0).round() / 1000.0,
+                })
+                .collect()
+        };
+        AiJson {
+            probability: (ai.probability * 1000.0).round() / 1000.0,
+            percent: ai.percent,
+            model_id: ai.model_id,
+            positive: reasons(&ai.reasons.positive),
+            negative: reasons(&ai.reasons.negative),
+        }
+    }
+
+    /// The queue's reason line: "AI 72%: ウェビナー参加 (30日)、…".
+    fn reason(&self, lang: Lang) -> String {
+        let top: Vec<&str> = self
+            .positive
+            .iter()
+            .take(2)
+            .map(|r| match lang {
+                Lang::En => r.en.as_str(),
+                Lang::Ja => r.ja.as_str(),
+            })
+            .collect();
+        let sep = match lang {
+            Lang::En => ", ",
+            Lang::Ja => "、",
+        };
+        if top.is_empty() {
+            format!("AI {}%", self.percent)
+        } else {
+            format!("AI {}%: {}", self.percent, top.join(sep))
+        }
+    }
+}
+
 /// One lead of the queue.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct QueueItemJson {
@@ -57,6 +122,9 @@ pub struct QueueItemJson {
     pub last_engaged_at: Option<String>,
     /// What was done last (call, email, meeting, note), its outcome and when.
     pub last_activity: Option<LastActivityJson>,
+    /// The AI score, when the workspace has an active model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai: Option<AiJson>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -71,7 +139,7 @@ pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-pub fn item_json(e: QueueEntry, lang: Lang) -> QueueItemJson {
+pub fn item_json(e: QueueEntry, ai: Option<AiJson>, lang: Lang) -> QueueItemJson {
     let l = e.lead;
     let mut reasons = Vec::new();
     let rule_reason = match lang {
@@ -84,7 +152,11 @@ pub fn item_json(e: QueueEntry, lang: Lang) -> QueueItemJson {
         reasons.push(r);
     }
     reasons.extend(e.reasons.iter().map(|r| r.text(lang.code())));
+    if let Some(ai) = &ai {
+        reasons.push(ai.reason(lang));
+    }
     QueueItemJson {
+        ai,
         id: l.id,
         name: l.name,
         company: l.company_display.or(l.company_name),
@@ -159,7 +231,15 @@ pub async fn queue(
     let entries =
         ondo_jobs::scoring::queue::queue(&state.db, user.workspace, owner, limit, Micros::now())
             .await?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.lead.id).collect();
+    let mut ai = ondo_jobs::ai::leads_ai(&state.db, user.workspace, &ids).await?;
     Ok(Json(
-        entries.into_iter().map(|e| item_json(e, lang)).collect(),
+        entries
+            .into_iter()
+            .map(|e| {
+                let a = ai.remove(&e.lead.id).map(|a| AiJson::of(&a));
+                item_json(e, a, lang)
+            })
+            .collect(),
     ))
 }

@@ -66,7 +66,7 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> Result<Re
         .map_err(PageError::store(t))?
         .into_iter()
         .map(|e| {
-            let item = crate::api::queue::item_json(e, t.lang);
+            let item = crate::api::queue::item_json(e, None, t.lang);
             TopLead {
                 id: item.id,
                 name: item.name,

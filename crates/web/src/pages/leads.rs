@@ -338,6 +338,24 @@ struct LeadPage {
     lead_tasks: Vec<super::tasks::TaskRow>,
     task_owners: Vec<Choice>,
     lead_id: i64,
+    /// The AI score ("AI 72%") and its reasons, when a model scored the lead.
+    ai: Option<AiCard>,
+}
+
+/// The lead's AI score as the page shows it.
+struct AiCard {
+    percent: u8,
+    raises: Vec<String>,
+    lowers: Vec<String>,
+}
+
+fn ai_card(t: &Tr, ai: ondo_jobs::ai::LeadAi) -> AiCard {
+    let words = |r: &ondo_jobs::ai::Reason| r.words.get(t.code()).to_string();
+    AiCard {
+        percent: ai.percent,
+        raises: ai.reasons.positive.iter().map(words).collect(),
+        lowers: ai.reasons.negative.iter().map(words).collect(),
+    }
 }
 
 /// The lead's temperature, explained.
@@ -585,7 +603,12 @@ pub async fn show(
         .map_err(PageError::store(t))?;
     let lead_tasks = super::tasks::lead_task_rows(db, &user, id).await?;
     let task_owners = super::tasks::task_owner_choices(db, &user, None).await?;
+    let ai = ondo_jobs::ai::lead_ai(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?
+        .map(|a| ai_card(&t, a));
     let page = LeadPage {
+        ai,
         work,
         lead_tasks,
         task_owners,

@@ -32,6 +32,8 @@ struct QueueRow {
     reasons: Vec<String>,
     returned: bool,
     last_activity: String,
+    /// "AI 72%" when a model scored the lead.
+    ai: String,
 }
 
 #[derive(Template)]
@@ -69,9 +71,16 @@ pub async fn show(
     let entries = ondo_jobs::scoring::queue::queue(&state.db, ws, owner, SHOWN, Micros::now())
         .await
         .map_err(PageError::store(t))?;
+    let ids: Vec<i64> = entries.iter().map(|e| e.lead.id).collect();
+    let mut ai = ondo_jobs::ai::leads_ai(&state.db, ws, &ids)
+        .await
+        .map_err(PageError::store(t))?;
     let rows = entries
         .into_iter()
         .map(|e| {
+            let lead_ai = ai
+                .remove(&e.lead.id)
+                .map(|a| crate::api::queue::AiJson::of(&a));
             let last_activity = match (&e.lead.last_activity_type, e.lead.last_activity_at) {
                 (Some(kind), Some(at)) => {
                     let what = t.t(&format!("activity-{kind}"));
@@ -91,8 +100,13 @@ pub async fn show(
                 }
                 _ => String::new(),
             };
-            let item = crate::api::queue::item_json(e, t.lang);
+            let item = crate::api::queue::item_json(e, lead_ai, t.lang);
             QueueRow {
+                ai: item
+                    .ai
+                    .as_ref()
+                    .map(|a| format!("AI {}%", a.percent))
+                    .unwrap_or_default(),
                 id: item.id,
                 name: item.name,
                 company: item.company.unwrap_or_default(),
