@@ -7,6 +7,7 @@
 
 pub mod automated;
 pub mod business_hours;
+pub mod campaign;
 pub mod company_name;
 pub mod corporate_number;
 pub mod date;

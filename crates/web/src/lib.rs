@@ -13,6 +13,7 @@ pub mod service;
 mod state;
 mod summaries;
 pub mod tracking;
+pub mod unsubscribe;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -67,6 +68,15 @@ pub fn router(state: AppState) -> Router {
         .route("/leads/{id}/tasks", get(pages::tasks::new_form).post(pages::tasks::create_for_lead))
         .route("/reports", get(pages::reports::show))
         .route("/reports/{file}", get(pages::reports::download))
+        .route("/reports/ai", get(pages::ai::show))
+        .route("/reports/ai/train", post(pages::ai::train))
+        .route("/reports/ai/settings", post(pages::ai::save_settings))
+        .route("/reports/ai/versions/{id}/activate", post(pages::ai::activate))
+        .route(
+            "/reports/ai/backtest",
+            get(pages::ai::backtest_form).post(pages::ai::backtest_upload),
+        )
+        .route("/reports/ai/backtest/{token}", get(pages::ai::backtest_run))
         .route("/settings/scoring", get(pages::scoring::show).post(pages::scoring::update))
         .route(
             "/settings/scoring/import",
@@ -99,6 +109,12 @@ pub fn router(state: AppState) -> Router {
         .route("/forms/{id}/active", post(pages::forms::set_active))
         .route("/settings/notifications", get(pages::notifications::show).post(pages::notifications::submit))
         .route("/settings/tracking", get(pages::tracking::show).post(pages::tracking::save))
+        .route("/campaigns", get(pages::campaigns::list).post(pages::campaigns::create))
+        .route("/campaigns/new", get(pages::campaigns::new_form))
+        .route("/campaigns/{id}", get(pages::campaigns::show).post(pages::campaigns::update))
+        .route("/campaigns/{id}/enroll", post(pages::campaigns::enroll))
+        .route("/campaigns/{id}/test", post(pages::campaigns::test_send))
+        .route("/settings/campaigns", get(pages::campaigns::settings).post(pages::campaigns::save_settings))
         .route(
             "/imports",
             get(pages::imports::index)
@@ -126,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
         // Tracking is called from customers' sites by design: after the same-origin check.
         .merge(tracking::routes())
+        // The one-click unsubscribe is posted by mail providers: no CSRF, a signed token.
+        .merge(unsubscribe::routes())
         .layer(DefaultBodyLimit::max(api::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -2,10 +2,14 @@
 //! fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 
 mod helpers;
+mod smtp_refusing;
 mod smtp_sink;
 
+mod ai_score;
+mod ai_pages;
 mod audit;
 mod auth;
+mod campaigns;
 mod cli;
 mod companies;
 mod demo;
@@ -16,6 +20,7 @@ mod forms;
 mod import;
 mod import_wizard;
 mod leads;
+mod model_evaluate;
 mod notifications;
 mod pages;
 mod reports;

@@ -11,11 +11,12 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, hidden_value, json, spawn_app};
 
 /// The source files whose `.route("…"` calls make up the router.
-const ROUTER_SOURCES: [&str; 4] = [
+const ROUTER_SOURCES: [&str; 5] = [
     include_str!("../../../web/src/lib.rs"),
     include_str!("../../../web/src/api/mod.rs"),
     include_str!("../../../web/src/forms/public.rs"),
     include_str!("../../../web/src/tracking/mod.rs"),
+    include_str!("../../../web/src/unsubscribe.rs"),
 ];
 
 /// `(method, path)` of every route in the router's source: the string literal after each
@@ -100,6 +101,9 @@ const MATRIX: &[Row] = &[
     row("GET", "/leads/{id}/tasks", HIDDEN_FROM_SALES, Login),
     row("GET", "/reports", ALL, Login),
     row("GET", "/reports/{file}", [Allowed, Allowed, Allowed, Allowed], Login),
+    row("GET", "/reports/ai", ALL, Login),
+    row("GET", "/reports/ai/backtest", NOT_SALES, Login),
+    row("GET", "/reports/ai/backtest/{token}", [GONE, GONE, GONE, NO], Login),
     row("GET", "/settings/scoring", ALL, Login),
     row("GET", "/settings/scoring/export", ALL, Login),
     row("GET", "/settings/scoring/versions/{version}/toml", [GONE; 4], Login),
@@ -120,6 +124,10 @@ const MATRIX: &[Row] = &[
     row("GET", "/settings/notifications", MANAGERS, Login),
     row("GET", "/settings/tracking", NOT_SALES, Login),
     row("GET", "/imports", NOT_SALES, Login),
+    row("GET", "/campaigns", NOT_SALES, Login),
+    row("GET", "/campaigns/new", NOT_SALES, Login),
+    row("GET", "/campaigns/{id}", [GONE, GONE, GONE, NO], Login),
+    row("GET", "/settings/campaigns", NOT_SALES, Login),
     row("GET", "/imports/preview/{token}", [GONE, GONE, GONE, NO], Login),
     row("GET", "/imports/jobs/{id}", [GONE, GONE, GONE, NO], Login),
     row("GET", "/imports/{id}", [GONE, GONE, GONE, NO], Login),
@@ -149,6 +157,15 @@ const MATRIX: &[Row] = &[
     row("POST", "/settings/notifications", [Allowed, Allowed, NO, NO], Login),
     row("POST", "/settings/tracking", [Allowed, Allowed, Allowed, NO], Login),
     row("POST", "/imports", [Allowed, Allowed, Allowed, NO], Login),
+    row("POST", "/reports/ai/train", [Allowed, Allowed, NO, NO], Login),
+    row("POST", "/reports/ai/settings", [Allowed, NO, NO, NO], Login),
+    row("POST", "/reports/ai/versions/{id}/activate", [GONE, GONE, NO, NO], Login),
+    row("POST", "/reports/ai/backtest", [Allowed, Allowed, Allowed, NO], Login),
+    row("POST", "/campaigns", [Allowed, Allowed, Allowed, NO], Login),
+    row("POST", "/campaigns/{id}", [GONE, GONE, GONE, NO], Login),
+    row("POST", "/campaigns/{id}/enroll", [GONE, GONE, GONE, NO], Login),
+    row("POST", "/campaigns/{id}/test", [GONE, GONE, GONE, NO], Login),
+    row("POST", "/settings/campaigns", [Allowed, Allowed, Allowed, NO], Login),
     row("POST", "/imports/preview/{token}", [GONE, GONE, GONE, NO], Login),
     row("POST", "/logout", [SEE; 4], Login),
     // The JSON API (bearer tokens; a request without one is 401).
@@ -164,6 +181,12 @@ const MATRIX: &[Row] = &[
     row("GET", "/api/v1/queue", ALL, Is(401)),
     row("GET", "/api/v1/stats", ALL, Is(401)),
     row("GET", "/api/v1/audit", MANAGERS, Is(401)),
+    row("POST", "/api/v1/campaigns", [Allowed, Allowed, Allowed, NO], Is(401)),
+    row("GET", "/api/v1/campaigns", NOT_SALES, Is(401)),
+    row("GET", "/api/v1/campaigns/{id}", [GONE, GONE, GONE, NO], Is(401)),
+    row("POST", "/api/v1/campaigns/{id}/enroll", [Allowed, Allowed, Allowed, NO], Is(401)),
+    row("GET", "/api/v1/campaign-settings", NOT_SALES, Is(401)),
+    row("PUT", "/api/v1/campaign-settings", [Allowed, Allowed, Allowed, NO], Is(401)),
     row("GET", "/api/openapi.json", ALL, OK),
     // Public endpoints: forms and tracking, the same for everyone.
     row("GET", "/f/{key}", [GONE; 4], GONE),
@@ -172,6 +195,8 @@ const MATRIX: &[Row] = &[
     row("GET", "/t/c/{token}", [Allowed; 4], Allowed),
     row("GET", "/t/ondo.js", ALL, OK),
     row("POST", "/t/collect", [Allowed; 4], Allowed),
+    row("GET", "/u/{token}", [GONE; 4], GONE),
+    row("POST", "/u/{token}", [GONE; 4], GONE),
 ];
 
 /// A lead the salesperson may not see, posted to: refused as not found for them.
@@ -388,7 +413,8 @@ async fn send(
     }
     let api = path.starts_with("/api/") || path == "/t/collect";
     // Uploads are multipart forms; the token travels as one of their fields.
-    let multipart = path == "/imports" || path == "/settings/scoring/import";
+    let multipart =
+        path == "/imports" || path == "/settings/scoring/import" || path == "/reports/ai/backtest";
     req = if api && method != "GET" {
         req.json(&api_body(path))
     } else if multipart {
@@ -465,7 +491,9 @@ async fn every_route_answers_each_role_as_it_should() {
     for r in rows {
         let path = f.path(r.route);
         let api = r.route.starts_with("/api/v1/");
-        let public = r.route.starts_with("/f/") || r.route.starts_with("/t/");
+        let public = r.route.starts_with("/f/")
+            || r.route.starts_with("/t/")
+            || r.route.starts_with("/u/");
         let mut attempt = |resp: Response, want: Want, who: &str| {
             let what = format!("{} {} as {who}", r.method, path);
             if let Err(e) = check(&resp, want, &what) {

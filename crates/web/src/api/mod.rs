@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated by bearer tokens, and its OpenAPI document.
 
+pub mod campaigns;
 mod events;
 mod extract;
 pub mod leads;
@@ -33,5 +34,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/stats", get(misc::stats))
         .route("/api/v1/audit", get(misc::audit))
+        .route("/api/v1/campaigns", post(campaigns::create).get(campaigns::list))
+        .route("/api/v1/campaigns/{id}", get(campaigns::get_one))
+        .route("/api/v1/campaigns/{id}/enroll", post(campaigns::enroll))
+        .route(
+            "/api/v1/campaign-settings",
+            get(campaigns::get_settings).put(campaigns::put_settings),
+        )
         .route("/api/openapi.json", get(openapi::document))
 }

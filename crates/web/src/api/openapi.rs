@@ -27,7 +27,9 @@ impl Modify for BearerAuth {
         super::leads::create, super::leads::get_one, super::leads::patch, super::leads::list,
         super::leads::add_activity, super::misc::stats, super::misc::audit, super::events::ingest,
         super::queue::queue,
-        super::tasks::create, super::tasks::list, super::tasks::patch
+        super::tasks::create, super::tasks::list, super::tasks::patch,
+        super::campaigns::create, super::campaigns::list, super::campaigns::get_one,
+        super::campaigns::enroll, super::campaigns::get_settings, super::campaigns::put_settings
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)

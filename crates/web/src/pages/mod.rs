@@ -1,7 +1,9 @@
 //! Server-rendered HTML pages. Every handler takes the signed-in user (or redirects to
 //! the login page), renders one askama template, and escapes every value it shows.
 
+pub mod ai;
 pub mod audit;
+pub mod campaigns;
 pub mod companies;
 pub mod customers;
 pub mod duplicates;
