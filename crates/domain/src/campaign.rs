@@ -19,7 +19,7 @@ use crate::business_hours::{BusinessHours, is_business_day, jst_day_start};
 use crate::error::DomainError;
 use crate::status::LeadStatus;
 use crate::time::Micros;
-use crate::tracking::{MAC_BYTES, MAX_TOKEN_CHARS, TokenError, TrackingKey};
+use crate::tracking::{MAC_BYTES, TokenError, TrackingKey, split_signed};
 
 /// The placeholders a subject or body may use, e.g. `{{name}}`.
 pub const PLACEHOLDERS: [&str; 6] = ["name", "company", "department", "title", "owner", "email"];
@@ -473,19 +473,7 @@ pub fn sign_unsubscribe(key: &TrackingKey, claims: &Unsubscribe) -> String {
 
 /// Checks an unsubscribe token's MAC in constant time and decodes it.
 pub fn verify_unsubscribe(key: &TrackingKey, token: &str) -> Result<Unsubscribe, TokenError> {
-    if token.len() > MAX_TOKEN_CHARS {
-        return Err(TokenError::Malformed);
-    }
-    let (payload, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| TokenError::Malformed)?;
-    let tag = URL_SAFE_NO_PAD
-        .decode(tag)
-        .map_err(|_| TokenError::Malformed)?;
-    if tag.len() != MAC_BYTES {
-        return Err(TokenError::Malformed);
-    }
+    let (payload, tag) = split_signed(token)?;
     unsubscribe_mac(key, &payload)
         .verify_truncated_left(&tag)
         .map_err(|_| TokenError::BadSignature)?;

@@ -256,9 +256,10 @@ pub fn sign(key: &TrackingKey, workspace_id: i64, claims: &Claims) -> String {
     )
 }
 
-/// Checks a token's MAC in constant time and decodes it; an identify token must not
-/// have expired at `now`.
-pub fn verify(key: &TrackingKey, token: &str, now: Micros) -> Result<Token, TokenError> {
+/// A signed token's payload and MAC tag (`payload.tag`, both base64url), before the MAC
+/// is checked: refused when too long, not two parts, not base64url or a tag of the wrong
+/// length.
+pub fn split_signed(token: &str) -> Result<(Vec<u8>, Vec<u8>), TokenError> {
     if token.len() > MAX_TOKEN_CHARS {
         return Err(TokenError::Malformed);
     }
@@ -272,6 +273,13 @@ pub fn verify(key: &TrackingKey, token: &str, now: Micros) -> Result<Token, Toke
     if tag.len() != MAC_BYTES {
         return Err(TokenError::Malformed);
     }
+    Ok((payload, tag))
+}
+
+/// Checks a token's MAC in constant time and decodes it; an identify token must not
+/// have expired at `now`.
+pub fn verify(key: &TrackingKey, token: &str, now: Micros) -> Result<Token, TokenError> {
+    let (payload, tag) = split_signed(token)?;
     key.mac(&payload)
         .verify_truncated_left(&tag)
         .map_err(|_| TokenError::BadSignature)?;

@@ -89,7 +89,11 @@ impl Dataset {
 
     /// Append a row (`values.len()` must equal [`Dataset::width`]) and its outcome if known.
     pub fn push(&mut self, values: &[f64], label: Option<bool>) {
-        assert_eq!(values.len(), self.width(), "a row has one value per feature");
+        assert_eq!(
+            values.len(),
+            self.width(),
+            "a row has one value per feature"
+        );
         self.values.extend_from_slice(values);
         if let Some(label) = label {
             self.labels.push(label);

@@ -12,27 +12,27 @@
 
 pub mod calibration;
 pub mod dataset;
+pub mod encode;
+pub mod evaluate;
 pub mod gbt;
+pub mod lead_features;
 pub mod logistic;
 pub mod metrics;
 pub mod model;
 pub mod model_bench;
 mod model_util;
 pub mod reasons;
-pub mod encode;
-pub mod evaluate;
 pub mod table;
-pub mod lead_features;
 
 pub use dataset::{Dataset, Feature, FeatureKind, Words};
 pub use evaluate::{EvaluateOptions, Evaluation, evaluate};
-pub use table::Table;
 pub use metrics::{
     CalibrationBin, GainPoint, auc, calibration_curve, gain_curve, stratified_folds,
     stratified_split,
 };
 pub use model::{CandidateScore, Model, ModelKind, TrainOptions, Training, train};
 pub use reasons::{Reason, Reasons};
+pub use table::Table;
 
 /// Everything that can go wrong while learning or evaluating.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,8 @@ mod helpers;
 mod smtp_refusing;
 mod smtp_sink;
 
-mod ai_score;
 mod ai_pages;
+mod ai_score;
 mod audit;
 mod auth;
 mod campaigns;

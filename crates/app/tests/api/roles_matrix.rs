@@ -491,9 +491,8 @@ async fn every_route_answers_each_role_as_it_should() {
     for r in rows {
         let path = f.path(r.route);
         let api = r.route.starts_with("/api/v1/");
-        let public = r.route.starts_with("/f/")
-            || r.route.starts_with("/t/")
-            || r.route.starts_with("/u/");
+        let public =
+            r.route.starts_with("/f/") || r.route.starts_with("/t/") || r.route.starts_with("/u/");
         let mut attempt = |resp: Response, want: Want, who: &str| {
             let what = format!("{} {} as {who}", r.method, path);
             if let Err(e) = check(&resp, want, &what) {

@@ -34,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/queue", get(queue::queue))
         .route("/api/v1/stats", get(misc::stats))
         .route("/api/v1/audit", get(misc::audit))
-        .route("/api/v1/campaigns", post(campaigns::create).get(campaigns::list))
+        .route(
+            "/api/v1/campaigns",
+            post(campaigns::create).get(campaigns::list),
+        )
         .route("/api/v1/campaigns/{id}", get(campaigns::get_one))
         .route("/api/v1/campaigns/{id}/enroll", post(campaigns::enroll))
         .route(
