@@ -63,6 +63,9 @@ fn mix(i: u64) -> u64 {
 struct Traits {
     webinar: bool,
     download: bool,
+    /// Busy on the site lately (blog pages, email clicks): engagement that says nothing
+    /// about converting.
+    busy: bool,
     free_mail: bool,
     trade_show: bool,
     /// Whether it became an opportunity (given its traits, by a fixed draw).
@@ -74,6 +77,7 @@ fn traits(i: u64) -> Traits {
     let webinar = r % 100 < 40;
     let download = (r >> 8) % 100 < 40;
     let free_mail = (r >> 16) % 100 < 25;
+    let busy = (r >> 44).is_multiple_of(2);
     let trade_show = (r >> 24).is_multiple_of(2);
     // Webinar attendance, downloads and the trade show raise the chance to convert.
     let p = 0.03
@@ -84,6 +88,7 @@ fn traits(i: u64) -> Traits {
     Traits {
         webinar,
         download,
+        busy,
         free_mail,
         trade_show,
         converts: u < p,
@@ -131,6 +136,16 @@ fn events_of(key: &str, id: i64, t: &Traits) -> Vec<Value> {
             json!({"id": format!("{key}-blog"), "type": "page_view", "at": ago(20.0), "lead_id": id,
             "url": "https://example.jp/blog/hello"}),
         );
+    }
+    if t.busy {
+        for day in 2..7 {
+            out.push(
+                json!({"id": format!("{key}-busy{day}"), "type": "page_view", "at": ago(day as f64),
+                "lead_id": id, "url": format!("https://example.jp/blog/{day}")}),
+            );
+            out.push(json!({"id": format!("{key}-click{day}"), "type": "email_click", "at": ago(day as f64 + 0.1),
+                "lead_id": id}));
+        }
     }
     out
 }
@@ -215,6 +230,7 @@ async fn a_workspace_learns_from_its_outcomes_and_ranks_with_the_probability() {
         let t = Traits {
             webinar: true,
             download: false,
+            busy: false,
             free_mail: false,
             trade_show,
             converts: false,
@@ -276,13 +292,14 @@ async fn a_workspace_learns_from_its_outcomes_and_ranks_with_the_probability() {
 
     // Every lead has a probability; a lead with webinar and download beats a quiet one.
     let undecided: Vec<&(u64, i64, Traits)> = leads[320..].iter().collect();
+    // The hot lead is quiet otherwise; the cold one is busy on the blog.
     let hot = undecided
         .iter()
-        .find(|(_, _, t)| t.webinar && t.download)
+        .find(|(_, _, t)| t.webinar && t.download && !t.busy)
         .expect("a hot lead");
     let cold = undecided
         .iter()
-        .find(|(_, _, t)| !t.webinar && !t.download && t.trade_show == hot.2.trade_show)
+        .find(|(_, _, t)| !t.webinar && !t.download && t.busy && t.trade_show == hot.2.trade_show)
         .expect("a cold lead");
     let hot_ai = ai::lead_ai(&app.db, ws, hot.1)
         .await
