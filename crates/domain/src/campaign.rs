@@ -18,6 +18,7 @@ use sha2::Sha256;
 use crate::business_hours::{BusinessHours, is_business_day, jst_day_start};
 use crate::error::DomainError;
 use crate::status::LeadStatus;
+use crate::text::escape_html;
 use crate::time::Micros;
 use crate::tracking::{MAC_BYTES, TokenError, TrackingKey, split_signed};
 
@@ -313,22 +314,6 @@ pub fn replace_links(text: &str, mut link: impl FnMut(&str) -> String) -> String
         last = end;
     }
     out.push_str(&text[last..]);
-    out
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
     out
 }
 

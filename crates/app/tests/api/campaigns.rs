@@ -14,7 +14,7 @@ use ondo_store::Db;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, hidden_value, json};
+use crate::helpers::{TestApp, json};
 use crate::smtp_refusing::RefusingSink;
 use crate::smtp_sink::{Received, SmtpSink};
 
@@ -946,46 +946,6 @@ async fn sales_may_not_run_campaigns_and_bad_templates_are_refused_naming_the_st
     );
 }
 
-/// Signs `email` in with a fresh browser; returns it and the session's CSRF token.
-async fn browser(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let page = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("body");
-    let csrf = hidden_value(&page, "csrf").expect("token");
-    let resp = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", email),
-            ("password", PASSWORD),
-            ("csrf", &csrf),
-            ("next", "/leads"),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let page = client
-        .get(app.url("/leads"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
-    let csrf = hidden_value(&page, "csrf").expect("the session's token");
-    (client, csrf)
-}
-
 #[tokio::test]
 async fn the_campaign_pages_create_preview_enrol_and_test_send_with_csrf() {
     let sink = SmtpSink::start().await;
@@ -996,7 +956,8 @@ async fn the_campaign_pages_create_preview_enrol_and_test_send_with_csrf() {
     c.app
         .user_with_token(c.app.ws(), "sato@example.com", Role::Sales)
         .await;
-    let (b, csrf) = browser(&c.app, "mkt@example.com").await;
+    let crate::roles_matrix::Browser { client: b, csrf } =
+        crate::roles_matrix::browser(&c.app, "mkt@example.com").await;
     let list = b.get(c.app.url("/campaigns")).send().await.expect("list");
     let html = list.text().await.expect("body");
     assert!(html.contains("キャンペーン"), "Japanese by default");
@@ -1183,7 +1144,9 @@ async fn the_campaign_pages_create_preview_enrol_and_test_send_with_csrf() {
     assert!(page.contains("data-figure=\"delivered\">1<"), "{page}");
 
     // Sales sees neither the list nor a campaign.
-    let (s, _) = browser(&c.app, "sato@example.com").await;
+    let s = crate::roles_matrix::browser(&c.app, "sato@example.com")
+        .await
+        .client;
     for path in [
         "/campaigns".to_string(),
         format!("/campaigns/{id}"),

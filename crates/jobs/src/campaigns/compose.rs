@@ -8,9 +8,10 @@ use lettre::message::header::{
 };
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use ondo_domain::campaign::{
-    Recipient, Sender, TemplateError, escape_html, footer_html, footer_text, render, replace_links,
+    Recipient, Sender, TemplateError, footer_html, footer_text, render, replace_links,
     subject_line, text_to_html,
 };
+use ondo_domain::text::escape_html;
 use ondo_domain::tracking::{EmailRef, TargetUrl, TrackingKey, click_url, open_pixel_url};
 
 /// How the links of a message are made.
