@@ -303,6 +303,12 @@ async fn train(args: &TrainArgs, config: &Config) -> anyhow::Result<()> {
         );
     } else {
         println!("{}", message.en);
+        if let ondo_jobs::ai::TrainOutcome::Trained(t) = &outcome {
+            println!(
+                "  trained in {:.1} s; every lead scored in {:.1} s",
+                t.train_seconds, t.scoring_seconds
+            );
+        }
     }
     db.close().await;
     Ok(())

@@ -366,7 +366,22 @@ pub async fn save_model(
     now: i64,
 ) -> Result<ModelVersion> {
     let mut tx = db.begin_write().await?;
-    let id = with_tx!(&mut tx, conn => {
+    let id = save_model_in(&mut tx, ws, m, activate, actor, now).await?;
+    tx.commit().await?;
+    model_version(db, ws, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// [`save_model`] inside the caller's transaction (so that what follows an activation can
+/// be written with it); evaluates to the new version's id.
+pub async fn save_model_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    m: &NewModel<'_>,
+    activate: bool,
+    actor: &Actor,
+    now: i64,
+) -> Result<i64> {
+    let id = with_tx!(tx, conn => {
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM ai_models WHERE workspace_id = $1",
         )
@@ -412,8 +427,7 @@ pub async fn save_model(
         }
         id
     });
-    tx.commit().await?;
-    model_version(db, ws, id).await?.ok_or(StoreError::NotFound)
+    Ok(id)
 }
 
 /// Every model version of the workspace, newest first.

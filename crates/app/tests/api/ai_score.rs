@@ -272,6 +272,16 @@ async fn a_workspace_learns_from_its_outcomes_and_ranks_with_the_probability() {
         message.contains("モデル v1") && message.contains("有効にしました"),
         "{message}"
     );
+    // The training ends with its model stored; a queued job scores the leads.
+    assert!(
+        message.contains("全リードの採点をバックグラウンドで行っています"),
+        "{message}"
+    );
+    let scoring = ondo_store::jobs::latest(&app.db, ws, ai::SCORE_JOB)
+        .await
+        .expect("jobs")
+        .expect("a scoring job queued by the training");
+    assert_eq!(scoring.state, ondo_store::jobs::DONE);
     assert!(run.model_id.is_some());
 
     let versions = ai::list_versions(&app.db, ws).await.expect("versions");

@@ -8,7 +8,7 @@ use ondo_store::ai::{AiSettings, ModelVersion, RUN_DONE, RUN_FAILED, RunEnd, Tra
 use ondo_store::jobs::Job;
 use ondo_store::{Actor, Db, StoreError, WorkspaceId};
 
-use super::train::{TrainOutcome, TrainProgress, train_workspace};
+use super::train::{Scoring, TrainOutcome, TrainProgress, train_workspace};
 use super::{AiError, score};
 
 /// The kind of the training job in the jobs table (payload `{"run_id": N}`).
@@ -95,7 +95,7 @@ pub async fn train_now(
     let run_id =
         ondo_store::ai::create_run(&mut tx, ws, via, actor.user_id, Micros::now().0).await?;
     tx.commit().await?;
-    let outcome = execute_run(db, ws, run_id, actor).await?;
+    let outcome = execute_run(db, ws, run_id, actor, Scoring::Inline).await?;
     let run = ondo_store::ai::run(db, ws, run_id)
         .await?
         .ok_or(AiError::NotFound)?;
@@ -109,6 +109,7 @@ async fn execute_run(
     ws: WorkspaceId,
     run_id: i64,
     actor: &Actor,
+    scoring: Scoring,
 ) -> Result<TrainOutcome, AiError> {
     ondo_store::ai::start_run(db, ws, run_id, Micros::now().0).await?;
     let (sender, mut receiver) = tokio::sync::watch::channel(None::<TrainProgress>);
@@ -135,7 +136,7 @@ async fn execute_run(
     let mut report = |p: TrainProgress| {
         let _ = sender.send(Some(p));
     };
-    let result = train_workspace(db, ws, actor, &mut report).await;
+    let result = train_workspace(db, ws, actor, scoring, &mut report).await;
     drop(sender);
     let _ = writer.await;
     let now = Micros::now().0;
@@ -193,7 +194,7 @@ pub async fn run_train_job(db: &Db, job: &Job) -> Result<String, String> {
         Some(user) => Actor::user(user, &run.requested_via),
         None => Actor::system(&run.requested_via),
     };
-    let outcome = execute_run(db, ws, run.id, &actor)
+    let outcome = execute_run(db, ws, run.id, &actor, Scoring::Queued)
         .await
         .map_err(|e| e.to_string())?;
     Ok(outcome.message().en)
@@ -201,7 +202,10 @@ pub async fn run_train_job(db: &Db, job: &Job) -> Result<String, String> {
 
 /// Queues the scoring of every lead with the workspace's active model (or the removal of
 /// every AI score when there is none or the AI score is off); evaluates to the job's id.
-async fn queue_scoring(tx: &mut ondo_store::Tx, ws: WorkspaceId) -> Result<i64, StoreError> {
+pub(super) async fn queue_scoring(
+    tx: &mut ondo_store::Tx,
+    ws: WorkspaceId,
+) -> Result<i64, StoreError> {
     ondo_store::jobs::enqueue(
         tx,
         ws,

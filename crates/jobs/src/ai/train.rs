@@ -1,7 +1,9 @@
 //! Training a workspace's model: the outcomes and the histories behind them, a model
 //! measured on a stratified 20 % holdout, the model to keep learnt on every outcome, the
 //! version stored with its metrics and, when it is not worse than the active one,
-//! activated and used to score every lead.
+//! activated and used to score every lead: right away ([`Scoring::Inline`], the command
+//! line) or by a queued scoring job ([`Scoring::Queued`], the worker), so that a training
+//! ends when its model is stored and the leads are rescored like after a rollback.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -54,6 +56,15 @@ impl Phase {
     }
 }
 
+/// How an activated model's scores reach the leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// Every lead is scored before the training returns (`ondo model train`).
+    Inline,
+    /// A scoring job is queued with the activation, in the same transaction.
+    Queued,
+}
+
 /// How far a training has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TrainProgress {
@@ -101,8 +112,32 @@ pub struct Trained {
     pub activated: bool,
     /// The version active before, if there was one.
     pub previous: Option<ModelVersion>,
-    /// Leads scored with it (0 when it was not activated).
+    /// Leads scored with it before the training returned (0 when it was not activated
+    /// or its scoring was queued).
     pub scored: u64,
+    /// The queued job scoring every lead with it ([`Scoring::Queued`], when activated).
+    pub scoring_job: Option<i64>,
+    /// Seconds from the start to the model stored: reading, learning, measuring, saving.
+    pub train_seconds: f64,
+    /// Seconds spent scoring every lead ([`Scoring::Inline`], when activated).
+    pub scoring_seconds: f64,
+}
+
+impl Trained {
+    /// "n leads scored" or "every lead is being scored", in ja and en.
+    fn scoring_words(&self) -> (String, String) {
+        if self.scoring_job.is_some() {
+            (
+                "全リードの採点をバックグラウンドで行っています".to_string(),
+                "every lead is being scored in the background.".to_string(),
+            )
+        } else {
+            (
+                format!("{}件のリードを採点しました", self.scored),
+                format!("{} leads scored.", self.scored),
+            )
+        }
+    }
 }
 
 /// What a training came to.
@@ -154,17 +189,16 @@ impl TrainOutcome {
                 let a = auc_text(t.model.holdout_auc);
                 let rows = t.model.rows_used;
                 let positives = t.model.positives;
+                let (scored_ja, scored_en) = t.scoring_words();
                 match (&t.previous, t.activated) {
                     (None, _) => Words::new(
                         format!(
                             "モデル v{v} を判定済み {rows}件 (うち案件化 {positives}件) から学習し、有効にしました \
-                             (ホールドアウトAUC {a})。{}件のリードを採点しました",
-                            t.scored
+                             (ホールドアウトAUC {a})。{scored_ja}"
                         ),
                         format!(
                             "Model v{v} learnt from {rows} decided leads ({positives} opportunities) and made \
-                             active (holdout AUC {a}); {} leads scored.",
-                            t.scored
+                             active (holdout AUC {a}); {scored_en}"
                         ),
                     ),
                     (Some(p), true) => {
@@ -172,13 +206,13 @@ impl TrainOutcome {
                         Words::new(
                             format!(
                                 "モデル v{v} を学習し、有効にしました: ホールドアウトAUC {a} は有効だった v{} ({pa}) \
-                                 以上です。{}件のリードを採点しました",
-                                p.version, t.scored
+                                 以上です。{scored_ja}",
+                                p.version
                             ),
                             format!(
                                 "Model v{v} learnt and made active: its holdout AUC {a} is at least that of \
-                                 v{} ({pa}), active until now; {} leads scored.",
-                                p.version, t.scored
+                                 v{} ({pa}), active until now; {scored_en}",
+                                p.version
                             ),
                         )
                     }
@@ -294,11 +328,12 @@ pub async fn outcome_counts(db: &Db, ws: WorkspaceId) -> Result<(usize, usize), 
 
 /// Trains the workspace's model now (see the module). Below the cold-start minimum of the
 /// workspace's settings nothing is stored. `actor` is who asked (the CLI, a user, the
-/// schedule).
+/// schedule); `scoring` says how an activated model scores the leads.
 pub async fn train_workspace(
     db: &Db,
     ws: WorkspaceId,
     actor: &Actor,
+    scoring: Scoring,
     progress: &mut (dyn FnMut(TrainProgress) + Send),
 ) -> Result<TrainOutcome, AiError> {
     let settings = ondo_store::ai::settings(db, ws).await?;
@@ -365,26 +400,33 @@ pub async fn train_workspace(
     let metrics_json = serde_json::to_string(&metrics).expect("metrics are plain numbers");
     let space_json = serde_json::to_string(&space).expect("a feature space serialises");
     let model_json = model.to_json();
-    let version = ondo_store::ai::save_model(
-        db,
-        ws,
-        &NewModel {
-            kind: model.kind.key(),
-            rows_used: rows as i64,
-            positives: positives as i64,
-            cv_auc: Some(model.cv_auc).filter(|a| a.is_finite()),
-            holdout_auc: Some(metrics.holdout_auc).filter(|a| a.is_finite()),
-            metrics: &metrics_json,
-            model: &model_json,
-            space: &space_json,
-            note: "",
-        },
-        activate,
-        actor,
-        Micros::now().0,
-    )
-    .await?;
-    let scored = if activate {
+    let new_model = NewModel {
+        kind: model.kind.key(),
+        rows_used: rows as i64,
+        positives: positives as i64,
+        cv_auc: Some(model.cv_auc).filter(|a| a.is_finite()),
+        holdout_auc: Some(metrics.holdout_auc).filter(|a| a.is_finite()),
+        metrics: &metrics_json,
+        model: &model_json,
+        space: &space_json,
+        note: "",
+    };
+    let mut tx = db.begin_write().await?;
+    let id =
+        ondo_store::ai::save_model_in(&mut tx, ws, &new_model, activate, actor, Micros::now().0)
+            .await?;
+    let scoring_job = if activate && scoring == Scoring::Queued {
+        Some(super::schedule::queue_scoring(&mut tx, ws).await?)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    let version = ondo_store::ai::model_version(db, ws, id)
+        .await?
+        .ok_or(AiError::NotFound)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let scoring_started = Instant::now();
+    let scored = if activate && scoring == Scoring::Inline {
         let mut report = |done: u64, total: u64| {
             progress(TrainProgress {
                 phase: Phase::Scoring,
@@ -396,6 +438,11 @@ pub async fn train_workspace(
     } else {
         0
     };
+    let scoring_seconds = if scored > 0 {
+        scoring_started.elapsed().as_secs_f64()
+    } else {
+        0.0
+    };
     tracing::info!(
         workspace = ws.0,
         version = version.version,
@@ -403,7 +450,8 @@ pub async fn train_workspace(
         positives,
         holdout_auc = metrics.holdout_auc,
         activated = activate,
-        seconds = started.elapsed().as_secs_f64(),
+        train_seconds,
+        scoring_seconds,
         "AI model trained"
     );
     Ok(TrainOutcome::Trained(Box::new(Trained {
@@ -412,6 +460,9 @@ pub async fn train_workspace(
         activated: activate,
         previous,
         scored,
+        scoring_job,
+        train_seconds,
+        scoring_seconds,
     })))
 }
 

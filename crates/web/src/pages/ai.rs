@@ -258,6 +258,8 @@ struct AiPage {
     /// The cold-start explanation when no model is active.
     cold_start: Option<String>,
     run: Option<RunView>,
+    /// Leads scored and to score while the active model's scoring job runs.
+    scoring: Option<(i64, i64)>,
     versions: Vec<VersionRow>,
     may_train: bool,
     is_admin: bool,
@@ -345,6 +347,12 @@ async fn page(
         .await
         .map_err(|e| ai_error(t, e))?
         .map(|r| run_view(&t, r));
+    // After a training or an activation, a job scores every lead with the active model.
+    let scoring = ondo_store::jobs::latest(&state.db, ws, ai::SCORE_JOB)
+        .await
+        .map_err(|e| ai_error(t, e.into()))?
+        .filter(|j| j.is_active())
+        .map(|j| (j.progress_done, j.progress_total));
     let versions = all
         .iter()
         .map(|v| VersionRow {
@@ -373,6 +381,7 @@ async fn page(
             shown,
             cold_start,
             run,
+            scoring,
             versions,
             may_train: may_train(user),
             is_admin: user.role().can_admin(),
