@@ -42,6 +42,7 @@ pub use crate::postcode::PostalCode;
 pub use crate::role::Role;
 pub use crate::status::LeadStatus;
 pub use crate::text::{
-    hiragana_to_katakana, is_dash_like, is_kana, normalize_text, reading, search_key, to_katakana,
+    hiragana_to_katakana, is_dash_like, is_kana, normalize_text, reading, search_fold, search_key,
+    to_katakana,
 };
 pub use crate::time::Micros;

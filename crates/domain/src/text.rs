@@ -154,6 +154,13 @@ pub fn search_key(s: &str) -> String {
     to_katakana(&folded)
 }
 
+/// The key lead search matches on: [`search_key`] with variant kanji folded (髙/高, 﨑/崎,
+/// 齋/斎, 邊/辺 … see [`fold_variants`](crate::fold_variants)), so that 渡辺 finds 渡邊
+/// and 髙橋 finds 高橋. Idempotent, like [`search_key`].
+pub fn search_fold(s: &str) -> String {
+    crate::matching::fold_variants(&search_key(s))
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -182,6 +189,24 @@ mod tests {
                 prop_assert_eq!(s.nfkc().collect::<String>(), s.clone());
             }
             prop_assert_eq!(nfkc(&s), s.nfkc().collect::<String>());
+        }
+    }
+
+    #[test]
+    fn search_fold_matches_variant_kanji_both_ways() {
+        assert_eq!(search_fold("渡邊 一郎"), search_fold("渡辺一郎"));
+        assert_eq!(search_fold("髙橋"), "高橋");
+        assert_eq!(search_fold("山﨑"), "山崎");
+        assert_eq!(search_fold("齋藤"), search_fold("斉藤"));
+        assert_eq!(search_fold("ｻｲﾄｳ"), "サイトウ");
+        assert_ne!(search_fold("佐藤"), search_fold("斎藤"));
+    }
+
+    proptest! {
+        #[test]
+        fn search_fold_is_idempotent(s in "[a-zA-Z0-9 \u{3041}-\u{3096}\u{30A1}-\u{30FA}髙﨑齋斉邊澤濱嶋高崎斎辺沢浜島山田]{0,12}") {
+            let once = search_fold(&s);
+            prop_assert_eq!(search_fold(&once), once);
         }
     }
 

@@ -78,6 +78,10 @@ impl Db {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         db.migrate().await?;
+        let reindexed = crate::leads::reindex_search(&db).await?;
+        if reindexed > 0 {
+            tracing::info!(leads = reindexed, "lead search texts rewritten");
+        }
         db.refresh_statistics().await?;
         Ok(db)
     }
