@@ -317,8 +317,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         match crate::demo_load::load_if_empty(&db, ws.id(), false).await? {
             Some(s) => eprintln!(
-                "loaded the demo workspace: {} leads at {} companies, {} events, {} users",
-                s.leads, s.companies, s.events, s.users
+                "loaded the demo workspace: {} leads at {} companies, {} events, {} users\n\
+                 AI score: {}",
+                s.leads, s.companies, s.events, s.users, s.ai
             ),
             None => eprintln!(
                 "the workspace \"{}\" already has leads; the demo was not loaded again",

@@ -21,12 +21,14 @@ pub const DEMO_PASSWORD: &str = "ondo-demo-2026";
 pub const DEMO_ADMIN: &str = "admin@demo.ondo.example";
 
 /// What was loaded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DemoSummary {
     pub users: usize,
     pub companies: usize,
     pub leads: usize,
     pub events: usize,
+    /// What the first AI training came to, in English (a model, or why there is none).
+    pub ai: String,
 }
 
 /// Loads the demo workspace when the workspace has no leads; returns `None` otherwise.
@@ -197,11 +199,15 @@ pub async fn load(
     follow_ups(db, ws, data, &ids, &user_ids, &company_ids).await?;
     // Scores for the queue and the lead pages; the statuses stay as the demo tells them.
     ondo_jobs::scoring::rescore::rescore_all(db, ws, false, &mut |_| {}).await?;
+    // The AI score learnt from the demo's own outcomes, as an admin would on day one.
+    let actor = ondo_store::Actor::system("demo");
+    let (_, trained) = ondo_jobs::ai::train_now(db, ws, &actor, "demo").await?;
     Ok(DemoSummary {
         users: user_ids.len(),
         companies: company_ids.len(),
         leads: leads.len(),
         events,
+        ai: trained.message().en,
     })
 }
 

@@ -62,6 +62,18 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
                 && !i["reasons"].as_array().is_none_or(|r| r.is_empty())),
         "scored leads with reasons: {queue}"
     );
+    // The AI score learnt from the demo's outcomes: queue items carry "AI 72%" with why.
+    assert!(summary.ai.contains("made active"), "{}", summary.ai);
+    assert!(
+        items.iter().all(|i| i["ai"]["percent"].as_i64().is_some()),
+        "every lead has an AI probability: {queue}"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| !i["ai"]["positive"].as_array().is_none_or(|r| r.is_empty())),
+        "with its reasons: {queue}"
+    );
     assert!(
         ondo_app::demo_load::load_if_empty(&app.db, app.ws(), true)
             .await
