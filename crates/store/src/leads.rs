@@ -193,7 +193,7 @@ pub async fn reindex_search(db: &Db) -> Result<u64> {
         tracing::info!(
             workspace = ws,
             after_id = after,
-            "rewriting lead search texts (variant kanji now match); a minute at 1M leads"
+            "rewriting lead search texts (variant kanji now match): about 15 s per million leads"
         );
         loop {
             type Row = (
