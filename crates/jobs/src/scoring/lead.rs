@@ -153,6 +153,24 @@ pub async fn rescore(
             moved: None,
         }));
     };
+    let moved = Some(apply_transition(tx, ws, rules, lead_id, &facts, &t, now).await?);
+    Ok(Some(Rescored { engagement, moved }))
+}
+
+/// Stores a transition the handoff rules called for, as [`rescore`] does once the lead's
+/// scores are written: a lead handed to sales without an owner gets one (assignment rules,
+/// else the next sales user), the status change goes with its history and audit rows, and
+/// the owner's notification is queued in the same transaction. Evaluates to (from, to,
+/// rule).
+pub async fn apply_transition(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    rules: &ScoringRules,
+    lead_id: i64,
+    facts: &ondo_store::scoring::LeadFacts,
+    t: &ondo_domain::scoring::Transition,
+    now: Micros,
+) -> Result<(LeadStatus, LeadStatus, HandoffRule), StoreError> {
     let assign_owner = if t.to == LeadStatus::SalesReady && facts.owner_id.is_none() {
         let profile = Profile {
             company_id: facts.company_id,
@@ -167,7 +185,7 @@ pub async fn rescore(
     } else {
         None
     };
-    let change = rule_change(rules, &facts, &t, assign_owner, now);
+    let change = rule_change(rules, facts, t, assign_owner, now);
     ondo_store::scoring::apply_rule_change(tx, ws, lead_id, &change, now.0).await?;
     // The owner hears of it by email and webhook, queued in this transaction.
     if t.to == LeadStatus::SalesReady
@@ -176,8 +194,7 @@ pub async fn rescore(
         crate::notify::enqueue_handoff(tx, ws, lead_id, owner).await?;
     }
     let from = LeadStatus::parse(&facts.status).unwrap_or(LeadStatus::New);
-    let moved = Some((from, t.to, t.rule));
-    Ok(Some(Rescored { engagement, moved }))
+    Ok((from, t.to, t.rule))
 }
 
 /// The owner of a lead handed to sales: the first assignment rule that matches and names

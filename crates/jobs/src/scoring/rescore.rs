@@ -12,13 +12,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use ondo_domain::scoring::{ScoringRules, categorize};
+use ondo_domain::scoring::{ScoringRules, Transition, categorize};
 use ondo_domain::{LeadStatus, Micros};
 use ondo_store::rescoring::{LeadEvents, StoredLead};
-use ondo_store::scoring::{RuleChange, ScoreKeys};
+use ondo_store::scoring::{LeadFacts, RuleChange, ScoreKeys};
 use ondo_store::{Db, DbKind, StoreError, Tx, WorkspaceId};
 
-use super::lead::{compute, rescore, rule_change, scored_events};
+use super::lead::{apply_transition, compute, rescore, rule_change, scored_events};
 
 /// Leads per chunk (one write transaction). A rule change moves nearly every engaged
 /// lead's key, so each transaction rewrites most pages of both queue indexes whatever its
@@ -52,6 +52,12 @@ pub struct RescoreSummary {
     pub moved: u64,
     /// The longest write transaction (event ingestion waits at most this long).
     pub longest_write: std::time::Duration,
+    /// Time inside write transactions, commits included.
+    pub writing: std::time::Duration,
+    /// Leads that went through the per-lead path (handed to sales, or changed since
+    /// their chunk was read), and the time that took inside the write transactions.
+    pub one_by_one: u64,
+    pub one_by_one_time: std::time::Duration,
 }
 
 /// Rescores every lead of the workspace with its current rules, reporting progress after
@@ -76,6 +82,8 @@ pub async fn rescore_all(
         summary.leads += count;
         summary.changed += batch.changed;
         summary.moved += batch.moved;
+        summary.one_by_one += batch.one_by_one;
+        summary.one_by_one_time += batch.one_by_one_time;
         progress(Progress {
             done: summary.leads,
             total: total.max(summary.leads),
@@ -113,6 +121,7 @@ pub async fn rescore_all(
                 let batch = write_chunk(&mut tx, ws, &rules, chunk, &changed, now).await?;
                 tx.commit().await?;
                 summary.longest_write = summary.longest_write.max(started.elapsed());
+                summary.writing += started.elapsed();
                 report(&mut summary, count, batch);
             }
             reader
@@ -140,6 +149,7 @@ pub async fn rescore_all(
                 let batch = write_chunk(&mut tx, ws, &rules, chunk, &HashSet::new(), now).await?;
                 tx.commit().await?;
                 summary.longest_write = summary.longest_write.max(started.elapsed());
+                summary.writing += started.elapsed();
                 report(&mut summary, count, batch);
                 after = last;
             }
@@ -224,6 +234,9 @@ pub struct Batch {
     pub changed: u64,
     /// Leads whose status a handoff rule changed.
     pub moved: u64,
+    /// Leads written through the per-lead path, and how long that took.
+    pub one_by_one: u64,
+    pub one_by_one_time: std::time::Duration,
 }
 
 /// Rescores these leads inside `tx` with the handoff rules applied: what the event
@@ -253,8 +266,10 @@ struct Prepared {
     changed: Vec<(i64, ScoreKeys)>,
     /// Status changes stored in bulk: every transition but the handoff to sales.
     moved: Vec<(i64, RuleChange<'static>)>,
-    /// Leads the rules hand to sales: the per-lead path chooses the owner and notifies.
-    to_sales: Vec<i64>,
+    /// Leads the rules hand to sales, with what was read of them and the transition:
+    /// their scores go with `changed`, then [`apply_transition`] chooses the owner, stores
+    /// the change and notifies, one lead at a time.
+    to_sales: Vec<(LeadFacts, Transition)>,
     /// What the chunk was read after (SQLite, read ahead): the newest event id then, and
     /// the time from which a lead's change may not have been seen.
     max_event_id: i64,
@@ -300,7 +315,10 @@ fn prepare(
             ai.get(&id).copied(),
         );
         match computed.transition {
-            Some(t) if t.to == LeadStatus::SalesReady => chunk.to_sales.push(id),
+            Some(t) if t.to == LeadStatus::SalesReady => {
+                chunk.changed.push((id, computed.keys));
+                chunk.to_sales.push((lead.facts.clone(), t));
+            }
             Some(t) => {
                 chunk
                     .moved
@@ -334,21 +352,29 @@ async fn write_chunk(
         .into_iter()
         .filter(|(id, _)| !stale.contains(id))
         .collect();
+    let to_sales: Vec<(LeadFacts, Transition)> = chunk
+        .to_sales
+        .into_iter()
+        .filter(|(facts, _)| !stale.contains(&facts.id))
+        .collect();
     ondo_store::rescoring::write_scores(tx, ws, &changed).await?;
     ondo_store::scoring::apply_rule_changes(tx, ws, &moved, now.0).await?;
     // A stale lead counts as changed when its scores did (as read) or it moves now.
     let stale_changed: HashSet<i64> = rescored_again.into_iter().map(|(id, _)| id).collect();
     let mut batch = Batch {
         changed: changed.len() as u64,
-        moved: moved.len() as u64,
+        moved: (moved.len() + to_sales.len()) as u64,
+        ..Batch::default()
     };
-    let mut one_by_one: Vec<i64> = chunk
-        .to_sales
-        .into_iter()
-        .chain(stale.iter().copied())
-        .collect();
+    let started = std::time::Instant::now();
+    batch.one_by_one = (to_sales.len() + stale.len()) as u64;
+    // Handed to sales: the scores are written above; the owner, the change and the
+    // notification one lead at a time, from what the chunk read.
+    for (facts, t) in &to_sales {
+        apply_transition(tx, ws, rules, facts.id, facts, t, now).await?;
+    }
+    let mut one_by_one: Vec<i64> = stale.iter().copied().collect();
     one_by_one.sort_unstable();
-    one_by_one.dedup();
     for id in one_by_one {
         // The per-lead path writes the scores too.
         if let Some(r) = rescore(tx, ws, rules, id, now, true).await? {
@@ -357,6 +383,7 @@ async fn write_chunk(
             batch.moved += u64::from(moves);
         }
     }
+    batch.one_by_one_time = started.elapsed();
     Ok(batch)
 }
 
