@@ -319,8 +319,12 @@ async fn a_workspace_learns_from_its_outcomes_and_ranks_with_the_probability() {
         .await
         .expect("read")
         .expect("scored");
+    // Every lead here is minutes old, so how old a lead was at its outcome varies with the
+    // machine's speed and the probabilities with it: a clear margin and a ratio, not a
+    // fixed gap.
     assert!(
-        hot_ai.probability > cold_ai.probability + 0.2,
+        hot_ai.probability > cold_ai.probability + 0.1
+            && hot_ai.probability > 3.0 * cold_ai.probability,
         "hot {hot_ai:?} cold {cold_ai:?}"
     );
     assert_eq!(hot_ai.model_id, Some(v1.id));
