@@ -382,11 +382,96 @@ fn one_paragraph(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The `Message-ID` of a step's message, made from its idempotency key (workspace and
-/// message row), so a message is recognisable as the same one wherever it turns up.
-pub fn message_id(workspace_id: i64, message_id: i64, host: &str) -> String {
+/// Keeps a `Message-ID`'s tag apart from every other use of the workspace key.
+const MESSAGE_ID_CONTEXT: &[u8] = b"ondo/message-id/v1\0";
+/// Bytes of the MAC a `Message-ID` carries (as 16 hex digits).
+const MESSAGE_ID_TAG_BYTES: usize = 8;
+
+fn message_id_tag(
+    key: &TrackingKey,
+    workspace_id: i64,
+    message_id: i64,
+) -> [u8; MESSAGE_ID_TAG_BYTES] {
+    let raw = URL_SAFE_NO_PAD
+        .decode(key.to_base64())
+        .expect("a key's own base64 decodes");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&raw).expect("HMAC accepts a key of any length");
+    mac.update(MESSAGE_ID_CONTEXT);
+    let mut payload = Vec::with_capacity(20);
+    put_varint(&mut payload, workspace_id);
+    put_varint(&mut payload, message_id);
+    mac.update(&payload);
+    let full = mac.finalize().into_bytes();
+    let mut tag = [0u8; MESSAGE_ID_TAG_BYTES];
+    tag.copy_from_slice(&full[..MESSAGE_ID_TAG_BYTES]);
+    tag
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `Message-ID` of a step's message: made from its idempotency key (workspace and
+/// message row), so the message is recognisable as the same one wherever it turns up,
+/// and signed with the workspace's key, so a reply that names it (`In-Reply-To`,
+/// `References`) can be trusted to answer this very message and no made-up header can
+/// end another lead's enrolment: `<ondo.campaign.{ws}.{message}.{tag}@{host}>`.
+pub fn message_id(key: &TrackingKey, workspace_id: i64, message_id: i64, host: &str) -> String {
     let host = if host.is_empty() { "localhost" } else { host };
-    format!("<ondo.campaign.{workspace_id}.{message_id}@{host}>")
+    let tag = hex_of(&message_id_tag(key, workspace_id, message_id));
+    format!("<ondo.campaign.{workspace_id}.{message_id}.{tag}@{host}>")
+}
+
+/// A campaign message named by a `Message-ID`, before its tag is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRef {
+    /// The workspace whose key signed it.
+    pub workspace_id: i64,
+    /// The message row.
+    pub message_id: i64,
+    tag: Vec<u8>,
+}
+
+impl MessageRef {
+    /// Reads a `Message-ID` Ondo made (angle brackets optional); `None` for any other.
+    pub fn parse(raw: &str) -> Option<MessageRef> {
+        let id = raw.trim().trim_start_matches('<').trim_end_matches('>');
+        let (local, _host) = id.split_once('@')?;
+        let rest = local.strip_prefix("ondo.campaign.")?;
+        let mut parts = rest.split('.');
+        let workspace_id: i64 = parts.next()?.parse().ok()?;
+        let message_id: i64 = parts.next()?.parse().ok()?;
+        let tag_hex = parts.next()?;
+        if parts.next().is_some()
+            || workspace_id <= 0
+            || message_id <= 0
+            || tag_hex.len() != MESSAGE_ID_TAG_BYTES * 2
+        {
+            return None;
+        }
+        let tag = (0..tag_hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(tag_hex.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        Some(MessageRef {
+            workspace_id,
+            message_id,
+            tag,
+        })
+    }
+
+    /// Whether the workspace's key signed it (compared in constant time).
+    pub fn verify(&self, key: &TrackingKey) -> bool {
+        let want = message_id_tag(key, self.workspace_id, self.message_id);
+        self.tag.len() == want.len()
+            && self
+                .tag
+                .iter()
+                .zip(want.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
 }
 
 /// Keeps an unsubscribe token from ever verifying as a tracking token.
@@ -488,6 +573,244 @@ pub fn unsubscribe_url(base: &str, key: &TrackingKey, claims: &Unsubscribe) -> S
         base.trim_end_matches('/'),
         sign_unsubscribe(key, claims)
     )
+}
+
+/// Most enrolment triggers of one campaign.
+pub const MAX_TRIGGERS: usize = 20;
+
+/// How a lead enters a campaign without anyone enrolling it by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    /// The lead's status changes to this one (e.g. on entering 育成中).
+    EntersStatus(LeadStatus),
+    /// A submission of this form reaches the lead.
+    SubmitsForm(i64),
+    /// The lead matches this saved segment (now, or later).
+    InSegment(i64),
+}
+
+impl Trigger {
+    /// The stable key of its kind: `status`, `form` or `segment`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::EntersStatus(_) => "status",
+            Trigger::SubmitsForm(_) => "form",
+            Trigger::InSegment(_) => "segment",
+        }
+    }
+
+    /// Reads a trigger from its kind and value (a status key, a form id, a segment id).
+    /// A status a lead leaves nurturing by (SQL or later) cannot enrol anyone. The field
+    /// named by an error is `type`, `status`, `form_id` or `segment_id`.
+    pub fn parse(kind: &str, value: &str) -> Result<Trigger, DomainError> {
+        let id = |field: &'static str| {
+            value
+                .trim()
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .ok()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| DomainError::invalid(field, format!("must be an id, not {value:?}")))
+        };
+        match kind.trim() {
+            "status" => {
+                let status = LeadStatus::parse(value)?;
+                if ends_enrolment(status) {
+                    return Err(DomainError::invalid(
+                        "status",
+                        format!(
+                            "must not be {}: a lead entering it has left nurturing and is \
+                             never enrolled; choose new, nurturing or lost_dormant",
+                            status.key()
+                        ),
+                    ));
+                }
+                Ok(Trigger::EntersStatus(status))
+            }
+            "form" => Ok(Trigger::SubmitsForm(id("form_id")?)),
+            "segment" => Ok(Trigger::InSegment(id("segment_id")?)),
+            other => Err(DomainError::invalid(
+                "type",
+                format!("must be status, form or segment, not {other:?}"),
+            )),
+        }
+    }
+}
+
+/// Most bytes of a message's header section that are read.
+pub const MAX_HEADER_BYTES: usize = 256 * 1024;
+
+/// Why a posted message could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MailParseError {
+    /// Nothing that looks like a header field.
+    #[error(
+        "no header fields were found: send the raw message (RFC 822: \"Name: value\" lines, \
+         a blank line, the body)"
+    )]
+    NoHeaders,
+    /// The header section does not end within [`MAX_HEADER_BYTES`].
+    #[error("the header section is longer than {MAX_HEADER_BYTES} bytes")]
+    TooLarge,
+}
+
+/// Where the header section of a raw message ends (after its blank line), if it does
+/// within the bytes given.
+pub fn header_section_end(raw: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    while start < raw.len() {
+        let end = raw[start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|i| start + i + 1)?;
+        let line = &raw[start..end];
+        if line == b"\n" || line == b"\r\n" {
+            return Some(end);
+        }
+        start = end;
+    }
+    None
+}
+
+/// The header fields of a message (RFC 5322), unfolded, in order; the body is not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailHeaders(Vec<(String, String)>);
+
+impl MailHeaders {
+    /// Reads the header section at the start of `raw` (up to the first blank line, or
+    /// all of it). A leading mbox `From ` line is skipped; lines that are no field are
+    /// ignored; bytes that are not UTF-8 are replaced.
+    pub fn parse(raw: &[u8]) -> Result<MailHeaders, MailParseError> {
+        let end = header_section_end(raw).unwrap_or(raw.len());
+        if end > MAX_HEADER_BYTES {
+            return Err(MailParseError::TooLarge);
+        }
+        let text = String::from_utf8_lossy(&raw[..end]);
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut open = false;
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.is_empty() {
+                break;
+            }
+            if i == 0 && line.starts_with("From ") {
+                continue;
+            }
+            if line.starts_with([' ', '\t']) {
+                if open && let Some((_, value)) = fields.last_mut() {
+                    value.push(' ');
+                    value.push_str(line.trim());
+                }
+                continue;
+            }
+            open = false;
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+                continue;
+            }
+            fields.push((name.to_string(), value.trim().to_string()));
+            open = true;
+        }
+        if fields.is_empty() {
+            return Err(MailParseError::NoHeaders);
+        }
+        Ok(MailHeaders(fields))
+    }
+
+    /// Every value of the field `name` (case does not matter), in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of the field `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The message ids a reply names as the messages it answers: `In-Reply-To` first,
+    /// then `References` from the most recent, each once.
+    pub fn replied_to(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |id: String| {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        };
+        for v in self.all("In-Reply-To") {
+            message_ids(v).into_iter().for_each(&mut add);
+        }
+        for v in self.all("References") {
+            message_ids(v).into_iter().rev().for_each(&mut add);
+        }
+        out
+    }
+
+    /// Why the message is no person's answer, when it is an automatic one: an
+    /// out-of-office or other auto-reply (RFC 3834 `Auto-Submitted`, `X-Autoreply`,
+    /// `Precedence: auto_reply`), a bulk or list message, or a delivery report.
+    pub fn automatic(&self) -> Option<&'static str> {
+        let has = |name: &str| self.get(name).is_some();
+        if self
+            .get("Auto-Submitted")
+            .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+        {
+            return Some("auto_submitted");
+        }
+        if has("X-Autoreply") || has("X-Autorespond") || has("X-Auto-Reply") {
+            return Some("auto_reply");
+        }
+        if let Some(p) = self.get("Precedence") {
+            let p = p.trim().to_ascii_lowercase();
+            if ["bulk", "junk", "list", "auto_reply"].contains(&p.as_str()) {
+                return Some("bulk");
+            }
+        }
+        if self.get("Content-Type").is_some_and(|c| {
+            c.trim()
+                .to_ascii_lowercase()
+                .starts_with("multipart/report")
+        }) {
+            return Some("delivery_report");
+        }
+        if self.get("Return-Path").is_some_and(|r| r.trim() == "<>") {
+            return Some("null_sender");
+        }
+        None
+    }
+}
+
+/// The message ids in a header value: each `<…>`, or bare `local@host` words when a
+/// mailer left the brackets out.
+pub fn message_ids(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let id = rest[start + 1..start + len].trim();
+        if !id.is_empty() {
+            out.push(id.to_string());
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if out.is_empty() {
+        out = value
+            .split([' ', '\t', ','])
+            .map(str::trim)
+            .filter(|w| w.contains('@'))
+            .map(str::to_string)
+            .collect();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -669,10 +992,111 @@ mod tests {
             unsubscribe_url("https://o.example/", &key, &claims)
                 .starts_with("https://o.example/u/")
         );
+        let id = message_id(&key, 3, 9, "o.example");
+        assert!(id.starts_with("<ondo.campaign.3.9."), "{id}");
+        assert!(id.ends_with("@o.example>"), "{id}");
         assert_eq!(
-            message_id(3, 9, "o.example"),
-            "<ondo.campaign.3.9@o.example>"
+            id,
+            message_id(&key, 3, 9, "other.example").replace("other.example", "o.example")
         );
+        let r = MessageRef::parse(&id).expect("ours");
+        assert_eq!((r.workspace_id, r.message_id), (3, 9));
+        assert!(r.verify(&key));
+        assert!(!r.verify(&other), "another workspace's key");
+        // Another message's number under this tag, or a changed tag, does not verify.
+        let forged = id.replace(".3.9.", ".3.10.");
+        assert!(!MessageRef::parse(&forged).expect("shape").verify(&key));
+        for not_ours in [
+            "<ondo.campaign.3.9@o.example>",
+            "<CAF=abc@mail.gmail.com>",
+            "<ondo.campaign.3.9.zz00000000000000@o.example>",
+            "",
+        ] {
+            assert!(
+                MessageRef::parse(not_ours).is_none_or(|r| !r.verify(&key)),
+                "{not_ours}"
+            );
+        }
+    }
+
+    #[test]
+    fn triggers_are_read_from_their_kind_and_value() {
+        assert_eq!(
+            Trigger::parse("status", "nurturing"),
+            Ok(Trigger::EntersStatus(LeadStatus::Nurturing))
+        );
+        assert_eq!(Trigger::parse("form", " 12 "), Ok(Trigger::SubmitsForm(12)));
+        assert_eq!(Trigger::parse("segment", "#3"), Ok(Trigger::InSegment(3)));
+        assert_eq!(
+            Trigger::parse("status", "sales_ready").map_err(|e| e.field()),
+            Err("status")
+        );
+        assert_eq!(
+            Trigger::parse("status", "nope").map_err(|e| e.field()),
+            Err("status")
+        );
+        assert_eq!(
+            Trigger::parse("form", "x").map_err(|e| e.field()),
+            Err("form_id")
+        );
+        assert_eq!(
+            Trigger::parse("segment", "0").map_err(|e| e.field()),
+            Err("segment_id")
+        );
+        assert_eq!(
+            Trigger::parse("webinar", "1").map_err(|e| e.field()),
+            Err("type")
+        );
+        assert_eq!(Trigger::SubmitsForm(1).kind(), "form");
+    }
+
+    #[test]
+    fn a_reply_names_the_messages_it_answers_and_auto_replies_are_known() {
+        let raw = b"From sender@example.jp Mon Oct  5 10:00:00 2026\r\n\
+            Return-Path: <taro@example.jp>\r\n\
+            In-Reply-To: <ondo.campaign.1.5.00@o.example>\r\n\
+            References: <first@x.example>\r\n\t<ondo.campaign.1.4.00@o.example>\r\n \
+            <ondo.campaign.1.5.00@o.example>\r\n\
+            Subject: =?UTF-8?B?UmU6?=\r\n\
+            \r\n\
+            In-Reply-To: <not-a-header@body>\r\n";
+        let h = MailHeaders::parse(raw).expect("headers");
+        assert_eq!(
+            h.replied_to(),
+            [
+                "ondo.campaign.1.5.00@o.example",
+                "ondo.campaign.1.4.00@o.example",
+                "first@x.example"
+            ]
+        );
+        assert_eq!(h.get("subject"), Some("=?UTF-8?B?UmU6?="));
+        assert_eq!(h.automatic(), None);
+        for auto in [
+            "Auto-Submitted: auto-replied",
+            "X-Autoreply: yes",
+            "Precedence: bulk",
+            "Content-Type: multipart/report; report-type=delivery-status",
+            "Return-Path: <>",
+        ] {
+            let raw = format!("{auto}\nIn-Reply-To: <a@b>\n\nbody");
+            let h = MailHeaders::parse(raw.as_bytes()).expect("headers");
+            assert!(h.automatic().is_some(), "{auto}");
+        }
+        let person = MailHeaders::parse(b"Auto-Submitted: no\nIn-Reply-To: a@b\n").expect("h");
+        assert_eq!(person.automatic(), None);
+        assert_eq!(person.replied_to(), ["a@b"]);
+        assert_eq!(
+            MailHeaders::parse(b"just text\n\nbody"),
+            Err(MailParseError::NoHeaders)
+        );
+        assert_eq!(MailHeaders::parse(b""), Err(MailParseError::NoHeaders));
+        let huge = format!("X-Big: {}\n\n", "a".repeat(MAX_HEADER_BYTES));
+        assert_eq!(
+            MailHeaders::parse(huge.as_bytes()),
+            Err(MailParseError::TooLarge)
+        );
+        assert_eq!(header_section_end(b"A: b\r\n\r\nbody"), Some(8));
+        assert_eq!(header_section_end(b"A: b\r\n"), None);
     }
 
     proptest! {

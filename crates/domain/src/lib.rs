@@ -21,6 +21,7 @@ pub mod postcode;
 pub mod role;
 pub mod romaji;
 pub mod scoring;
+pub mod segment;
 pub mod status;
 pub mod text;
 pub mod time;

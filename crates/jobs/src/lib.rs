@@ -30,6 +30,10 @@ pub async fn run(db: Db, every: Duration, shutdown: impl std::future::Future<Out
                 if let Err(e) = speed_to_lead::sweep(&db, ondo_domain::Micros::now()).await {
                     tracing::warn!(error = %e, "speed-to-lead sweep failed");
                 }
+                // Campaign triggers and SQL exits follow status changes and form submissions.
+                if let Err(e) = campaigns::follow::tick(&db, ondo_domain::Micros::now()).await {
+                    tracing::warn!(error = %e, "campaign follower failed");
+                }
             }
             _ = tick.tick() => {
                 let removed = import::purge_uploads(Duration::from_secs(24 * 3600));

@@ -2,6 +2,10 @@
 //! enrolled, one row per (enrolment, step) that records its sending, the addresses SMTP
 //! servers refused, and the per-step report. The order of sending and the law's checks
 //! are the callers' (`ondo_jobs::campaigns`); these functions only read and write.
+//! Enrolment triggers and the follower of status changes and form submissions are in
+//! [`triggers`].
+
+pub mod triggers;
 
 use ondo_domain::Micros;
 use serde::Serialize;
@@ -24,6 +28,11 @@ pub const CANCELLED: &str = "cancelled";
 pub const ACTIVE: &str = "active";
 pub const COMPLETED: &str = "completed";
 pub const EXITED: &str = "exited";
+
+/// Why an enrolment was exited, by Ondo itself: the lead became sales-ready (SQL) or
+/// later, or answered a message.
+pub const EXIT_BECAME_SQL: &str = "became_sql";
+pub const EXIT_REPLIED: &str = "replied";
 
 /// Permanent failures after which an address is do-not-send.
 pub const DO_NOT_SEND_AFTER: i64 = 3;
@@ -123,6 +132,10 @@ pub struct Campaign {
     pub created_by: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Since when it is paused (nothing is sent); `None` while it runs.
+    pub paused_at: Option<i64>,
+    /// Whether a lead whose enrolment ended may be enrolled again (from step 1).
+    pub allow_reenroll: bool,
 }
 
 /// A step as stored.
@@ -159,8 +172,8 @@ pub struct CampaignInput {
     pub steps: Vec<StepInput>,
 }
 
-const CAMPAIGN_COLUMNS: &str =
-    "id, name, sender_name, sender_email, created_by, created_at, updated_at";
+const CAMPAIGN_COLUMNS: &str = "id, name, sender_name, sender_email, created_by, created_at, \
+    updated_at, paused_at, allow_reenroll";
 const STEP_COLUMNS: &str = "id, campaign_id, position, delay_days, window_start_minute, \
     window_end_minute, subject, body, removed_at";
 
@@ -226,6 +239,7 @@ pub async fn create(db: &Db, ws: WorkspaceId, c: &CampaignInput, actor: &Actor) 
     for (i, s) in c.steps.iter().enumerate() {
         insert_step(&mut tx, ws, id, i as i64 + 1, s, now).await?;
     }
+    triggers::ensure_follower(&mut tx, ws, now).await?;
     let after = audit_json(c);
     with_tx!(&mut tx, conn => {
         crate::insert_audit!(&mut **conn, ws, actor, "campaign", Some(id), "create",
@@ -387,6 +401,7 @@ pub async fn next_step(
 pub struct CampaignSummary {
     pub id: i64,
     pub name: String,
+    pub paused_at: Option<i64>,
     pub steps: i64,
     pub active: i64,
     pub enrolled: i64,
@@ -397,7 +412,7 @@ pub struct CampaignSummary {
 /// Every campaign of the workspace, newest first, with its steps, active and all
 /// enrolments, and messages sent.
 pub async fn list(db: &Db, ws: WorkspaceId) -> Result<Vec<CampaignSummary>> {
-    let sql = "SELECT c.id, c.name, \
+    let sql = "SELECT c.id, c.name, c.paused_at, \
         (SELECT COUNT(*) FROM campaign_steps s WHERE s.workspace_id = c.workspace_id \
            AND s.campaign_id = c.id AND s.removed_at IS NULL) AS steps, \
         (SELECT COUNT(*) FROM campaign_enrollments e WHERE e.workspace_id = c.workspace_id \
@@ -448,9 +463,26 @@ pub async fn lead_facts(db: &Db, ws: WorkspaceId, ids: &[i64]) -> Result<Vec<Lea
     Ok(out)
 }
 
-/// Enrols a lead: its enrolment and its first step's message, due at `due_at`. `None`
-/// when the lead was enrolled in the campaign before (nothing is written); otherwise the
-/// enrolment's and the message's ids.
+/// How a lead came into a campaign: by hand (page or API), or by one of its triggers.
+pub const SOURCE_STATUS: &str = "status";
+pub const SOURCE_FORM: &str = "form";
+pub const SOURCE_SEGMENT: &str = "segment";
+
+/// What enrolling one lead did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enrolled {
+    /// A new enrolment and its first step's message.
+    New { enrollment: i64, message: i64 },
+    /// The lead is enrolled in the campaign right now; nothing was written.
+    Active,
+    /// The lead's enrolment ended and the campaign does not allow re-enrolment.
+    Before,
+}
+
+/// Enrols a lead: its enrolment and its first step's message, due at `due_at`. A lead
+/// is never enrolled twice at the same time, and once only unless the campaign allows
+/// re-enrolment (`allow_reenroll`), when a lead whose enrolment ended starts a new one
+/// (its `round` is one more). `source` is `None` by hand, or the kind of trigger.
 #[allow(clippy::too_many_arguments)]
 pub async fn enroll(
     tx: &mut Tx,
@@ -459,25 +491,49 @@ pub async fn enroll(
     lead_id: i64,
     first_step: i64,
     due_at: i64,
+    allow_reenroll: bool,
+    source: Option<&str>,
     actor: &Actor,
     now: i64,
-) -> Result<Option<(i64, i64)>> {
+) -> Result<Enrolled> {
+    let (rounds, active): (i64, i64) = with_tx!(&mut *tx, conn => {
+        sqlx::query_as(
+            "SELECT COALESCE(MAX(round), 0), \
+             COALESCE(SUM(CASE WHEN state = 'active' THEN 1 ELSE 0 END), 0) \
+             FROM campaign_enrollments WHERE workspace_id = $1 AND campaign_id = $2 AND lead_id = $3",
+        )
+        .bind(ws.0)
+        .bind(campaign_id)
+        .bind(lead_id)
+        .fetch_one(&mut **conn)
+        .await?
+    });
+    if active > 0 {
+        return Ok(Enrolled::Active);
+    }
+    if rounds > 0 && !allow_reenroll {
+        return Ok(Enrolled::Before);
+    }
+    // The unique (campaign, lead, round) and the unique active enrolment keep a
+    // concurrent enrolment of the same lead from making a second one.
     let enrollment: Option<i64> = with_tx!(&mut *tx, conn => {
         sqlx::query_scalar(
             "INSERT INTO campaign_enrollments (workspace_id, campaign_id, lead_id, state, enrolled_by, \
-             enrolled_at) VALUES ($1, $2, $3, 'active', $4, $5) \
-             ON CONFLICT (workspace_id, campaign_id, lead_id) DO NOTHING RETURNING id",
+             enrolled_at, round, source) VALUES ($1, $2, $3, 'active', $4, $5, $6, $7) \
+             ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(ws.0)
         .bind(campaign_id)
         .bind(lead_id)
         .bind(actor.user_id)
         .bind(now)
+        .bind(rounds + 1)
+        .bind(source)
         .fetch_optional(&mut **conn)
         .await?
     });
     let Some(enrollment) = enrollment else {
-        return Ok(None);
+        return Ok(Enrolled::Active);
     };
     let message = schedule(
         tx,
@@ -491,7 +547,10 @@ pub async fn enroll(
     )
     .await?
     .ok_or_else(|| StoreError::Conflict("a new enrolment already has a message".into()))?;
-    Ok(Some((enrollment, message)))
+    Ok(Enrolled::New {
+        enrollment,
+        message,
+    })
 }
 
 /// Schedules one step of an enrolment; `None` when that step has a message already
@@ -541,13 +600,15 @@ pub struct Message {
     pub sent_at: Option<i64>,
     pub reason: Option<String>,
     pub last_error: Option<String>,
+    /// When the lead answered it.
+    pub replied_at: Option<i64>,
     /// The enrolment's state.
     pub enrollment_state: String,
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.campaign_id, m.enrollment_id, m.step_id, m.lead_id, \
     m.state, m.due_at, m.to_email, m.attempts, m.sending_at, m.sent_at, m.reason, m.last_error, \
-    e.state AS enrollment_state FROM campaign_messages m \
+    m.replied_at, e.state AS enrollment_state FROM campaign_messages m \
     JOIN campaign_enrollments e ON e.workspace_id = m.workspace_id AND e.id = m.enrollment_id";
 
 /// The message, or `None`.
@@ -583,6 +644,92 @@ pub async fn sending_since(tx: &mut Tx, ws: WorkspaceId, since: i64) -> Result<i
         .bind(ws.0)
         .bind(since)
         .fetch_one(&mut **conn)
+        .await?
+    }))
+}
+
+/// Whether the campaign is paused, read inside the transaction that claims a message (a
+/// pause committed before the claim stops it).
+pub async fn is_paused(tx: &mut Tx, ws: WorkspaceId, campaign_id: i64) -> Result<bool> {
+    let paused: Option<Option<i64>> = with_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT paused_at FROM campaigns WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0)
+            .bind(campaign_id)
+            .fetch_optional(&mut **conn)
+            .await?
+    });
+    Ok(paused.flatten().is_some())
+}
+
+/// Pauses (`paused`) or resumes a campaign, with an audit entry, inside the caller's
+/// transaction. `NotFound` when there is no such campaign; false when it already was
+/// in that state (nothing changes).
+pub async fn set_paused(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: i64,
+    paused: bool,
+    actor: &Actor,
+    now: i64,
+) -> Result<bool> {
+    let was: Option<Option<i64>> = with_tx!(&mut *tx, conn => {
+        sqlx::query_scalar("SELECT paused_at FROM campaigns WHERE workspace_id = $1 AND id = $2")
+            .bind(ws.0)
+            .bind(id)
+            .fetch_optional(&mut **conn)
+            .await?
+    });
+    let Some(was) = was else {
+        return Err(StoreError::NotFound);
+    };
+    if was.is_some() == paused {
+        return Ok(false);
+    }
+    let (action, before, after) = if paused {
+        ("pause", "{\"paused\":false}", "{\"paused\":true}")
+    } else {
+        ("resume", "{\"paused\":true}", "{\"paused\":false}")
+    };
+    with_tx!(tx, conn => {
+        sqlx::query(
+            "UPDATE campaigns SET paused_at = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(id)
+        .bind(paused.then_some(now))
+        .bind(now)
+        .execute(&mut **conn)
+        .await?;
+        crate::insert_audit!(&mut **conn, ws, actor, "campaign", Some(id), action,
+            Some(before), Some(after), now);
+    });
+    Ok(true)
+}
+
+/// A scheduled message waiting for its campaign: its id, step and due time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Waiting {
+    pub id: i64,
+    pub step_id: i64,
+    pub due_at: i64,
+}
+
+/// The campaign's scheduled messages due at or before `until`, oldest due first.
+pub async fn scheduled_due(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    campaign_id: i64,
+    until: i64,
+) -> Result<Vec<Waiting>> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_as::<_, Waiting>(
+            "SELECT id, step_id, due_at FROM campaign_messages WHERE workspace_id = $1 \
+             AND campaign_id = $2 AND state = 'scheduled' AND due_at <= $3 ORDER BY due_at, id",
+        )
+        .bind(ws.0)
+        .bind(campaign_id)
+        .bind(until)
+        .fetch_all(&mut **conn)
         .await?
     }))
 }
@@ -867,6 +1014,66 @@ pub async fn unsubscribe(
     })
 }
 
+/// What recording a reply changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replied {
+    pub lead_id: i64,
+    pub campaign_id: i64,
+    pub step_id: i64,
+    /// False when a reply to this message was recorded before.
+    pub first: bool,
+    /// Whether the message's enrolment was active and has ended now.
+    pub enrollment_ended: bool,
+}
+
+/// Records that the lead answered message `message_id`, in one transaction: the
+/// message's `replied_at` (the first reply's time) and the end of its enrolment when it
+/// is still active (`exited`, `replied`), its scheduled messages cancelled. `None` when
+/// there is no such message.
+pub async fn record_reply(
+    db: &Db,
+    ws: WorkspaceId,
+    message_id: i64,
+    now: i64,
+) -> Result<Option<Replied>> {
+    let mut tx = db.begin_write().await?;
+    let row: Option<(i64, i64, i64, i64, Option<i64>)> = with_tx!(&mut tx, conn => {
+        sqlx::query_as(
+            "SELECT lead_id, campaign_id, step_id, enrollment_id, replied_at FROM campaign_messages \
+             WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws.0)
+        .bind(message_id)
+        .fetch_optional(&mut **conn)
+        .await?
+    });
+    let Some((lead_id, campaign_id, step_id, enrollment_id, replied_at)) = row else {
+        return Ok(None);
+    };
+    if replied_at.is_none() {
+        with_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE campaign_messages SET replied_at = $3, updated_at = $3 \
+                 WHERE workspace_id = $1 AND id = $2",
+            )
+            .bind(ws.0)
+            .bind(message_id)
+            .bind(now)
+            .execute(&mut **conn)
+            .await?;
+        });
+    }
+    let ended = end_enrollment(&mut tx, ws, enrollment_id, EXITED, Some(EXIT_REPLIED), now).await?;
+    tx.commit().await?;
+    Ok(Some(Replied {
+        lead_id,
+        campaign_id,
+        step_id,
+        first: replied_at.is_none(),
+        enrollment_ended: ended,
+    }))
+}
+
 /// The lead's active enrolments (to end them when the lead moves on).
 pub async fn active_enrollments_of_lead(
     db: &Db,
@@ -901,6 +1108,8 @@ pub struct StepReport {
     pub opened: i64,
     pub clicked: i64,
     pub unsubscribed: i64,
+    /// Messages the lead answered.
+    pub replied: i64,
     pub became_mql: i64,
     pub became_sql: i64,
 }
@@ -911,6 +1120,12 @@ pub struct EnrollmentCounts {
     pub active: i64,
     pub completed: i64,
     pub exited: i64,
+    /// Of the exited: those that ended because the lead replied.
+    pub replied: i64,
+    /// Of the exited: those that ended because the lead became SQL or later.
+    pub became_sql: i64,
+    /// Every enrolment, a lead enrolled again counting once more.
+    pub total: i64,
 }
 
 /// The report of each step of a campaign that has messages (removed steps included).
@@ -947,6 +1162,7 @@ pub async fn report(db: &Db, ws: WorkspaceId, campaign_id: i64) -> Result<Vec<St
          SUM(CASE WHEN m.state = 'sent' AND {opened} THEN 1 ELSE 0 END) AS opened, \
          SUM(CASE WHEN m.state = 'sent' AND {clicked} THEN 1 ELSE 0 END) AS clicked, \
          SUM(CASE WHEN m.unsubscribed_at IS NOT NULL THEN 1 ELSE 0 END) AS unsubscribed, \
+         SUM(CASE WHEN m.replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied, \
          SUM(CASE WHEN {sent} AND {mql} THEN 1 ELSE 0 END) AS became_mql, \
          SUM(CASE WHEN {sent} AND {sql_} THEN 1 ELSE 0 END) AS became_sql \
          FROM campaign_messages m WHERE m.workspace_id = $1 AND m.campaign_id = $2 \
@@ -967,10 +1183,10 @@ pub async fn enrollment_counts(
     ws: WorkspaceId,
     campaign_id: i64,
 ) -> Result<EnrollmentCounts> {
-    let rows: Vec<(String, i64)> = with_db!(db, pool => {
+    let rows: Vec<(String, Option<String>, i64)> = with_db!(db, pool => {
         sqlx::query_as(
-            "SELECT state, COUNT(*) FROM campaign_enrollments WHERE workspace_id = $1 AND campaign_id = $2 \
-             GROUP BY state",
+            "SELECT state, exit_reason, COUNT(*) FROM campaign_enrollments \
+             WHERE workspace_id = $1 AND campaign_id = $2 GROUP BY state, exit_reason",
         )
         .bind(ws.0)
         .bind(campaign_id)
@@ -978,11 +1194,20 @@ pub async fn enrollment_counts(
         .await?
     });
     let mut c = EnrollmentCounts::default();
-    for (state, n) in rows {
+    for (state, reason, n) in rows {
+        c.total += n;
         match state.as_str() {
-            ACTIVE => c.active = n,
-            COMPLETED => c.completed = n,
-            _ => c.exited += n,
+            ACTIVE => c.active += n,
+            COMPLETED => c.completed += n,
+            _ => {
+                c.exited += n;
+                match reason.as_deref() {
+                    Some(EXIT_REPLIED) => c.replied += n,
+                    // Ended at a send before the follower saw the change ("sales_ready").
+                    Some(EXIT_BECAME_SQL | "sales_ready") => c.became_sql += n,
+                    _ => {}
+                }
+            }
         }
     }
     Ok(c)
@@ -999,6 +1224,10 @@ pub struct EnrollmentRow {
     pub exit_reason: Option<String>,
     pub enrolled_at: i64,
     pub ended_at: Option<i64>,
+    /// 1 for the lead's first enrolment in the campaign, 2 for the next…
+    pub round: i64,
+    /// `None` by hand; the kind of trigger otherwise.
+    pub source: Option<String>,
 }
 
 /// The campaign's most recent enrolments, newest first.
@@ -1011,7 +1240,7 @@ pub async fn enrollments(
     with_db!(db, pool => {
         Ok(sqlx::query_as::<_, EnrollmentRow>(
             "SELECT e.id, e.lead_id, l.name AS lead_name, l.email, e.state, e.exit_reason, \
-             e.enrolled_at, e.ended_at FROM campaign_enrollments e \
+             e.enrolled_at, e.ended_at, e.round, e.source FROM campaign_enrollments e \
              JOIN leads l ON l.workspace_id = e.workspace_id AND l.id = e.lead_id \
              WHERE e.workspace_id = $1 AND e.campaign_id = $2 ORDER BY e.id DESC LIMIT $3",
         )

@@ -588,9 +588,8 @@ pub async fn list_walking(
                 ]);
                 let sql = format!(
                     "{SELECT} WHERE l.workspace_id = $1{conditions} AND l.id < ${hi_i} AND l.id >= ${lo_i} \
-                     AND (l.owner_id = ${me_i} OR l.owner_id IS NULL OR EXISTS (SELECT 1 FROM leads m \
-                     WHERE m.workspace_id = $1 AND m.company_id = l.company_id AND m.owner_id = ${me_i})) \
-                     ORDER BY l.id DESC LIMIT ${n_i}"
+                     AND {} ORDER BY l.id DESC LIMIT ${n_i}",
+                    sales_visible_sql(&format!("${me_i}"))
                 );
                 found.extend(fetch_leads(db, &sql, params).await?);
                 hi = lo;
@@ -604,6 +603,16 @@ pub async fn list_walking(
             Ok(found)
         }
     }
+}
+
+/// The condition that salesperson `me` (a bound parameter, e.g. `$3`) may see lead `l`
+/// of workspace `$1` (see [`Visibility::Sales`]): their own leads, unassigned leads, and
+/// the other leads of every company where they own one (one `leads_company_owner` seek).
+pub(crate) fn sales_visible_sql(me: &str) -> String {
+    format!(
+        "(l.owner_id = {me} OR l.owner_id IS NULL OR EXISTS (SELECT 1 FROM leads m \
+         WHERE m.workspace_id = $1 AND m.company_id = l.company_id AND m.owner_id = {me}))"
+    )
 }
 
 /// The newest `limit` leads below id `before` that salesperson `me` may see, as the

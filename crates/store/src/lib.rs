@@ -28,6 +28,7 @@ pub mod reports;
 pub mod rescoring;
 pub mod scoring;
 pub mod scoring_rules;
+pub mod segments;
 pub mod sessions;
 pub mod stats;
 pub mod statuses;

@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/scoring/versions/{version}/toml", get(pages::scoring::version_toml))
         .route("/settings/scoring/versions/{version}/restore", post(pages::scoring::restore))
         .route("/leads", get(pages::leads::list).post(pages::leads::create))
+        .route("/segments", get(pages::segments::list).post(pages::segments::create))
+        .route("/segments/new", get(pages::segments::new_form))
+        .route("/segments/{id}", get(pages::segments::show).post(pages::segments::update))
+        .route("/segments/{id}/delete", post(pages::segments::delete))
         .route("/leads/new", get(pages::leads::new_form))
         .route("/leads/export", get(pages::leads::export))
         .route("/leads/duplicates", get(pages::duplicates::list))
@@ -114,6 +118,9 @@ pub fn router(state: AppState) -> Router {
         .route("/campaigns/{id}", get(pages::campaigns::show).post(pages::campaigns::update))
         .route("/campaigns/{id}/enroll", post(pages::campaigns::enroll))
         .route("/campaigns/{id}/test", post(pages::campaigns::test_send))
+        .route("/campaigns/{id}/triggers", post(pages::campaigns::save_triggers))
+        .route("/campaigns/{id}/pause", post(pages::campaigns::pause))
+        .route("/campaigns/{id}/resume", post(pages::campaigns::resume))
         .route("/settings/campaigns", get(pages::campaigns::settings).post(pages::campaigns::save_settings))
         .route(
             "/imports",

@@ -18,17 +18,17 @@ use crate::helpers::{TestApp, json};
 use crate::smtp_refusing::RefusingSink;
 use crate::smtp_sink::{Received, SmtpSink};
 
-const PUBLIC_URL: &str = "https://ondo.example.jp";
-const DAY: i64 = 24 * 3600 * 1_000_000;
+pub const PUBLIC_URL: &str = "https://ondo.example.jp";
+pub const DAY: i64 = 24 * 3600 * 1_000_000;
 
 /// The application with its job worker stopped (the test runs due jobs itself), mail
 /// going to `smtp_url`, links pointing at [`PUBLIC_URL`].
-struct Campaigning {
-    app: TestApp,
-    worker: WorkerContext,
+pub struct Campaigning {
+    pub app: TestApp,
+    pub worker: WorkerContext,
 }
 
-async fn build(
+pub async fn build(
     db_url: &str,
     smtp_url: &str,
 ) -> (Application, Db, ondo_store::workspaces::Workspace) {
@@ -50,7 +50,7 @@ async fn build(
     (app, db, workspace)
 }
 
-async fn spawn_campaigning(smtp_url: &str) -> Campaigning {
+pub async fn spawn_campaigning(smtp_url: &str) -> Campaigning {
     let db_url = ondo_store::testing::fresh_url().await;
     let (app, db, workspace) = build(&db_url, smtp_url).await;
     let worker = app.worker_context();
@@ -75,11 +75,11 @@ async fn spawn_campaigning(smtp_url: &str) -> Campaigning {
 }
 
 impl Campaigning {
-    async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.post_as(&self.app.token, path, body).await
     }
 
-    async fn post_as(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
         json(
             self.app
                 .client
@@ -93,7 +93,7 @@ impl Campaigning {
         .await
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         json(
             self.app
                 .client
@@ -107,7 +107,7 @@ impl Campaigning {
     }
 
     /// Sets the sender's name and postal address (the law asks for both).
-    async fn set_sender(&self) {
+    pub async fn set_sender(&self) {
         let (status, body) = json(
             self.app
                 .client
@@ -127,7 +127,7 @@ impl Campaigning {
     }
 
     /// A lead who gave consent (a business card exchange) and may be mailed.
-    async fn consented_lead(&self, name: &str, email: &str) -> i64 {
+    pub async fn consented_lead(&self, name: &str, email: &str) -> i64 {
         self.lead(json!({
             "name": name, "email": email, "company": "株式会社サンプル",
             "consent_source": "business_card", "consent_at": "2026-10-01"
@@ -135,13 +135,13 @@ impl Campaigning {
         .await
     }
 
-    async fn lead(&self, body: Value) -> i64 {
+    pub async fn lead(&self, body: Value) -> i64 {
         let (status, lead) = json(self.app.post_lead(&body).await).await;
         assert_eq!(status, StatusCode::CREATED, "{lead}");
         lead["id"].as_i64().expect("id")
     }
 
-    async fn campaign(&self, steps: Value) -> i64 {
+    pub async fn campaign(&self, steps: Value) -> i64 {
         let (status, body) = self
             .post(
                 "/api/v1/campaigns",
@@ -152,7 +152,7 @@ impl Campaigning {
         body["id"].as_i64().expect("id")
     }
 
-    async fn enroll(&self, campaign: i64, leads: &[i64]) -> Value {
+    pub async fn enroll(&self, campaign: i64, leads: &[i64]) -> Value {
         let (status, body) = self
             .post(
                 &format!("/api/v1/campaigns/{campaign}/enroll"),
@@ -163,18 +163,18 @@ impl Campaigning {
         body
     }
 
-    async fn run(&self, now: Micros) -> usize {
+    pub async fn run(&self, now: Micros) -> usize {
         run_due(&self.worker, now).await.expect("jobs run")
     }
 
-    async fn report(&self, campaign: i64) -> Value {
+    pub async fn report(&self, campaign: i64) -> Value {
         let (status, body) = self.get(&format!("/api/v1/campaigns/{campaign}")).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
 
     /// The lead's campaign messages, oldest first.
-    async fn messages_of(&self, lead: i64) -> Vec<ondo_store::campaigns::Message> {
+    pub async fn messages_of(&self, lead: i64) -> Vec<ondo_store::campaigns::Message> {
         let mut m = ondo_store::campaigns::messages_of_lead(&self.app.db, self.app.ws(), lead, 100)
             .await
             .expect("messages");
@@ -183,7 +183,7 @@ impl Campaigning {
     }
 
     /// The states of the lead's messages, step by step.
-    async fn message_states(&self, lead: i64) -> Vec<String> {
+    pub async fn message_states(&self, lead: i64) -> Vec<String> {
         self.messages_of(lead)
             .await
             .into_iter()
@@ -192,7 +192,7 @@ impl Campaigning {
     }
 
     /// The lead's events as (type, bot_reason).
-    async fn events_of(&self, lead: i64) -> Vec<(String, Option<String>)> {
+    pub async fn events_of(&self, lead: i64) -> Vec<(String, Option<String>)> {
         ondo_store::events::recent_for_lead(&self.app.db, self.app.ws(), lead, 1000)
             .await
             .expect("events")
@@ -202,7 +202,7 @@ impl Campaigning {
     }
 }
 
-fn two_steps() -> Value {
+pub fn two_steps() -> Value {
     json!([
         {"delay_days": 0, "subject": "{{name}} 様へ: 展示会のお礼",
          "body": "{{name}} 様\n\n{{company}}のご担当者様、先日はありがとうございました。\n資料はこちら: https://example.jp/docs/intro?from=mail\n\n担当: {{owner}}"},
@@ -211,7 +211,7 @@ fn two_steps() -> Value {
 }
 
 /// The parts of a multipart message, each readable with `Received`'s helpers.
-fn parts(m: &Received) -> Vec<Received> {
+pub fn parts(m: &Received) -> Vec<Received> {
     let content_type = m.header("Content-Type").expect("a content type");
     assert!(
         content_type.starts_with("multipart/alternative"),
@@ -236,7 +236,7 @@ fn parts(m: &Received) -> Vec<Received> {
 }
 
 /// The text and HTML parts, decoded.
-fn text_and_html(m: &Received) -> (String, String) {
+pub fn text_and_html(m: &Received) -> (String, String) {
     let ps = parts(m);
     let find = |kind: &str| {
         ps.iter()
@@ -251,7 +251,7 @@ fn text_and_html(m: &Received) -> (String, String) {
 }
 
 /// The path (`/u/…`, `/t/c/…`) of the first address in `text` starting with `prefix`.
-fn path_of(text: &str, prefix: &str) -> String {
+pub fn path_of(text: &str, prefix: &str) -> String {
     let start = text
         .find(prefix)
         .unwrap_or_else(|| panic!("{prefix} in {text}"));
@@ -262,7 +262,7 @@ fn path_of(text: &str, prefix: &str) -> String {
     rest[..end].to_string()
 }
 
-fn sent_to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
+pub fn sent_to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
     messages
         .iter()
         .filter(|m| m.rcpt_to.iter().any(|r| r == address))
@@ -616,7 +616,7 @@ async fn tampered_unsubscribe_and_click_tokens_change_nothing() {
 
 /// Builds a second application on the same database, as after a restart: jobs left
 /// running are queued again at start-up.
-async fn restart(c: &Campaigning, smtp_url: &str) -> WorkerContext {
+pub async fn restart(c: &Campaigning, smtp_url: &str) -> WorkerContext {
     let (app, _db, _) = build(&c.app.db_url, smtp_url).await;
     app.worker_context()
 }

@@ -1,8 +1,10 @@
 //! A real SMTP server on 127.0.0.1 that refuses chosen recipients, for the campaign
 //! tests: `RCPT TO` of an address it was told about is answered with the given code (a
-//! 550 refuses for good, a 451 asks to try later), a number of times or always. Every
-//! message it accepts is kept as a [`Received`] of `smtp_sink`, to be read with its
-//! helpers. A message is refused as a whole when none of its recipients was accepted.
+//! 550 refuses for good, a 451 asks to try later), a number of times or always; or, in
+//! the DATA mode, the recipient is accepted and the message refused after its data was
+//! sent (the reply to the final `.`), as a content filter does. Every message it accepts
+//! is kept as a [`Received`] of `smtp_sink`, to be read with its helpers. A message is
+//! refused as a whole when none of its recipients was accepted.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +27,8 @@ pub struct Refusal {
 struct Shared {
     messages: Vec<Received>,
     refusals: HashMap<String, Refusal>,
+    /// Refusals given after DATA, by recipient.
+    data_refusals: HashMap<String, Refusal>,
     /// Recipients refused so far, in order.
     refused: Vec<String>,
 }
@@ -64,6 +68,18 @@ impl RefusingSink {
         );
     }
 
+    /// Accepts `RCPT TO:<address>` but answers the end of a message to it with `reply`
+    /// (`times` times, or always).
+    pub fn refuse_data(&self, address: &str, reply: &str, times: Option<usize>) {
+        self.shared.lock().expect("lock").data_refusals.insert(
+            address.to_ascii_lowercase(),
+            Refusal {
+                reply: reply.to_string(),
+                times,
+            },
+        );
+    }
+
     /// Every message accepted so far.
     pub fn messages(&self) -> Vec<Received> {
         self.shared.lock().expect("lock").messages.clone()
@@ -83,9 +99,19 @@ fn angle_address(arg: &str) -> String {
 
 /// The reply to `RCPT TO` of `address`: a refusal it still has, or 250.
 fn rcpt_reply(shared: &Mutex<Shared>, address: &str) -> Option<String> {
+    refusal_of(shared, address, false)
+}
+
+/// The refusal `address` still has, at `RCPT TO` or (`data`) at the end of DATA.
+fn refusal_of(shared: &Mutex<Shared>, address: &str, data: bool) -> Option<String> {
     let mut s = shared.lock().expect("lock");
     let key = address.to_ascii_lowercase();
-    let refusal = s.refusals.get_mut(&key)?;
+    let refusals = if data {
+        &mut s.data_refusals
+    } else {
+        &mut s.refusals
+    };
+    let refusal = refusals.get_mut(&key)?;
     let reply = refusal.reply.clone();
     match refusal.times {
         Some(0) => return None,
@@ -157,12 +183,21 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                     }
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
-                shared.lock().expect("lock").messages.push(Received {
-                    mail_from: from.clone(),
-                    rcpt_to: std::mem::take(&mut to),
-                    data,
-                });
-                "250 OK: queued\r\n".into()
+                let refused = to.iter().find_map(|r| refusal_of(&shared, r, true));
+                match refused {
+                    Some(reply) => {
+                        to.clear();
+                        format!("{reply}\r\n")
+                    }
+                    None => {
+                        shared.lock().expect("lock").messages.push(Received {
+                            mail_from: from.clone(),
+                            rcpt_to: std::mem::take(&mut to),
+                            data,
+                        });
+                        "250 OK: queued\r\n".into()
+                    }
+                }
             }
         } else if upper == "RSET" {
             to.clear();

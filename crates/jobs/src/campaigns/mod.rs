@@ -5,13 +5,20 @@
 //! job in one transaction; the message row (unique per enrolment and step) is the
 //! step's idempotency key. Sending a step schedules the next one in the transaction that
 //! records the sending, so a campaign walks its steps one durable job at a time.
+//!
+//! Leads also come in by themselves through a campaign's triggers ([`follow`]), and
+//! leave when they become SQL ([`follow`]), reply ([`reply`]) or unsubscribe. A paused
+//! campaign sends nothing; [`resume`] queues its waiting steps again.
 
 pub mod compose;
+pub mod follow;
+pub mod reply;
+pub mod segment;
 pub mod send;
 
 use ondo_domain::campaign::{
     self as rules, MAX_BODY_CHARS, MAX_DELAY_DAYS, MAX_NAME_CHARS, MAX_STEPS, MAX_SUBJECT_CHARS,
-    SendWindow, TemplateError,
+    MAX_TRIGGERS, SendWindow, TemplateError, Trigger,
 };
 use ondo_domain::{Email, LeadStatus, Micros};
 use ondo_store::campaigns::{self as store, CampaignInput, SenderSettings, StepInput};
@@ -84,6 +91,11 @@ pub enum ProblemKind {
     Window(String),
     EmailInvalid,
     RateOutOfRange,
+    /// A trigger that does not parse (its words say why).
+    Trigger(String),
+    /// A trigger names a form or segment the workspace does not have.
+    TriggerTargetMissing,
+    TooManyTriggers,
 }
 
 /// One problem: the field (`name`, `steps[0].body`…), the step it is in (1-based) and
@@ -119,6 +131,11 @@ impl Problem {
             ProblemKind::EmailInvalid => "is not a valid email address".to_string(),
             ProblemKind::RateOutOfRange => {
                 format!("must be from 1 to {MAX_RATE_PER_MINUTE} messages a minute")
+            }
+            ProblemKind::Trigger(m) => m.clone(),
+            ProblemKind::TriggerTargetMissing => "names nothing in this workspace".to_string(),
+            ProblemKind::TooManyTriggers => {
+                format!("a campaign has at most {MAX_TRIGGERS} triggers")
             }
         };
         let field = self.field.rsplit('.').next().unwrap_or(&self.field);
@@ -311,6 +328,106 @@ pub fn check_settings(raw: &RawSettings) -> Result<SenderSettings, Vec<Problem>>
     })
 }
 
+/// A trigger as typed (API or page), before it is checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawTrigger {
+    /// `status`, `form` or `segment`.
+    pub kind: String,
+    pub status: Option<String>,
+    pub form_id: Option<String>,
+    pub segment_id: Option<String>,
+}
+
+impl RawTrigger {
+    fn value(&self) -> &str {
+        match self.kind.trim() {
+            "status" => self.status.as_deref(),
+            "form" => self.form_id.as_deref(),
+            "segment" => self.segment_id.as_deref(),
+            _ => None,
+        }
+        .unwrap_or("")
+    }
+}
+
+/// Whether the workspace has the form or segment a trigger names.
+async fn target_exists(db: &Db, ws: WorkspaceId, t: &Trigger) -> Result<bool, StoreError> {
+    Ok(match t {
+        Trigger::EntersStatus(_) => true,
+        Trigger::SubmitsForm(id) => match ondo_store::forms::get(db, ws, *id).await {
+            Ok(_) => true,
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e),
+        },
+        Trigger::InSegment(id) => segment::exists(db, ws, *id).await?,
+    })
+}
+
+/// Checks triggers as typed: at most [`MAX_TRIGGERS`], each of a known kind with its
+/// value (a status a lead may be enrolled in, a form or segment of the workspace); the
+/// same trigger twice counts once. Every problem names its field (`triggers[1].form_id`).
+pub async fn check_triggers(
+    db: &Db,
+    ws: WorkspaceId,
+    raw: &[RawTrigger],
+) -> Result<Result<Vec<store::triggers::TriggerSpec>, Vec<Problem>>, StoreError> {
+    let mut problems = Vec::new();
+    if raw.len() > MAX_TRIGGERS {
+        problems.push(Problem::new("triggers", None, ProblemKind::TooManyTriggers));
+        return Ok(Err(problems));
+    }
+    let mut specs: Vec<store::triggers::TriggerSpec> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let t = match Trigger::parse(&r.kind, r.value()) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem::new(
+                    format!("triggers[{i}].{}", e.field()),
+                    None,
+                    ProblemKind::Trigger(e.message().to_string()),
+                ));
+                continue;
+            }
+        };
+        if !target_exists(db, ws, &t).await? {
+            let field = if matches!(t, Trigger::SubmitsForm(_)) {
+                "form_id"
+            } else {
+                "segment_id"
+            };
+            problems.push(Problem::new(
+                format!("triggers[{i}].{field}"),
+                None,
+                ProblemKind::TriggerTargetMissing,
+            ));
+            continue;
+        }
+        let spec = store::triggers::TriggerSpec {
+            kind: t.kind().to_string(),
+            status: match t {
+                Trigger::EntersStatus(s) => Some(s.key().to_string()),
+                _ => None,
+            },
+            form_id: match t {
+                Trigger::SubmitsForm(id) => Some(id),
+                _ => None,
+            },
+            segment_id: match t {
+                Trigger::InSegment(id) => Some(id),
+                _ => None,
+            },
+        };
+        if !specs.contains(&spec) {
+            specs.push(spec);
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(specs)
+    } else {
+        Err(problems)
+    })
+}
+
 /// Why a lead was not enrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -326,7 +443,10 @@ pub enum SkipReason {
     DoNotSend,
     /// The lead is sales-ready (SQL) or later: nurturing is over.
     SalesReady,
+    /// The lead is enrolled in this campaign right now.
     AlreadyEnrolled,
+    /// The lead's enrolment ended and the campaign does not allow re-enrolment.
+    EnrolledBefore,
 }
 
 impl SkipReason {
@@ -340,6 +460,7 @@ impl SkipReason {
             SkipReason::DoNotSend => "do_not_send",
             SkipReason::SalesReady => "sales_ready",
             SkipReason::AlreadyEnrolled => "already_enrolled",
+            SkipReason::EnrolledBefore => "enrolled_before",
         }
     }
 
@@ -354,7 +475,11 @@ impl SkipReason {
             }
             SkipReason::DoNotSend => "the address is do-not-send after repeated delivery failures",
             SkipReason::SalesReady => "the lead is sales-ready or later; nurturing is over",
-            SkipReason::AlreadyEnrolled => "the lead is (or was) enrolled in this campaign",
+            SkipReason::AlreadyEnrolled => "the lead is enrolled in this campaign",
+            SkipReason::EnrolledBefore => {
+                "the lead was enrolled in this campaign before, and the campaign does not \
+                 allow re-enrolment"
+            }
         }
     }
 }
@@ -433,11 +558,96 @@ async fn enqueue_step(
     jobs::enqueue(tx, ws, STEP_JOB, &payload, run_at, MAX_ATTEMPTS).await
 }
 
-/// Enrols leads in a campaign, in one transaction: each lead that may receive marketing
-/// email (an address, consent, not opted out, not do-not-send, not yet sales-ready, not
-/// enrolled before) gets its enrolment and its first step, due `delay_days` after `now`
-/// inside the step's window. The others are returned with the reason. The sender's name
-/// and postal address must be set, and outgoing mail configured.
+/// A campaign that can take leads: it has a first step, and its sender's name and
+/// postal address are set.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub campaign: store::Campaign,
+    pub first: store::Step,
+}
+
+/// Checks that a campaign can take leads (see [`Intake`]).
+pub async fn intake(db: &Db, ws: WorkspaceId, campaign_id: i64) -> Result<Intake, EnrollError> {
+    let campaign = match store::get(db, ws, campaign_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Err(EnrollError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let steps = store::steps(db, ws, campaign.id, false).await?;
+    let Some(first) = steps.into_iter().next() else {
+        return Err(EnrollError::NoSteps);
+    };
+    let settings = store::settings(db, ws).await?;
+    if !sender_of(&campaign, &settings).is_complete() {
+        return Err(EnrollError::SenderIncomplete);
+    }
+    Ok(Intake { campaign, first })
+}
+
+/// Inside the caller's transaction: enrols each of `ids` (in order, each once) that may
+/// receive marketing email, by the same rules whoever enrols it: an address, consent,
+/// not opted out, not do-not-send, not yet sales-ready, not enrolled right now, and not
+/// enrolled before unless the campaign allows re-enrolment. Each gets its enrolment and
+/// its first step, due `delay_days` after `now` inside the step's window, with the job
+/// that sends it. `facts` are those of the leads (read before the transaction); the
+/// others are returned with the reason. `source` is `None` by hand, or the trigger's kind.
+#[allow(clippy::too_many_arguments)]
+pub async fn enroll_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    intake: &Intake,
+    facts: &[store::LeadFacts],
+    ids: &[i64],
+    source: Option<&str>,
+    actor: &Actor,
+    now: Micros,
+) -> Result<EnrollOutcome, StoreError> {
+    let first = &intake.first;
+    let window = window_of(first);
+    let due = rules::due_at(now, first.delay_days, window.as_ref()).0;
+    let mut outcome = EnrollOutcome::default();
+    let mut seen: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let Some(lead) = facts.iter().find(|f| f.id == id) else {
+            outcome.skipped.push((id, SkipReason::NotFound));
+            continue;
+        };
+        if let Some(reason) = skip_reason(lead) {
+            outcome.skipped.push((id, reason));
+            continue;
+        }
+        match store::enroll(
+            tx,
+            ws,
+            intake.campaign.id,
+            id,
+            first.id,
+            due,
+            intake.campaign.allow_reenroll,
+            source,
+            actor,
+            now.0,
+        )
+        .await?
+        {
+            store::Enrolled::New { message, .. } => {
+                enqueue_step(tx, ws, message, due).await?;
+                outcome.enrolled.push(id);
+            }
+            store::Enrolled::Active => outcome.skipped.push((id, SkipReason::AlreadyEnrolled)),
+            store::Enrolled::Before => outcome.skipped.push((id, SkipReason::EnrolledBefore)),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Enrols leads in a campaign by hand (page or API), in one transaction, by the rules
+/// of [`enroll_in`]. The campaign must be able to take leads (see [`intake`]) and
+/// outgoing mail must be configured.
 pub async fn enroll(
     db: &Db,
     ws: WorkspaceId,
@@ -447,58 +657,72 @@ pub async fn enroll(
     actor: &Actor,
     now: Micros,
 ) -> Result<EnrollOutcome, EnrollError> {
-    let campaign = match store::get(db, ws, campaign_id).await {
-        Ok(c) => c,
+    match store::get(db, ws, campaign_id).await {
+        Ok(_) => {}
         Err(StoreError::NotFound) => return Err(EnrollError::NotFound),
         Err(e) => return Err(e.into()),
-    };
+    }
     if lead_ids.is_empty() {
         return Err(EnrollError::Empty);
     }
     if lead_ids.len() > MAX_ENROLL {
         return Err(EnrollError::TooMany);
     }
-    let steps = store::steps(db, ws, campaign.id, false).await?;
-    let Some(first) = steps.first() else {
-        return Err(EnrollError::NoSteps);
-    };
-    let settings = store::settings(db, ws).await?;
-    if !sender_of(&campaign, &settings).is_complete() {
-        return Err(EnrollError::SenderIncomplete);
-    }
+    let intake = intake(db, ws, campaign_id).await?;
     if !smtp_configured {
         return Err(EnrollError::NoSmtp);
     }
-    let mut ids: Vec<i64> = Vec::with_capacity(lead_ids.len());
-    for id in lead_ids {
-        if !ids.contains(id) {
-            ids.push(*id);
-        }
-    }
-    let facts = store::lead_facts(db, ws, &ids).await?;
-    let window = window_of(first);
-    let due = rules::due_at(now, first.delay_days, window.as_ref()).0;
-    let mut outcome = EnrollOutcome::default();
+    let facts = store::lead_facts(db, ws, lead_ids).await?;
     let mut tx = db.begin_write().await?;
-    for id in ids {
-        let Some(lead) = facts.iter().find(|f| f.id == id) else {
-            outcome.skipped.push((id, SkipReason::NotFound));
-            continue;
-        };
-        if let Some(reason) = skip_reason(lead) {
-            outcome.skipped.push((id, reason));
-            continue;
-        }
-        match store::enroll(&mut tx, ws, campaign.id, id, first.id, due, actor, now.0).await? {
-            Some((_, message)) => {
-                enqueue_step(&mut tx, ws, message, due).await?;
-                outcome.enrolled.push(id);
-            }
-            None => outcome.skipped.push((id, SkipReason::AlreadyEnrolled)),
-        }
-    }
+    let outcome = enroll_in(&mut tx, ws, &intake, &facts, lead_ids, None, actor, now).await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// Pauses a campaign: nothing of it is sent until it resumes (a step due meanwhile
+/// waits). False when it was paused already. `NotFound` when there is no such campaign.
+pub async fn pause(
+    db: &Db,
+    ws: WorkspaceId,
+    campaign_id: i64,
+    actor: &Actor,
+    now: Micros,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let changed = store::set_paused(&mut tx, ws, campaign_id, true, actor, now.0).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// Resumes a paused campaign, in one transaction: the steps that came due while it was
+/// paused are due again now (or at their window's next opening), in the order they were
+/// due, each with its job; the others keep their time. Returns how many were queued
+/// again, or `None` when the campaign was not paused. `NotFound` when there is none.
+pub async fn resume(
+    db: &Db,
+    ws: WorkspaceId,
+    campaign_id: i64,
+    actor: &Actor,
+    now: Micros,
+) -> Result<Option<usize>, StoreError> {
+    let steps = store::steps(db, ws, campaign_id, true).await?;
+    let mut tx = db.begin_write().await?;
+    if !store::set_paused(&mut tx, ws, campaign_id, false, actor, now.0).await? {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let waiting = store::scheduled_due(&mut tx, ws, campaign_id, now.0).await?;
+    for m in &waiting {
+        let window = steps.iter().find(|s| s.id == m.step_id).and_then(window_of);
+        let due = match window {
+            Some(w) => w.next_opening(now).0,
+            None => now.0,
+        };
+        store::reschedule(&mut tx, ws, m.id, due, now.0).await?;
+        enqueue_step(&mut tx, ws, m.id, due).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(waiting.len()))
 }
 
 /// A step's send window, when it has one that is (still) valid.

@@ -9,12 +9,14 @@
 //! sent again. A duplicate in a lead's inbox is worse for a sender than one missing
 //! step, and the `Message-ID` (made from the row) lets anyone recognise the message. The
 //! same holds when the connection broke in mid-conversation. SMTP's own answers are
-//! definite: 4xx (and a server that cannot be reached) → retried later with backoff;
-//! 5xx → bounced, counted against the address (three make it do-not-send).
+//! definite, read from the reply code (see `MailError::delivery`): 4xx (and a server
+//! that cannot be reached) → retried later with backoff; 5xx → bounced, counted
+//! against the address (three make it do-not-send).
 //!
 //! Before sending, the law and the lead's state are checked again: consent, opt-out,
 //! do-not-send, an address, the sender's name and postal address, and whether the lead
-//! has become sales-ready (which ends the enrolment).
+//! has become sales-ready (which ends the enrolment). A paused campaign's step waits:
+//! its job ends and the message stays scheduled until the campaign resumes.
 
 use lettre::Address;
 use lettre::message::Mailbox;
@@ -28,7 +30,7 @@ use ondo_store::{Db, StoreError, Tx, WorkspaceId};
 
 use super::compose::{self, Links};
 use super::{StepPayload, TestPayload, enqueue_step, sender_of, window_of};
-use crate::notify::mail::MailError;
+use crate::notify::mail::Delivery;
 use crate::notify::message::one_line;
 use crate::worker::{JobError, JobResult, WorkerContext};
 
@@ -41,40 +43,7 @@ pub const RESULT_DEFERRED: &str = "deferred_rate_limit";
 pub const RESULT_NOT_DUE: &str = "not_yet_due";
 pub const RESULT_CANCELLED: &str = "cancelled";
 pub const RESULT_GONE: &str = "message_gone";
-
-/// How an SMTP failure is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpFailure {
-    /// A 5xx answer: the server will not take this message for this address.
-    Permanent,
-    /// A 4xx answer, or no conversation at all (connection, TLS): not sent; try later.
-    Temporary,
-    /// The conversation broke off: the server may or may not have taken it.
-    Uncertain,
-}
-
-/// Reads an error of the SMTP transport (lettre's words: "permanent error (550): …",
-/// "transient error (451): …", "Connection error: …", "network error: …").
-pub fn classify(e: &MailError) -> SmtpFailure {
-    let text = e.to_string();
-    let t = text
-        .strip_prefix("SMTP: ")
-        .unwrap_or(&text)
-        .trim_start()
-        .to_ascii_lowercase();
-    if t.starts_with("permanent error") {
-        SmtpFailure::Permanent
-    } else if t.starts_with("transient error")
-        || t.starts_with("connection error")
-        || t.starts_with("tls error")
-        || t.starts_with("internal client error")
-        || t.starts_with("transport has been shut down")
-    {
-        SmtpFailure::Temporary
-    } else {
-        SmtpFailure::Uncertain
-    }
-}
+pub const RESULT_PAUSED: &str = "paused";
 
 fn parse_payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
     serde_json::from_str(&job.payload)
@@ -235,6 +204,12 @@ async fn settle_interrupted(db: &Db, ws: WorkspaceId, m: &Message, now: i64) -> 
     )))
 }
 
+/// What a step's job says when its campaign is paused: the message stays scheduled,
+/// and resuming queues it again.
+fn paused_result() -> String {
+    format!("{RESULT_PAUSED}: the campaign is paused; the step waits for it to resume")
+}
+
 /// The `campaign_step` job: sends one step of one enrolment (see the module's words).
 pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult {
     let p: StepPayload = parse_payload(job)?;
@@ -295,7 +270,7 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
         Err(e) => return Err(e.into()),
     };
     if rules::ends_enrolment(lead.status()) {
-        return exit(db, ws, &m, "sales_ready", now.0).await;
+        return exit(db, ws, &m, store::EXIT_BECAME_SQL, now.0).await;
     }
     if lead.email_opt_out {
         return exit(db, ws, &m, "unsubscribed", now.0).await;
@@ -314,6 +289,9 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
         return exit(db, ws, &m, "do_not_send", now.0).await;
     }
     let campaign = store::get(db, ws, m.campaign_id).await?;
+    if campaign.paused_at.is_some() {
+        return Ok(Some(paused_result()));
+    }
     let settings = store::settings(db, ws).await?;
     let sender = sender_of(&campaign, &settings);
     if !sender.is_complete() {
@@ -395,14 +373,18 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
         parts,
         from,
         to,
-        rules::message_id(ws.0, m.id, &host),
+        rules::message_id(&key, ws.0, m.id, &host),
         &unsubscribe,
     )
     .map_err(|e| JobError::Permanent(format!("the email cannot be built: {e}")))?;
 
-    // The rate limit and the claim, under one write lock: the row is `sending` (and
-    // counted) before the server hears of it.
+    // The pause, the rate limit and the claim, under one write lock: the row is
+    // `sending` (and counted) before the server hears of it.
     let mut tx = db.begin_write().await?;
+    if store::is_paused(&mut tx, ws, m.campaign_id).await? {
+        tx.rollback().await?;
+        return Ok(Some(paused_result()));
+    }
     let recent = store::sending_since(&mut tx, ws, now.0 - Micros::minutes(1)).await?;
     if recent >= settings.rate_per_minute.max(1) {
         let later = now.0 + Micros::minutes(1);
@@ -439,8 +421,8 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
         }
         Err(e) => {
             let error = e.to_string();
-            match classify(&e) {
-                SmtpFailure::Permanent => {
+            match e.delivery() {
+                Delivery::Permanent => {
                     let mut tx = db.begin_write().await?;
                     store::settle(
                         &mut tx,
@@ -473,7 +455,7 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
                     tx.commit().await?;
                     Ok(Some(format!("{RESULT_BOUNCED}: {error}")))
                 }
-                SmtpFailure::Temporary => {
+                Delivery::Temporary => {
                     let last = job.attempts >= job.max_attempts;
                     let (to, reason) = if last {
                         (store::FAILED, Some("retries_exhausted"))
@@ -499,7 +481,7 @@ pub async fn run_step(ctx: &WorkerContext, job: &Job, now: Micros) -> JobResult 
                     tx.commit().await?;
                     Err(JobError::Retry(error))
                 }
-                SmtpFailure::Uncertain => {
+                Delivery::Uncertain => {
                     let mut tx = db.begin_write().await?;
                     store::settle(
                         &mut tx,
@@ -585,34 +567,4 @@ pub async fn run_test(ctx: &WorkerContext, job: &Job, _now: Micros) -> JobResult
         .await
         .map_err(|e| JobError::Retry(e.to_string()))?;
     Ok(Some(RESULT_SENT.into()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smtp_answers_are_read_as_definite_or_not() {
-        let e = |s: &str| MailError::Transport(s.to_string());
-        assert_eq!(
-            classify(&e("permanent error (550): 5.1.1 no such user")),
-            SmtpFailure::Permanent
-        );
-        assert_eq!(
-            classify(&e("transient error (451): try later")),
-            SmtpFailure::Temporary
-        );
-        assert_eq!(
-            classify(&e("Connection error: Connection refused (os error 111)")),
-            SmtpFailure::Temporary
-        );
-        assert_eq!(
-            classify(&e("network error: connection reset by peer")),
-            SmtpFailure::Uncertain
-        );
-        assert_eq!(
-            classify(&e("response error: incomplete")),
-            SmtpFailure::Uncertain
-        );
-    }
 }

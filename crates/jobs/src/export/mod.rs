@@ -145,16 +145,42 @@ fn cells(l: &Lead, lang: HeaderLang, custom_keys: &[String]) -> Vec<String> {
     row
 }
 
-/// Pages through the leads matching `filter`, oldest page last (newest first).
+/// Where an export reads its leads: newest first, at most `limit` leads with an id below
+/// `before` (the previous page's last id) at a time. A lead filter is one
+/// ([`FilteredLeads`]); a segment's leads are another.
+pub trait LeadPages: Sync {
+    fn page(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> impl std::future::Future<Output = Result<Vec<Lead>, StoreError>> + Send;
+}
+
+/// The leads of a lead list's filter, as an export reads them.
+pub struct FilteredLeads<'a> {
+    pub db: &'a Db,
+    pub ws: WorkspaceId,
+    pub filter: &'a LeadFilter,
+}
+
+impl LeadPages for FilteredLeads<'_> {
+    async fn page(&self, before: Option<i64>, limit: i64) -> Result<Vec<Lead>, StoreError> {
+        let filter = LeadFilter {
+            before_id: before,
+            ..self.filter.clone()
+        };
+        ondo_store::leads::list(self.db, self.ws, &filter, limit).await
+    }
+}
+
+/// Calls `f` with each page of the leads, newest first.
 async fn for_each_page(
-    db: &Db,
-    ws: WorkspaceId,
-    filter: &LeadFilter,
+    leads: &impl LeadPages,
     mut f: impl FnMut(&[Lead]) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
-    let mut filter = filter.clone();
+    let mut before = None;
     loop {
-        let page = ondo_store::leads::list(db, ws, &filter, PAGE).await?;
+        let page = leads.page(before, PAGE).await?;
         if page.is_empty() {
             return Ok(());
         }
@@ -162,7 +188,7 @@ async fn for_each_page(
         if (page.len() as i64) < PAGE {
             return Ok(());
         }
-        filter.before_id = page.last().map(|l| l.id);
+        before = page.last().map(|l| l.id);
     }
 }
 
@@ -175,9 +201,21 @@ pub async fn export_leads(
     lang: HeaderLang,
     out: &mut (dyn Write + Send),
 ) -> Result<ExportSummary, ExportError> {
+    let leads = FilteredLeads { db, ws, filter };
+    export_pages(&leads, format, lang, out).await
+}
+
+/// Writes `leads` to `out`, streamed page by page (read twice: the first pass learns the
+/// custom fields' names, which become columns).
+pub async fn export_pages(
+    leads: &impl LeadPages,
+    format: ExportFormat,
+    lang: HeaderLang,
+    out: &mut (dyn Write + Send),
+) -> Result<ExportSummary, ExportError> {
     // Custom fields become columns: one pass to learn their names.
     let mut keys: BTreeSet<String> = BTreeSet::new();
-    for_each_page(db, ws, filter, |page| {
+    for_each_page(leads, |page| {
         for l in page {
             keys.extend(l.custom_fields().keys().cloned());
         }
@@ -199,18 +237,18 @@ pub async fn export_leads(
         ExportFormat::Xlsx => Box::new(XlsxSink::new(out, "Leads", Vec::new())?),
     };
     sink.row(&header)?;
-    let mut leads = 0;
-    for_each_page(db, ws, filter, |page| {
+    let mut written = 0;
+    for_each_page(leads, |page| {
         for l in page {
             sink.row(&cells(l, lang, &custom_keys))?;
-            leads += 1;
+            written += 1;
         }
         Ok(())
     })
     .await?;
     let replaced_characters = sink.finish()?;
     Ok(ExportSummary {
-        leads,
+        leads: written,
         replaced_characters,
     })
 }

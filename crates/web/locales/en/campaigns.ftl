@@ -34,7 +34,7 @@ campaigns-col-enrolled-at = Enrolled
 
 campaigns-report-title = Results by step
 campaigns-report-empty = Nothing has been sent yet.
-campaigns-report-hint = Sent = handed to the mail server; delivered = accepted by it. Opens and clicks count people only (email security scanners are not counted). Became MQL / SQL counts leads whose status changed after that message. Unknown: the sending was cut short; it is not sent again, to avoid duplicates.
+campaigns-report-hint = Sent = handed to the mail server; delivered = accepted by it. Opens and clicks count people only (email security scanners are not counted). Became MQL / SQL counts leads whose status changed after that message. Unknown: the sending was cut short; it is not sent again, to avoid duplicates. Replied: the lead answered that message, which ended its enrolment.
 campaigns-state-active = Active
 campaigns-state-completed = Completed
 campaigns-state-exited = Ended
@@ -129,3 +129,43 @@ unsubscribe-confirm = Stop emails to this address? Press the button to confirm.
 unsubscribe-button = Unsubscribe
 unsubscribe-done = You are unsubscribed. No more campaign emails will be sent to this address.
 unsubscribe-test = This was a test message: nothing to unsubscribe.
+
+# Enrolment triggers, pause and resume, re-enrolment, replies
+campaigns-col-replied = Replied
+campaigns-col-source = Came in by
+campaigns-col-round = Round
+campaigns-count-replied = replied
+campaigns-count-became-sql = became SQL
+campaigns-count-total = Enrolments in all
+campaigns-exit-replied = Ended: replied
+campaigns-exit-became-sql = Ended: became sales-ready (SQL)
+campaigns-source-manual = By hand
+campaigns-source-status = Status change
+campaigns-source-form = Form submission
+campaigns-source-segment = Segment
+campaigns-skip-enrolled-before = enrolled before (re-enrolment is not allowed)
+campaigns-paused = Paused
+campaigns-triggers-title = Automatic enrolment and pausing
+campaigns-paused-since = Paused since { $since }. No email is sent; steps that come due wait until the campaign resumes.
+campaigns-resume-button = Resume
+campaigns-running-hint = Running. While paused, no email is sent; steps that come due meanwhile go out after it resumes, in the order they were due.
+campaigns-pause-button = Pause
+campaigns-triggers-hint = Leads that meet a ticked condition are enrolled by themselves (checked every minute), with the same checks as enrolling by hand: consent, unsubscribes, do-not-send, SQL. A lead that becomes sales-ready (SQL) or later leaves the campaign at that moment.
+campaigns-trigger-status = When the status changes to
+campaigns-trigger-form = When this form is submitted
+campaigns-trigger-no-forms = No forms yet.
+campaigns-trigger-segment = When a lead matches this segment
+campaigns-trigger-no-segments = No segments yet.
+campaigns-trigger-segment-hint = A segment enrols the leads that match it when saved, and those that match later (each lead once).
+campaigns-trigger-enrolled = { $count } enrolled
+campaigns-trigger-problem-no-steps = could not enrol: the campaign has no steps
+campaigns-trigger-problem-sender = could not enrol: the sender's name and postal address are not set
+campaigns-trigger-problem-segment = could not enrol: the segment no longer exists
+campaigns-field-allow-reenroll = Allow re-enrolment
+campaigns-hint-allow-reenroll = A lead whose enrolment ended may be enrolled again, from step 1. A lead is never enrolled twice at the same time.
+campaigns-triggers-save = Save enrolment settings
+campaigns-done-triggers = Enrolment settings saved.
+campaigns-done-paused = The campaign is paused.
+campaigns-done-resumed = The campaign is running again; the steps that waited are being sent.
+campaigns-error-trigger = Check the conditions: a form or segment that does not exist, or a status no lead can be enrolled in.
+campaigns-error-too-many-triggers = A campaign has at most { $max } conditions.

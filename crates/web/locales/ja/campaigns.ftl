@@ -34,7 +34,7 @@ campaigns-col-enrolled-at = 登録日時
 
 campaigns-report-title = ステップ別の結果
 campaigns-report-empty = まだ送信したメールはありません。
-campaigns-report-hint = 送信 = サーバーに渡した数、配送 = サーバーが受け付けた数。開封・クリックは人による操作のみ（メールのセキュリティスキャナーは数えません）。MQL化・SQL化はそのメールの送信後にステータスが変わったリードの数です。結果不明は送信中に処理が中断したもので、二重送信を避けるため再送しません。
+campaigns-report-hint = 送信 = サーバーに渡した数、配送 = サーバーが受け付けた数。開封・クリックは人による操作のみ（メールのセキュリティスキャナーは数えません）。MQL化・SQL化はそのメールの送信後にステータスが変わったリードの数です。結果不明は送信中に処理が中断したもので、二重送信を避けるため再送しません。返信はリードがそのメールに返信した数で、返信すると配信は終了します。
 campaigns-state-active = 配信中
 campaigns-state-completed = 完了
 campaigns-state-exited = 終了
@@ -129,3 +129,43 @@ unsubscribe-confirm = このアドレスへのメール配信を停止します�
 unsubscribe-button = 配信を停止する
 unsubscribe-done = 配信を停止しました。今後、このアドレスにキャンペーンメールは届きません。
 unsubscribe-test = これはテスト送信のメールです。配信停止の手続きは行われません。
+
+# Enrolment triggers, pause and resume, re-enrolment, replies
+campaigns-col-replied = 返信
+campaigns-col-source = 登録経路
+campaigns-col-round = 回
+campaigns-count-replied = 返信
+campaigns-count-became-sql = SQL化
+campaigns-count-total = 登録のべ数
+campaigns-exit-replied = 返信で終了
+campaigns-exit-became-sql = 営業渡し（SQL）で終了
+campaigns-source-manual = 手動
+campaigns-source-status = ステータス変更
+campaigns-source-form = フォーム送信
+campaigns-source-segment = セグメント
+campaigns-skip-enrolled-before = 以前に登録されていました（再登録は許可されていません）
+campaigns-paused = 一時停止中
+campaigns-triggers-title = 自動登録と一時停止
+campaigns-paused-since = { $since } から一時停止中です。メールは送信されず、送信予定のステップは再開まで待ちます。
+campaigns-resume-button = 再開する
+campaigns-running-hint = 配信中です。一時停止すると再開するまでメールは送信されません。その間に送信予定になったステップは、再開後に予定の順に送信されます。
+campaigns-pause-button = 一時停止する
+campaigns-triggers-hint = チェックした条件に当てはまったリードは自動で登録されます（1 分ごとに確認します）。同意・配信停止・送信不可・SQL の確認は手動の登録と同じです。リードが営業渡し（SQL）以降になると、その時点で配信を終了します。
+campaigns-trigger-status = ステータスが次に変わったとき
+campaigns-trigger-form = 次のフォームが送信されたとき
+campaigns-trigger-no-forms = フォームはまだありません。
+campaigns-trigger-segment = 次のセグメントに当てはまるとき
+campaigns-trigger-no-segments = セグメントはまだありません。
+campaigns-trigger-segment-hint = セグメントは、保存した時点で当てはまるリードと、その後に当てはまったリードを登録します（1 リードにつき 1 回）。
+campaigns-trigger-enrolled = { $count } 件を登録
+campaigns-trigger-problem-no-steps = ステップがないため登録できませんでした
+campaigns-trigger-problem-sender = 送信者の氏名（名称）と住所が未設定のため登録できませんでした
+campaigns-trigger-problem-segment = セグメントが見つからないため登録できませんでした
+campaigns-field-allow-reenroll = 再登録を許可する
+campaigns-hint-allow-reenroll = 登録が終了したリードを、もう一度ステップ 1 から登録できるようにします。同じリードが同時に 2 回登録されることはありません。
+campaigns-triggers-save = 登録条件を保存
+campaigns-done-triggers = 登録条件を保存しました。
+campaigns-done-paused = キャンペーンを一時停止しました。
+campaigns-done-resumed = キャンペーンを再開しました。待っていたステップを送信します。
+campaigns-error-trigger = 登録条件を確認してください（見つからないフォーム・セグメント、または登録できないステータスです）。
+campaigns-error-too-many-triggers = 登録条件は { $max } 個までです。

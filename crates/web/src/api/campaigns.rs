@@ -1,6 +1,10 @@
 //! Step campaigns over the API: create one with its steps, list them, read one with its
-//! per-step report, enrol leads, and read or change the sender settings the law asks
-//! for. Admins, managers and marketing run campaigns; sales may not (403).
+//! per-step report, enrol leads, set its enrolment triggers and re-enrolment, pause and
+//! resume it, read or change the sender settings the law asks for, and receive replies
+//! from an inbound-mail service ([`inbound`]). Admins, managers and marketing run
+//! campaigns; sales may not (403).
+
+pub mod inbound;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -128,18 +132,67 @@ pub struct StepReportJson {
     pub clicked: i64,
     /// Unsubscribed through this message.
     pub unsubscribed: i64,
+    /// Answered by the lead (the reply ended the enrolment).
+    pub replied: i64,
     /// Leads that became MQL (nurturing) after this message.
     pub became_mql: i64,
     /// Leads that became SQL (sales-ready) after this message.
     pub became_sql: i64,
 }
 
-/// Enrolments by state.
+/// Enrolments by state; a lead enrolled again counts once more.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EnrollmentCountsJson {
     pub active: i64,
     pub completed: i64,
     pub exited: i64,
+    /// Of the exited: the lead replied.
+    pub replied: i64,
+    /// Of the exited: the lead became SQL (sales-ready) or later.
+    pub became_sql: i64,
+    /// Every enrolment.
+    pub total: i64,
+}
+
+/// An enrolment trigger: `{"type": "status", "status": "nurturing"}` (a lead entering
+/// the status), `{"type": "form", "form_id": 3}` (a submission of the form) or
+/// `{"type": "segment", "segment_id": 5}` (the segment's leads, now and later).
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerJson {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<i64>,
+}
+
+/// A trigger as it stands.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TriggerStateJson {
+    pub id: i64,
+    #[serde(flatten)]
+    pub trigger: TriggerJson,
+    /// Leads it enrolled.
+    pub enrolled: i64,
+    pub last_enrolled_at: Option<String>,
+    /// Why it could not enrol at its last try: no_steps, sender_incomplete,
+    /// segment_missing; absent when it could.
+    pub problem: Option<String>,
+}
+
+/// Who enters a campaign by themselves, and whether a lead may come again.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggersInputJson {
+    /// Replaces the campaign's triggers (an empty list switches them all off).
+    pub triggers: Option<Vec<TriggerJson>>,
+    /// Whether a lead whose enrolment ended may be enrolled again, from step 1
+    /// (unchanged when absent).
+    pub allow_reenroll: Option<bool>,
 }
 
 /// A campaign with its steps and report.
@@ -150,6 +203,12 @@ pub struct CampaignJson {
     pub sender_name: Option<String>,
     pub sender_email: Option<String>,
     pub created_at: String,
+    /// Paused: nothing is sent; due steps wait for the campaign to resume.
+    pub paused: bool,
+    pub paused_at: Option<String>,
+    /// Whether a lead whose enrolment ended may be enrolled again, from step 1.
+    pub allow_reenroll: bool,
+    pub triggers: Vec<TriggerStateJson>,
     pub steps: Vec<StepJson>,
     pub enrollments: EnrollmentCountsJson,
     pub report: Vec<StepReportJson>,
@@ -160,6 +219,7 @@ pub struct CampaignJson {
 pub struct CampaignSummaryJson {
     pub id: i64,
     pub name: String,
+    pub paused: bool,
     pub steps: i64,
     pub active: i64,
     pub enrolled: i64,
@@ -197,6 +257,11 @@ pub async fn campaign_json(
     let all_steps = store::steps(&state.db, ws, id, true).await?;
     let report = store::report(&state.db, ws, id).await?;
     let counts = store::enrollment_counts(&state.db, ws, id).await?;
+    let triggers = store::triggers::of_campaign(&state.db, ws, id)
+        .await?
+        .into_iter()
+        .map(trigger_state_json)
+        .collect();
     let live: Vec<&store::Step> = all_steps
         .iter()
         .filter(|s| s.removed_at.is_none())
@@ -246,6 +311,7 @@ pub async fn campaign_json(
                 opened: r.opened,
                 clicked: r.clicked,
                 unsubscribed: r.unsubscribed,
+                replied: r.replied,
                 became_mql: r.became_mql,
                 became_sql: r.became_sql,
             })
@@ -257,11 +323,18 @@ pub async fn campaign_json(
         sender_name: c.sender_name,
         sender_email: c.sender_email,
         created_at: Micros(c.created_at).to_rfc3339(),
+        paused: c.paused_at.is_some(),
+        paused_at: c.paused_at.map(|t| Micros(t).to_rfc3339()),
+        allow_reenroll: c.allow_reenroll,
+        triggers,
         steps,
         enrollments: EnrollmentCountsJson {
             active: counts.active,
             completed: counts.completed,
             exited: counts.exited,
+            replied: counts.replied,
+            became_sql: counts.became_sql,
+            total: counts.total,
         },
         report,
     })
@@ -308,6 +381,7 @@ pub async fn list(
             .map(|c| CampaignSummaryJson {
                 id: c.id,
                 name: c.name,
+                paused: c.paused_at.is_some(),
                 steps: c.steps,
                 active: c.active,
                 enrolled: c.enrolled,
@@ -344,7 +418,7 @@ pub struct EnrollJson {
 pub struct SkippedJson {
     pub lead_id: i64,
     /// not_found, no_email, opted_out, no_consent, do_not_send, sales_ready,
-    /// already_enrolled.
+    /// already_enrolled, enrolled_before.
     pub reason: String,
     pub message: String,
 }
@@ -415,6 +489,106 @@ pub async fn enroll(
             })
             .collect(),
     }))
+}
+
+fn trigger_state_json(t: store::triggers::TriggerRow) -> TriggerStateJson {
+    TriggerStateJson {
+        id: t.id,
+        trigger: TriggerJson {
+            kind: Some(t.kind),
+            status: t.status,
+            form_id: t.form_id,
+            segment_id: t.segment_id,
+        },
+        enrolled: t.enrolled,
+        last_enrolled_at: t.last_enrolled_at.map(|at| Micros(at).to_rfc3339()),
+        problem: t.problem,
+    }
+}
+
+/// Sets a campaign's enrolment triggers and whether it allows re-enrolment. A new
+/// status or form trigger acts on what happens from now on; a segment trigger enrols
+/// the segment's current leads too, over the next minutes, and those who match later.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/triggers", params(("id" = i64, Path)),
+    request_body = TriggersInputJson,
+    responses((status = 200, body = CampaignJson), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_triggers(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<TriggersInputJson>,
+) -> Result<Json<CampaignJson>, ApiError> {
+    allowed(&user)?;
+    let ws = user.workspace;
+    let campaign = store::get(&state.db, ws, id).await?;
+    let specs = match body.triggers {
+        Some(list) => {
+            let raw: Vec<campaigns::RawTrigger> = list
+                .into_iter()
+                .map(|t| campaigns::RawTrigger {
+                    kind: t.kind.unwrap_or_default(),
+                    status: t.status,
+                    form_id: t.form_id.map(|v| v.to_string()),
+                    segment_id: t.segment_id.map(|v| v.to_string()),
+                })
+                .collect();
+            let specs = campaigns::check_triggers(&state.db, ws, &raw)
+                .await?
+                .map_err(first_problem)?;
+            if !specs.is_empty() && !smtp_configured(&state) {
+                return Err(ApiError::Invalid {
+                    field: "smtp".into(),
+                    message: EnrollError::NoSmtp.to_string(),
+                });
+            }
+            specs
+        }
+        // Only re-enrolment changes: the triggers stay as they are.
+        None => store::triggers::of_campaign(&state.db, ws, id)
+            .await?
+            .iter()
+            .map(store::triggers::TriggerSpec::of)
+            .collect(),
+    };
+    let allow_reenroll = body.allow_reenroll.unwrap_or(campaign.allow_reenroll);
+    // The links of the messages are signed with the workspace's key: make it now.
+    crate::tracking::keys::load(&state.db, ws).await?;
+    store::triggers::save(&state.db, ws, id, allow_reenroll, &specs, &user.actor()).await?;
+    Ok(Json(campaign_json(&state, ws, id).await?))
+}
+
+/// Pauses a campaign: nothing is sent until it resumes; steps that come due meanwhile
+/// wait. Pausing a paused campaign changes nothing.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignJson), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn pause(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignJson>, ApiError> {
+    allowed(&user)?;
+    campaigns::pause(&state.db, user.workspace, id, &user.actor(), Micros::now()).await?;
+    Ok(Json(campaign_json(&state, user.workspace, id).await?))
+}
+
+/// Resumes a paused campaign: the steps that came due while it was paused go out now,
+/// in the order they were due (each inside its send window).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignJson), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn resume(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignJson>, ApiError> {
+    allowed(&user)?;
+    campaigns::resume(&state.db, user.workspace, id, &user.actor(), Micros::now()).await?;
+    Ok(Json(campaign_json(&state, user.workspace, id).await?))
 }
 
 /// The sender every campaign message names (特定電子メール法), and the rate limit.

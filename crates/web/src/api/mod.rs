@@ -7,6 +7,7 @@ pub mod leads;
 mod misc;
 pub mod openapi;
 pub mod queue;
+pub mod segments;
 pub mod tasks;
 
 use axum::Router;
@@ -41,8 +42,31 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}", get(campaigns::get_one))
         .route("/api/v1/campaigns/{id}/enroll", post(campaigns::enroll))
         .route(
+            "/api/v1/campaigns/{id}/triggers",
+            axum::routing::put(campaigns::put_triggers),
+        )
+        .route("/api/v1/campaigns/{id}/pause", post(campaigns::pause))
+        .route("/api/v1/campaigns/{id}/resume", post(campaigns::resume))
+        .route(
+            "/api/v1/inbound-email",
+            post(campaigns::inbound::receive).layer(axum::extract::DefaultBodyLimit::max(
+                campaigns::inbound::MAX_INBOUND_BYTES,
+            )),
+        )
+        .route(
             "/api/v1/campaign-settings",
             get(campaigns::get_settings).put(campaigns::put_settings),
         )
+        .route(
+            "/api/v1/segments",
+            get(segments::list).post(segments::create),
+        )
+        .route(
+            "/api/v1/segments/{id}",
+            get(segments::get_one)
+                .put(segments::put)
+                .delete(segments::delete),
+        )
+        .route("/api/v1/segments/{id}/leads", get(segments::leads))
         .route("/api/openapi.json", get(openapi::document))
 }

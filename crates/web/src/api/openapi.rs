@@ -29,7 +29,11 @@ impl Modify for BearerAuth {
         super::queue::queue,
         super::tasks::create, super::tasks::list, super::tasks::patch,
         super::campaigns::create, super::campaigns::list, super::campaigns::get_one,
-        super::campaigns::enroll, super::campaigns::get_settings, super::campaigns::put_settings
+        super::campaigns::enroll, super::campaigns::get_settings, super::campaigns::put_settings,
+        super::campaigns::put_triggers, super::campaigns::pause, super::campaigns::resume,
+        super::campaigns::inbound::receive,
+        super::segments::list, super::segments::create, super::segments::get_one,
+        super::segments::put, super::segments::delete, super::segments::leads
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&BearerAuth)

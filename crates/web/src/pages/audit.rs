@@ -19,7 +19,7 @@ const PAGE_SIZE: i64 = 50;
 /// Longer values are cut here (in characters) so one entry cannot flood the page.
 const MAX_VALUE_CHARS: usize = 160;
 /// The kinds of things the filter offers; others can still be asked for in the URL.
-const ENTITIES: [&str; 13] = [
+const ENTITIES: [&str; 18] = [
     "lead",
     "company",
     "user",
@@ -33,6 +33,11 @@ const ENTITIES: [&str; 13] = [
     "candidate_pair",
     "task",
     "workflow_settings",
+    "segment",
+    "campaign",
+    "campaign_settings",
+    "ai_model",
+    "ai_settings",
 ];
 
 /// One changed field: its label, the value before and the value after ("" for none).

@@ -1,23 +1,26 @@
 //! `/campaigns`: step campaigns for admins, managers and marketing — the list with its
 //! counts, a new campaign, one campaign's page (its per-step report, the steps editor,
 //! a preview of each step for a chosen lead, a test message to oneself, enrolling leads
-//! by id, the latest enrolments), and `/settings/campaigns`, the sender's name, postal
-//! address and rate limit every message depends on (特定電子メール法).
+//! by id, the latest enrolments, who enters by themselves — triggers by status, form or
+//! segment — and whether a lead may come again, pausing and resuming), and
+//! `/settings/campaigns`, the sender's name, postal address and rate limit every message
+//! depends on (特定電子メール法).
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use ondo_domain::Micros;
 use ondo_domain::campaign::{
     MAX_STEPS, PLACEHOLDERS, Recipient, TemplateError, Unsubscribe, hh_mm, unsubscribe_url,
 };
+use ondo_domain::{LeadStatus, Micros};
 use ondo_jobs::campaigns::compose::{self, Links};
+use ondo_jobs::campaigns::follow::{PROBLEM_NO_STEPS, PROBLEM_SEGMENT_GONE, PROBLEM_SENDER};
 use ondo_jobs::campaigns::send::{recipient_of, sample_recipient};
 use ondo_jobs::campaigns::{
     self as campaigns, EnrollError, Problem, ProblemKind, RawCampaign, RawSettings, RawStep,
-    TestPayload, sender_of,
+    RawTrigger, TestPayload, sender_of,
 };
 use ondo_store::campaigns as store;
 use ondo_store::{Actor, StoreError};
@@ -73,6 +76,14 @@ fn problem_text(t: &Tr, p: &Problem) -> String {
         ProblemKind::Window(_) => t.t("campaigns-error-window"),
         ProblemKind::EmailInvalid => t.t("campaigns-error-email"),
         ProblemKind::RateOutOfRange => t.t("campaigns-error-rate"),
+        ProblemKind::Trigger(_) | ProblemKind::TriggerTargetMissing => {
+            t.t("campaigns-error-trigger")
+        }
+        ProblemKind::TooManyTriggers => t.t1(
+            "campaigns-error-too-many-triggers",
+            "max",
+            &ondo_domain::campaign::MAX_TRIGGERS.to_string(),
+        ),
     };
     match p.step {
         Some(n) => t.tn(
@@ -87,6 +98,7 @@ fn problem_text(t: &Tr, p: &Problem) -> String {
 pub struct CampaignRow {
     pub id: i64,
     pub name: String,
+    pub paused: bool,
     pub steps: i64,
     pub active: i64,
     pub enrolled: i64,
@@ -127,6 +139,7 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Re
             .map(|r| CampaignRow {
                 id: r.id,
                 name: r.name,
+                paused: r.paused_at.is_some(),
                 steps: r.steps,
                 active: r.active,
                 enrolled: r.enrolled,
@@ -242,7 +255,35 @@ pub struct EnrollmentView {
     pub lead_name: String,
     pub email: String,
     pub state: String,
+    /// 1 for the lead's first enrolment, 2 for the next…
+    pub round: i64,
+    /// By hand, or which kind of trigger.
+    pub source: String,
     pub when: String,
+}
+
+/// One trigger that may be switched on: its checkbox and what it has done.
+pub struct TriggerChoice {
+    /// The checkbox's name: `status_nurturing`, `form_3`, `segment_5`.
+    pub field: String,
+    pub label: String,
+    pub checked: bool,
+    pub enrolled: i64,
+    /// Why it could not enrol at its last try, in words; empty when it could.
+    pub problem: String,
+}
+
+/// Who enters the campaign by themselves, whether a lead may come again, and whether it
+/// is paused.
+pub struct EnrolmentView {
+    pub paused: bool,
+    pub paused_since: String,
+    pub allow_reenroll: bool,
+    pub statuses: Vec<TriggerChoice>,
+    pub forms: Vec<TriggerChoice>,
+    pub segments: Vec<TriggerChoice>,
+    /// What to correct in the triggers just posted.
+    pub errors: Vec<String>,
 }
 
 /// A step rendered for a lead.
@@ -278,6 +319,7 @@ struct CampaignPage {
     preview: Option<PreviewView>,
     enroll: Option<EnrollView>,
     enroll_ids: String,
+    enrolment: Option<EnrolmentView>,
     notice: String,
     sender_ready: bool,
     smtp_ready: bool,
@@ -299,6 +341,7 @@ impl CampaignPage {
             preview: None,
             enroll: None,
             enroll_ids: String::new(),
+            enrolment: None,
             notice: String::new(),
             sender_ready: true,
             smtp_ready: true,
@@ -431,6 +474,9 @@ fn notice_key(done: Option<&str>) -> Option<&'static str> {
         "created" => "campaigns-done-created",
         "saved" => "campaigns-done-saved",
         "test" => "campaigns-done-test",
+        "triggers" => "campaigns-done-triggers",
+        "paused" => "campaigns-done-paused",
+        "resumed" => "campaigns-done-resumed",
         _ => return None,
     })
 }
@@ -469,6 +515,10 @@ async fn campaign_page(
                 Some(r) => format!("campaigns-exit-{}", r.replace('_', "-")),
                 None => format!("campaigns-state-{}", e.state),
             };
+            let source_key = format!(
+                "campaigns-source-{}",
+                e.source.as_deref().unwrap_or("manual")
+            );
             EnrollmentView {
                 lead_id: e.lead_id,
                 lead_name: e.lead_name,
@@ -477,6 +527,12 @@ async fn campaign_page(
                     t.t(&state_key)
                 } else {
                     e.exit_reason.unwrap_or(e.state)
+                },
+                round: e.round,
+                source: if t.has(&source_key) {
+                    t.t(&source_key)
+                } else {
+                    e.source.unwrap_or_default()
                 },
                 when: t.datetime(e.enrolled_at),
             }
@@ -516,7 +572,209 @@ async fn campaign_page(
         .collect();
     page.sender_ready = sender_ready(state, user).await?;
     page.smtp_ready = smtp_configured(state);
+    page.enrolment = Some(enrolment_view(state, user, &campaign, None).await?);
     Ok(page)
+}
+
+/// A trigger's problem in the reader's words.
+fn trigger_problem(t: &Tr, problem: Option<&str>) -> String {
+    match problem {
+        None => String::new(),
+        Some(PROBLEM_NO_STEPS) => t.t("campaigns-trigger-problem-no-steps"),
+        Some(PROBLEM_SENDER) => t.t("campaigns-trigger-problem-sender"),
+        Some(PROBLEM_SEGMENT_GONE) => t.t("campaigns-trigger-problem-segment"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The enrolment settings as saved, or (`typed`) as just posted with their problems.
+async fn enrolment_view(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign: &store::Campaign,
+    typed: Option<(&HashMap<String, String>, Vec<String>)>,
+) -> Result<EnrolmentView, PageError> {
+    let t = user.tr;
+    let ws = user.workspace;
+    let db = &state.db;
+    let saved = store::triggers::of_campaign(db, ws, campaign.id)
+        .await
+        .map_err(PageError::store(t))?;
+    let choice = |field: String, label: String, stored: Option<&store::triggers::TriggerRow>| {
+        let checked = match &typed {
+            Some((v, _)) => v.contains_key(&field),
+            None => stored.is_some(),
+        };
+        TriggerChoice {
+            field,
+            label,
+            checked,
+            enrolled: stored.map_or(0, |r| r.enrolled),
+            problem: trigger_problem(&t, stored.and_then(|r| r.problem.as_deref())),
+        }
+    };
+    let statuses = LeadStatus::ALL
+        .into_iter()
+        .filter(|s| !ondo_domain::campaign::ends_enrolment(*s) && *s != LeadStatus::Won)
+        .map(|s| {
+            let stored = saved
+                .iter()
+                .find(|r| r.kind == "status" && r.status.as_deref() == Some(s.key()));
+            choice(format!("status_{}", s.key()), t.status(s.key()), stored)
+        })
+        .collect();
+    let forms = ondo_store::forms::list(db, ws)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|f| {
+            let stored = saved
+                .iter()
+                .find(|r| r.kind == "form" && r.form_id == Some(f.id));
+            choice(format!("form_{}", f.id), f.name, stored)
+        })
+        .collect();
+    let segments = campaigns::segment::list(db, ws)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|(id, name)| {
+            let stored = saved
+                .iter()
+                .find(|r| r.kind == "segment" && r.segment_id == Some(id));
+            choice(format!("segment_{id}"), name, stored)
+        })
+        .collect();
+    let (allow_reenroll, errors) = match typed {
+        Some((v, errors)) => (v.contains_key("allow_reenroll"), errors),
+        None => (campaign.allow_reenroll, Vec::new()),
+    };
+    Ok(EnrolmentView {
+        paused: campaign.paused_at.is_some(),
+        paused_since: campaign
+            .paused_at
+            .map(|at| t.datetime(at))
+            .unwrap_or_default(),
+        allow_reenroll,
+        statuses,
+        forms,
+        segments,
+        errors,
+    })
+}
+
+/// The triggers ticked in the posted form, in the order of the page.
+fn ticked_triggers(v: &HashMap<String, String>) -> Vec<RawTrigger> {
+    let mut keys: Vec<&String> = v.keys().collect();
+    keys.sort();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (kind, value) = k.split_once('_')?;
+            let value = Some(value.to_string());
+            Some(match kind {
+                "status" => RawTrigger {
+                    kind: kind.into(),
+                    status: value,
+                    ..Default::default()
+                },
+                "form" => RawTrigger {
+                    kind: kind.into(),
+                    form_id: value,
+                    ..Default::default()
+                },
+                "segment" => RawTrigger {
+                    kind: kind.into(),
+                    segment_id: value,
+                    ..Default::default()
+                },
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// `POST /campaigns/{id}/triggers`: saves who enters by themselves (the ticked
+/// statuses, forms and segments) and whether a lead may be enrolled again.
+pub async fn save_triggers(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(v): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    allowed(&user)?;
+    check_form_csrf(&user, &v)?;
+    let t = user.tr;
+    let ws = user.workspace;
+    let campaign = store::get(&state.db, ws, id)
+        .await
+        .map_err(PageError::store(t))?;
+    let raw = ticked_triggers(&v);
+    let checked = campaigns::check_triggers(&state.db, ws, &raw)
+        .await
+        .map_err(PageError::store(t))?;
+    let errors: Vec<String> = match &checked {
+        Err(problems) => problems.iter().map(|p| problem_text(&t, p)).collect(),
+        Ok(specs) if !specs.is_empty() && !smtp_configured(&state) => {
+            vec![t.t("campaigns-enroll-error-smtp")]
+        }
+        Ok(_) => Vec::new(),
+    };
+    match checked {
+        Ok(specs) if errors.is_empty() => {
+            crate::tracking::keys::load(&state.db, ws)
+                .await
+                .map_err(PageError::store(t))?;
+            store::triggers::save(
+                &state.db,
+                ws,
+                id,
+                v.contains_key("allow_reenroll"),
+                &specs,
+                &actor(&user),
+            )
+            .await
+            .map_err(PageError::store(t))?;
+            Ok(Redirect::to(&format!("/campaigns/{id}?done=triggers#triggers")).into_response())
+        }
+        _ => {
+            let mut page = campaign_page(&state, &user, id, None).await?;
+            page.enrolment =
+                Some(enrolment_view(&state, &user, &campaign, Some((&v, errors))).await?);
+            let mut resp = render(&page);
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+    }
+}
+
+/// `POST /campaigns/{id}/pause`: nothing is sent until the campaign resumes.
+pub async fn pause(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(v): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    allowed(&user)?;
+    check_form_csrf(&user, &v)?;
+    campaigns::pause(&state.db, user.workspace, id, &actor(&user), Micros::now())
+        .await
+        .map_err(PageError::store(user.tr))?;
+    Ok(Redirect::to(&format!("/campaigns/{id}?done=paused")).into_response())
+}
+
+/// `POST /campaigns/{id}/resume`: the steps that came due meanwhile go out, in order.
+pub async fn resume(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(v): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    allowed(&user)?;
+    check_form_csrf(&user, &v)?;
+    campaigns::resume(&state.db, user.workspace, id, &actor(&user), Micros::now())
+        .await
+        .map_err(PageError::store(user.tr))?;
+    Ok(Redirect::to(&format!("/campaigns/{id}?done=resumed")).into_response())
 }
 
 /// A step rendered for a lead (or the sample person), as the text part goes out.

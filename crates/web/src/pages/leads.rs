@@ -82,6 +82,10 @@ struct LeadsPage {
     first_href: Option<String>,
     /// The export link's filters, for roles that may export.
     export_query: Option<String>,
+    /// The saved segments to choose from (`segment=ID`).
+    segments: Vec<Choice>,
+    /// The segment the list shows: its id and name.
+    segment: Option<(i64, String)>,
 }
 
 /// The lead-list filter a query string asks for (shared by the list and its export).
@@ -101,6 +105,76 @@ fn lead_filter(user: &CurrentUser, q: &HashMap<String, String>) -> LeadFilter {
         source: Some(get("source")).filter(|s| !s.is_empty()),
         before_id: get("before").parse().ok(),
         visibility: crate::service::access::visibility(&user.user),
+    }
+}
+
+/// The segment a query string names (`segment=ID`): `None` without one, `NotFound` for
+/// an id that is no segment of the workspace.
+async fn chosen_segment(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &HashMap<String, String>,
+) -> Result<Option<ondo_store::segments::Segment>, PageError> {
+    let Some(raw) = q.get("segment").map(|s| s.trim()).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let id: i64 = raw.parse().map_err(|_| PageError::NotFound(user.tr))?;
+    match ondo_store::segments::get(&state.db, user.workspace, id).await {
+        Ok(Some(seg)) => Ok(Some(seg)),
+        Ok(None) => Err(PageError::NotFound(user.tr)),
+        Err(e) => Err(PageError::store(user.tr)(e)),
+    }
+}
+
+/// The list's own filters as segment conditions, to narrow a segment's leads further.
+fn filter_conditions(filter: &LeadFilter) -> Vec<ondo_domain::segment::Condition> {
+    use ondo_domain::segment::Condition;
+    let mut out = Vec::new();
+    if let Some(q) = &filter.q {
+        out.push(Condition::SearchTextContains(q.clone()));
+    }
+    if let Some(s) = filter.status {
+        out.push(Condition::StatusIn(vec![s]));
+    }
+    match filter.owner {
+        Some(OwnerFilter::Unassigned) => out.push(Condition::Unassigned),
+        Some(OwnerFilter::User(id)) => out.push(Condition::OwnerIs(id)),
+        None => {}
+    }
+    if let Some(c) = filter.company_id {
+        out.push(Condition::CompanyIs(c));
+    }
+    if let Some(src) = &filter.source {
+        out.push(Condition::SourceIn(vec![src.clone()]));
+    }
+    out
+}
+
+/// A segment's leads (narrowed by the list's filters), as its export reads them.
+struct SegmentLeads<'a> {
+    db: &'a ondo_store::Db,
+    ws: ondo_store::WorkspaceId,
+    seg: &'a ondo_store::segments::Segment,
+    scope: ondo_store::segments::Scope,
+    extra: &'a [ondo_domain::segment::Condition],
+}
+
+impl ondo_jobs::export::LeadPages for SegmentLeads<'_> {
+    async fn page(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Lead>, ondo_store::StoreError> {
+        ondo_store::segments::leads(
+            self.db,
+            self.ws,
+            &self.seg.definition,
+            &self.scope,
+            self.extra,
+            before,
+            limit,
+        )
+        .await
     }
 }
 
@@ -139,10 +213,21 @@ pub async fn export(
     let mut filter = lead_filter(&user, &q);
     filter.before_id = None;
     let mut body: Vec<u8> = Vec::new();
-    if let Err(e) =
+    let written = if let Some(seg) = chosen_segment(&state, &user, &q).await? {
+        let extra = filter_conditions(&filter);
+        let leads = SegmentLeads {
+            db: &state.db,
+            ws: user.workspace,
+            seg: &seg,
+            scope: crate::api::segments::scope_for(&user.user),
+            extra: &extra,
+        };
+        ondo_jobs::export::export_pages(&leads, format, lang, &mut body).await
+    } else {
         ondo_jobs::export::export_leads(&state.db, user.workspace, &filter, format, lang, &mut body)
             .await
-    {
+    };
+    if let Err(e) = written {
         tracing::error!(error = %e, "export failed");
         return Err(PageError::Internal(t));
     }
@@ -190,18 +275,37 @@ pub async fn list(
     );
     let filter = lead_filter(&user, &q);
     let status = filter.status;
-    let mut leads = ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1)
+    let segment = chosen_segment(&state, &user, &q).await?;
+    let mut leads = match &segment {
+        Some(seg) => ondo_store::segments::leads(
+            &state.db,
+            ws,
+            &seg.definition,
+            &crate::api::segments::scope_for(&user.user),
+            &filter_conditions(&filter),
+            filter.before_id,
+            PAGE_SIZE + 1,
+        )
         .await
-        .map_err(PageError::store(t))?;
+        .map_err(PageError::store(t))?,
+        None => ondo_store::leads::list(&state.db, ws, &filter, PAGE_SIZE + 1)
+            .await
+            .map_err(PageError::store(t))?,
+    };
     let more = leads.len() as i64 > PAGE_SIZE;
     leads.truncate(PAGE_SIZE as usize);
     let company_id = q.get("company_id").cloned().unwrap_or_default();
+    let segment_id = segment
+        .as_ref()
+        .map(|s| s.id.to_string())
+        .unwrap_or_default();
     let base = [
         ("q", text.as_str()),
         ("status", status_key.as_str()),
         ("owner", owner_key.as_str()),
         ("source", source.as_str()),
         ("company_id", company_id.as_str()),
+        ("segment", segment_id.as_str()),
     ];
     let next_href = match (more, leads.last()) {
         (true, Some(last)) => {
@@ -283,9 +387,21 @@ pub async fn list(
     let list_href = query_href(&base);
     let export_query = (user.role() != ondo_domain::Role::Sales)
         .then(|| list_href.trim_start_matches("/leads?").to_string());
+    let segments = ondo_store::segments::list(&state.db, ws)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|seg| Choice {
+            selected: segment.as_ref().is_some_and(|s| s.id == seg.id),
+            value: seg.id.to_string(),
+            label: seg.name,
+        })
+        .collect();
     let page = LeadsPage {
         c: Chrome::new(&user, "leads", &list_href),
         export_query,
+        segments,
+        segment: segment.map(|s| (s.id, s.name)),
         company,
         t,
         rows: leads.iter().map(|l| LeadRow::of(l, &t)).collect(),

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod queue;
 pub mod reports;
 pub mod scoring;
+pub mod segments;
 pub mod statuses;
 pub mod tasks;
 pub mod tracking;

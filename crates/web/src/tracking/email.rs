@@ -77,6 +77,25 @@ fn random_key(prefix: &str) -> String {
     format!("{prefix}:{}", hex::encode(bytes))
 }
 
+/// The properties of an email's event: the message, and for a campaign message its
+/// campaign and step, so the event says by itself what it answers (per-step reports,
+/// the lead's history) without a join through the message.
+async fn email_properties(state: &AppState, email: &EmailRef) -> Map<String, serde_json::Value> {
+    let mut properties = Map::new();
+    properties.insert("message_id".into(), json!(email.message_id));
+    match ondo_store::campaigns::message(&state.db, state.workspace.id(), email.message_id).await {
+        Ok(Some(m)) if m.lead_id == email.lead_id => {
+            properties.insert("campaign_id".into(), json!(m.campaign_id));
+            properties.insert("step_id".into(), json!(m.step_id));
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, message = email.message_id, "campaign message unreadable")
+        }
+    }
+    properties
+}
+
 /// Records an email's open or click through the event writer, which marks scanners
 /// from the user agent and the time since sending. Failures are logged: the person
 /// still gets their image or their page.
@@ -88,8 +107,7 @@ async fn record(
     url: Option<String>,
     headers: &HeaderMap,
 ) {
-    let mut properties = Map::new();
-    properties.insert("message_id".into(), json!(email.message_id));
+    let properties = email_properties(state, email).await;
     let event = IncomingEvent {
         key,
         kind,
