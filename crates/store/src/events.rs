@@ -45,6 +45,30 @@ pub async fn dedicated_writer(db: &Db) -> Result<Db> {
     }
 }
 
+/// Sets how many WAL pages make this SQLite pool's connections checkpoint after a commit
+/// (SQLite's default is 1,000; 0 turns it off); nothing on PostgreSQL. For a pool of its
+/// own ([`dedicated_writer`]) whose large transactions would otherwise each be followed
+/// by a checkpoint rewriting most of the pages they touched.
+pub async fn set_wal_autocheckpoint(db: &Db, pages: i64) -> Result<()> {
+    if let Db::Sqlite(pool) = db {
+        sqlx::query(&format!("PRAGMA wal_autocheckpoint = {pages}"))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Copies what the WAL holds into the database file, as far as readers allow, without
+/// waiting for them (a passive checkpoint); nothing on PostgreSQL.
+pub async fn wal_checkpoint(db: &Db) -> Result<()> {
+    if let Db::Sqlite(pool) = db {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A lead's most recent events, newest first.
 pub async fn recent_for_lead(
     db: &Db,
