@@ -135,7 +135,7 @@ pub async fn rescore_all(
                 tx.commit().await?;
                 summary.longest_write = summary.longest_write.max(started.elapsed());
                 chunks += 1;
-                if own_writer && chunks % CHUNKS_PER_CHECKPOINT == 0 {
+                if own_writer && chunks.is_multiple_of(CHUNKS_PER_CHECKPOINT) {
                     ondo_store::events::wal_checkpoint(&writer).await?;
                 }
                 summary.writing += started.elapsed();
