@@ -538,7 +538,8 @@ fn predicate(q: &mut Compiled, c: &Condition) -> String {
         }
         Condition::NotOptedOut => "l.email_opt_out = FALSE".into(),
         Condition::SearchTextContains(key) => {
-            let p = q.bind(Param::T(key.clone()));
+            // Search texts fold variant kanji (see `leads::search_text`).
+            let p = q.bind(Param::T(ondo_domain::fold_variants(key)));
             match q.kind {
                 DbKind::Sqlite => format!("instr(l.search_text, {p}) > 0"),
                 DbKind::Postgres => format!("strpos(l.search_text, {p}) > 0"),

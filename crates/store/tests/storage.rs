@@ -1142,6 +1142,28 @@ async fn variant_kanji_find_each_other_and_old_search_texts_are_rewritten() {
     assert_eq!(search("渡辺").await, ["渡邊 一郎"]);
     assert_eq!(search("髙橋").await, ["高橋 花子", "髙橋 次郎"]);
     assert_eq!(search("高橋").await, ["高橋 花子", "髙橋 次郎"]);
+    // A segment's list narrowed by a search matches the same way.
+    let scope = ondo_store::segments::Scope {
+        visibility: ondo_store::leads::Visibility::All,
+        me: None,
+        now: ondo_domain::Micros::now(),
+    };
+    let narrowed = ondo_store::segments::leads(
+        &db,
+        ws,
+        &ondo_domain::segment::SegmentDefinition::default(),
+        &scope,
+        &[ondo_domain::segment::Condition::SearchTextContains(
+            ondo_domain::search_key("髙橋"),
+        )],
+        None,
+        100,
+    )
+    .await
+    .expect("segment list");
+    let mut names: Vec<&str> = narrowed.iter().map(|l| l.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["高橋 花子", "髙橋 次郎"]);
 
     // A database from before the folding: its search texts keep the variants until the
     // rewrite the migration asks for runs (when the database is opened).
