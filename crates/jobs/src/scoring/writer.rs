@@ -101,14 +101,28 @@ impl EventWriter {
     }
 }
 
+/// WAL pages (4 KiB each) after which the event writer's commit checkpoints (64 MiB).
+const WRITER_AUTOCHECKPOINT: i64 = 16_384;
+
 async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
+    let own = matches!(&db, Db::Sqlite(p) if p.options().get_max_connections() > 1);
     let db = match ondo_store::events::dedicated_writer(&db).await {
-        Ok(own) => own,
+        Ok(writer) => writer,
         Err(e) => {
             tracing::warn!(error = %e, "the event writer shares the connection pool");
             db
         }
     };
+    // Each group commit dirties about a thousand pages scattered over a large file: with
+    // SQLite's default (a checkpoint once the WAL holds 1,000 pages) nearly every commit
+    // was followed by a checkpoint and its fsyncs. The writer's own connection lets the
+    // WAL grow to WRITER_AUTOCHECKPOINT pages first, so a page written by many groups is
+    // copied back once.
+    if own
+        && let Err(e) = ondo_store::events::set_wal_autocheckpoint(&db, WRITER_AUTOCHECKPOINT).await
+    {
+        tracing::warn!(error = %e, "the event writer checkpoints at SQLite's default");
+    }
     let mut rules: HashMap<WorkspaceId, ScoringRules> = HashMap::new();
     while let Some(first) = receiver.recv().await {
         let mut group = vec![first];
