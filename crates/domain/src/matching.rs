@@ -14,7 +14,7 @@ mod merge;
 mod people;
 mod variants;
 
-pub use cluster::{BLOCK_LIMIT, cluster_people};
+pub use cluster::{BLOCK_LIMIT, cluster_people, without_shared_lines};
 pub use company::{CompanyKeys, match_companies};
 pub use merge::merge_field;
 pub use people::{PersonKeys, is_shared_mailbox, match_people, name_key};
@@ -27,7 +27,8 @@ pub enum MatchReason {
     SameEmail,
     /// Equal names (or one name written in romaji or kana, see [`match_people`]) and a shared personal phone (mobile, 050 or a direct line).
     SameNameAndPersonalPhone,
-    /// Equal names (or one written in romaji or kana) at the same company, plus the named field: `department`, `phone`, `email_local` or `kana`.
+    /// Equal names (or one written in romaji or kana) at the same company, plus the named
+    /// field: `department`, `phone`, `email_local`, `kana` or `title`.
     SameNameCompanyAnd(&'static str),
     /// Equal corporate numbers (法人番号).
     SameCorporateNumber,
@@ -47,6 +48,7 @@ impl MatchReason {
             MatchReason::SameNameCompanyAnd("phone") => "same_name_company_and_phone",
             MatchReason::SameNameCompanyAnd("email_local") => "same_name_company_and_email_local",
             MatchReason::SameNameCompanyAnd("kana") => "same_name_company_and_kana",
+            MatchReason::SameNameCompanyAnd("title") => "same_name_company_and_title",
             MatchReason::SameNameCompanyAnd(_) => "same_name_company_and_other",
             MatchReason::SameCorporateNumber => "same_corporate_number",
             MatchReason::SameCompanyName => "same_company_name",

@@ -3,6 +3,7 @@
 use ondo_domain::matching::{
     BLOCK_LIMIT, CandidateReason, CompanyKeys, Match, MatchReason, PersonKeys, cluster_people,
     fold_variants, match_companies, match_people, merge_field, name_key, within_one_edit,
+    without_shared_lines,
 };
 use proptest::prelude::*;
 
@@ -94,7 +95,7 @@ fn from_raw_parses_and_normalises() {
     );
     assert_eq!(k.company.as_deref(), Some("サカタノタネ"));
     assert_eq!(k.company_domain.as_deref(), Some("sakata-seed.co.jp"));
-    assert_eq!(k.department.as_deref(), Some("営業部第1課"));
+    assert_eq!(k.department.as_deref(), Some("営業部 第1課"));
     assert_eq!(
         k.phones,
         vec![
@@ -949,6 +950,10 @@ fn synthetic_records(count: usize) -> Vec<PersonKeys> {
                 department: rng.chance(40).then(|| department.to_string()),
                 romaji: None,
                 name_swapped: None,
+                title: rng
+                    .chance(50)
+                    .then(|| ["部長", "課長", "担当"][rng.below(3)].to_string()),
+                email_romaji: None,
             });
             if records.len() == count {
                 break;
@@ -991,6 +996,8 @@ fn cluster_synthetic_sample_agrees_with_pairwise_matching() {
 fn brute_force_cluster(
     records: &[PersonKeys],
 ) -> (Vec<usize>, Vec<(usize, usize, CandidateReason)>) {
+    // The clustering compares records without the lines they show to be shared.
+    let records = without_shared_lines(records);
     let n = records.len();
     let mut component: Vec<usize> = (0..n).collect();
     let mut candidates = Vec::new();
@@ -1074,7 +1081,15 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
             ),
             0..3,
         ),
-        pick(&["サカタノタネ", "abc商事", "42", ""]),
+        pick(&[
+            "サカタノタネ",
+            "abc商事",
+            "42",
+            "abc",
+            "sakataseed",
+            "サカタシード",
+            "",
+        ]),
         pick(&[
             "sakata-seed.co.jp",
             "tokyo.sakata-seed.co.jp",
@@ -1083,7 +1098,7 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
             "gmail.com",
             "",
         ]),
-        pick(&["営業部", "総務部", ""]),
+        pick(&["営業部", "営業本部 営業部", "東日本営業部", "総務部", ""]),
         pick(&[
             "itiro takahasi",
             "takahasiitiro",
@@ -1091,9 +1106,22 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
             "hayasi",
             "",
         ]),
+        pick(&["部長", "担当", ""]),
+        pick(&["itirotakahasi", "ken yamasaki", ""]),
     )
         .prop_map(
-            |(email, name, kana, phones, company, company_domain, department, romaji)| PersonKeys {
+            |(
+                email,
+                name,
+                kana,
+                phones,
+                company,
+                company_domain,
+                department,
+                romaji,
+                title,
+                email_romaji,
+            )| PersonKeys {
                 email,
                 name,
                 kana,
@@ -1103,6 +1131,8 @@ fn person_keys() -> impl Strategy<Value = PersonKeys> {
                 department,
                 romaji,
                 name_swapped: None,
+                title,
+                email_romaji,
             },
         )
 }
@@ -1199,9 +1229,10 @@ proptest! {
     #[test]
     fn cluster_agrees_with_pairwise_matching(records in prop::collection::vec(any_person_keys(), 0..40)) {
         let (groups, candidates) = cluster_people(&records);
+        let compared = without_shared_lines(&records);
         for i in 0..records.len() {
             for j in i + 1..records.len() {
-                if match_people(&records[i], &records[j]).is_same() {
+                if match_people(&compared[i], &compared[j]).is_same() {
                     prop_assert_eq!(groups[i], groups[j], "{} and {} are Same", i, j);
                 }
             }
@@ -1538,4 +1569,255 @@ fn a_name_written_given_name_first_is_the_same_name() {
         Match::Same(MatchReason::SameNameAndPersonalPhone),
     );
     assert!(shares_blocking_key(&unspaced, &zoom_mobile));
+}
+
+// ---------------------------------------------------------------- more agreeing fields
+
+#[test]
+fn a_department_written_with_more_or_fewer_levels_agrees() {
+    // The card prints the whole path, a trade-show list types the 部 alone.
+    let card = person(
+        "大塚 駿",
+        "otsuka_shun@randix.co.jp",
+        &[],
+        "株式会社ランディックス",
+        "営業本部　営業部",
+    );
+    for typed in ["営業部", "営業本部営業部", "営業本部"] {
+        let excel = person("大塚駿", "", &[], "ランディックス(株)", typed);
+        assert_match(&card, &excel, Match::Same(SameNameCompanyAnd("department")));
+    }
+    let team = person("大塚駿", "", &[], "ランディックス", "営業部 第１課");
+    let short = person("大塚 駿", "", &[], "ランディックス", "営業部");
+    assert_match(&team, &short, Match::Same(SameNameCompanyAnd("department")));
+    // A level that only ends like the other may be a sibling department (西日本営業部 is
+    // typed 営業部 too); two different teams of one 部 are two units.
+    for other in ["東日本営業部", "営業部 第2グループ", "品質保証部"] {
+        let excel = person("大塚駿", "", &[], "ランディックス(株)", other);
+        assert_match(&team, &excel, Match::Candidate(SameNameAndCompany));
+    }
+    let key = |d: &str| person("大塚駿", "", &[], "", d).department;
+    assert_eq!(key("営業本部　営業部").as_deref(), Some("営業本部 営業部"));
+    assert_eq!(key(" ｴｲｷﾞｮｳ  ﾌﾞ ").as_deref(), Some("エイギョウ ブ"));
+    assert_eq!(key("　"), None);
+}
+
+#[test]
+fn a_rank_is_the_other_field_but_not_a_generic_title_or_against_the_department() {
+    let titled = |title: &str, department: &str| {
+        person("石川 誠", "", &[], "株式会社ＭＣＪ", department).with_title(title)
+    };
+    let webinar = PersonKeys::from_raw(
+        "石川誠",
+        "",
+        "sora_ishikawa37@gmail.com",
+        &[],
+        &[],
+        "ＭＣＪ",
+        "",
+    )
+    .with_title("室長");
+    assert_match(
+        &titled("室長", "情報システム部"),
+        &webinar,
+        Match::Same(SameNameCompanyAnd("title")),
+    );
+    // Full-width and half-width spellings of a rank are one rank.
+    assert_match(
+        &titled("ﾏﾈｰｼﾞｬｰ", ""),
+        &titled("マネージャー", ""),
+        Match::Same(SameNameCompanyAnd("title")),
+    );
+    // 担当 says nothing, another rank disagrees, and name plus company stays a candidate.
+    assert_match(
+        &titled("担当", ""),
+        &titled("担当", ""),
+        Match::Candidate(SameNameAndCompany),
+    );
+    assert_match(
+        &titled("室長", ""),
+        &titled("部長", ""),
+        Match::Candidate(SameNameAndCompany),
+    );
+    assert_match(
+        &titled("", ""),
+        &webinar,
+        Match::Candidate(SameNameAndCompany),
+    );
+    // Two 室長 石川 誠 in different departments are namesake colleagues.
+    assert_match(
+        &titled("室長", "情報システム部"),
+        &titled("室長", "法務部"),
+        Match::Candidate(SameNameAndCompany),
+    );
+    // Without the company a rank is nothing.
+    let elsewhere = person("石川 誠", "", &[], "", "").with_title("室長");
+    assert_match(&elsewhere, &webinar, Match::Different);
+    assert!(shares_blocking_key(&titled("室長", ""), &webinar));
+}
+
+#[test]
+fn a_shared_line_does_not_count_against_a_contradicting_department() {
+    // Two 杉本 亮 at one bank: the 代表 number on both, different departments.
+    let a = PersonKeys::from_raw(
+        "杉本亮",
+        "すぎもと りょう",
+        "",
+        &["03-8662-5483"],
+        &[],
+        "株式会社香川銀行",
+        "カスタマーサクセス部",
+    );
+    let b = person(
+        "杉本 亮",
+        "",
+        &["03-8662-5483"],
+        "株式会社香川銀行",
+        "品質保証部",
+    );
+    assert_match(&a, &b, Match::Candidate(SameNameAndCompany));
+    // Without the departments the number is still the other field.
+    let c = person("杉本 亮", "", &["03-8662-5483"], "株式会社香川銀行", "");
+    assert_match(&a, &c, Match::Same(SameNameCompanyAnd("phone")));
+}
+
+#[test]
+fn a_kanji_name_without_reading_is_read_as_its_email_spells_it() {
+    let kanji = person(
+        "坂本 朋子",
+        "tomokosakamoto99@gmail.com",
+        &["08044417162"],
+        "ＳＢＩホールディングス（株）",
+        "購買部",
+    );
+    assert_eq!(kanji.email_romaji.as_deref(), Some("tomokosakamoto"));
+    let romaji = person(
+        "Tomoko Sakamoto",
+        "sakamoto_tomoko@sbiholdings.jp",
+        &["080-4441-7162"],
+        "",
+        "",
+    );
+    assert_match(&kanji, &romaji, Match::Same(SameNameAndPersonalPhone));
+    let hiragana = person("さかもと ともこ", "", &["080-4441-7162"], "", "");
+    assert_match(&kanji, &hiragana, Match::Same(SameNameAndPersonalPhone));
+    let (groups, _) = cluster_people(&[kanji.clone(), romaji.clone(), hiragana]);
+    assert_eq!(groups, vec![0, 0, 0]);
+    // Another name in romaji, a written reading that differs, or an address that does not
+    // spell a name: the names do not agree.
+    let other = person("Tomoko Sakai", "", &["080-4441-7162"], "", "");
+    assert_match(&kanji, &other, Match::Different);
+    let read = PersonKeys::from_raw(
+        "坂本 朋子",
+        "サカモト トモエ",
+        "tomokosakamoto99@gmail.com",
+        &["08044417162"],
+        &[],
+        "",
+        "",
+    );
+    assert_eq!(read.email_romaji, None, "a written reading wins");
+    assert_match(&read, &romaji, Match::Different);
+    for local in ["s.sakamoto1979", "info", "sales2"] {
+        let k = person("坂本 朋子", &format!("{local}@sbi.co.jp"), &[], "", "");
+        assert_eq!(k.email_romaji, None, "{local}");
+    }
+    // Kanji against kanji is never decided by the addresses.
+    let homophone = person(
+        "坂元 朋子",
+        "tomoko.sakamoto@example.co.jp",
+        &["080-4441-7162"],
+        "",
+        "",
+    );
+    assert_ne!(
+        match_people(&kanji, &homophone),
+        Match::Same(SameNameAndPersonalPhone)
+    );
+}
+
+#[test]
+fn a_company_written_in_english_is_the_company_its_email_domain_spells() {
+    let webinar = person(
+        "山田 進",
+        "sora_yamada98@yahoo.co.jp",
+        &["03-7743-8978"],
+        "YUTAKA GIKEN CO.,LTD.",
+        "",
+    );
+    let card = person(
+        "山田進",
+        "s-yamada@yutakagiken.co.jp",
+        &["03-7743-8978"],
+        "株式会社ユタカ技研",
+        "",
+    );
+    assert_match(&webinar, &card, Match::Same(SameNameCompanyAnd("phone")));
+    assert!(shares_blocking_key(&webinar, &card));
+    let hyphenated = person("山田進", "s-yamada@yutaka-giken.co.jp", &[], "", "");
+    assert_match(&webinar, &hyphenated, Match::Candidate(SameNameAndCompany));
+    // Name and company alone stay a candidate; another domain is another company.
+    let bare = person(
+        "山田 進",
+        "sora_yamada98@yahoo.co.jp",
+        &[],
+        "YUTAKA GIKEN",
+        "",
+    );
+    assert_match(&bare, &card, Match::Candidate(SameNameAndCompany));
+    let other = person("山田進", "s-yamada@yutaka.co.jp", &["03-7743-8978"], "", "");
+    assert_match(&bare, &other, Match::Different);
+}
+
+#[test]
+fn a_number_seen_with_other_names_is_a_shared_line() {
+    // The 代表 number of アクシーズ on a webinar sign-up and on two cards of two people.
+    let webinar = person(
+        "石田 健",
+        "k.ishida1979@ezweb.ne.jp",
+        &["03-6689-1669"],
+        "(株)アクシーズ",
+        "",
+    );
+    let card = PersonKeys::from_raw(
+        "石田 健",
+        "",
+        "ishidak@axyz.co.jp",
+        &["03-6689-1669"],
+        &["080-2427-6336"],
+        "株式会社アクシーズ",
+        "マーケティング本部 デジタルマーケティング部",
+    );
+    let colleague = person(
+        "佐藤 花子",
+        "hanako.sato@axyz.co.jp",
+        &["03-6689-1669"],
+        "株式会社アクシーズ",
+        "総務部",
+    );
+    assert_match(&webinar, &card, Match::Same(SameNameCompanyAnd("phone")));
+    let (groups, candidates) = cluster_people(&[webinar.clone(), card.clone()]);
+    assert_eq!(groups, vec![0, 0], "alone, the number may be the person's");
+    assert!(candidates.is_empty());
+    let (groups, candidates) = cluster_people(&[webinar.clone(), card.clone(), colleague.clone()]);
+    assert_eq!(groups, vec![0, 1, 2]);
+    assert_eq!(candidates, vec![(0, 1, SameNameAndCompany)]);
+    let three = [webinar.clone(), card.clone(), colleague];
+    let view = without_shared_lines(&three);
+    assert!(view[0].phones.is_empty());
+    assert_eq!(view[1].phones.len(), 1, "the mobile stays");
+    // The same person's name in romaji or with the parts swapped is not another name, and
+    // a number marked personal anywhere is never a shared line.
+    let swapped = person("健 石田", "", &["03-6689-1669"], "アクシーズ", "");
+    let romaji = person("Ken Ishida", "", &["03-6689-1669"], "アクシーズ", "");
+    let same_person = [webinar.clone(), swapped.clone(), romaji];
+    let view = without_shared_lines(&same_person);
+    assert!(view.iter().all(|r| r.phones.len() == 1));
+    let (groups, _) = cluster_people(&[webinar.clone(), card.clone(), swapped]);
+    assert_eq!(groups, vec![0, 0, 0]);
+    let direct = PersonKeys::from_raw("石田 健", "", "", &[], &["03-6689-1669"], "", "");
+    let namesake = person("石田 健二", "", &["03-6689-1669"], "", "");
+    let marked = [direct, webinar, namesake];
+    let view = without_shared_lines(&marked);
+    assert!(view.iter().all(|r| r.phones.len() == 1));
 }

@@ -22,6 +22,8 @@ pub struct ExistingLead {
     pub phone: Option<String>,
     pub mobile: Option<String>,
     pub department: Option<String>,
+    /// 役職: the same rank at the same company is the further field that tells one person.
+    pub title: Option<String>,
     pub company_id: Option<i64>,
     pub company_name_key: Option<String>,
     pub company_domain: Option<String>,
@@ -77,7 +79,7 @@ impl Lookup {
     }
 }
 
-const EXISTING: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
+const EXISTING: &str = "SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.title, l.company_id, \
     c.name_key AS company_name_key, c.domain AS company_domain FROM leads l \
     LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id WHERE l.workspace_id = ";
 
@@ -139,7 +141,7 @@ pub async fn find_existing(
                 list.push_bind_unseparated(name.as_str()).push_unseparated(")");
             }
             qb.push(
-                ") SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.company_id, \
+                ") SELECT l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, l.title, l.company_id, \
                  c.name_key AS company_name_key, c.domain AS company_domain \
                  FROM w CROSS JOIN companies c CROSS JOIN leads l \
                  WHERE c.workspace_id = ",

@@ -173,3 +173,26 @@ async fn a_lead_page_warns_when_a_colleague_is_owned_by_another_rep() {
         "no warning about an unowned colleague"
     );
 }
+
+#[tokio::test]
+async fn the_same_rank_at_the_same_company_unifies_a_generic_title_does_not() {
+    let app = spawn_app().await;
+    let (s, card) = json(app.post_lead(&json!({"name": "中村 誠", "company": "株式会社サカタのタネ", "title": "部長", "email": "m.nakamura@sakata.example.co.jp", "source": "名刺"})).await).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, webinar) = json(app.post_lead(&json!({"name": "中村 誠", "company": "(株)サカタのタネ", "title": "部長", "email": "makoto.n@gmail.example.com", "source": "ウェビナー"})).await).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "name, company and the same rank (部長) are one person: {webinar}"
+    );
+    assert_eq!(webinar["id"], card["id"]);
+
+    let (_, first) = json(app.post_lead(&json!({"name": "小林 恵", "company": "株式会社サカタのタネ", "title": "担当", "source": "展示会"})).await).await;
+    let (s, second) = json(app.post_lead(&json!({"name": "小林 恵", "company": "株式会社サカタのタネ", "title": "担当", "email": "megumi.k@gmail.example.com", "source": "ウェビナー"})).await).await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "a generic title (担当) is no evidence: name and company alone stay a candidate pair"
+    );
+    assert_ne!(first["id"], second["id"]);
+}

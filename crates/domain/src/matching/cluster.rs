@@ -1,12 +1,15 @@
 //! Grouping many person records: blocking, pairwise rules and union-find.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::people::{PersonKeys, match_people};
+use super::people::{PersonKeys, match_people_except};
+use super::variants::fold_variants;
 use super::{CandidateReason, Match, present};
+use crate::romaji::{Script, script_of_normalised};
 
 /// The most records of one blocking key that are compared with each other.
 pub const BLOCK_LIMIT: usize = 200;
@@ -82,6 +85,81 @@ impl Hasher for PairHasher {
     }
 }
 
+/// Numbers that the records themselves show to be shared lines (a company's 代表 number):
+/// never marked personal on any record, and written on records of at least two different
+/// names. Only names in kanji count (after [`fold_variants`], in either order of two
+/// written parts), so that one person's name in romaji or kana is not a second person.
+fn shared_lines(records: &[PersonKeys]) -> HashSet<&str> {
+    let personal: HashSet<&str> = records
+        .iter()
+        .flat_map(|r| r.phones.iter())
+        .filter(|(p, personal)| *personal && !p.is_empty())
+        .map(|(p, _)| p.as_str())
+        .collect();
+    // Per number: the first name seen (and its parts swapped), and whether another was seen.
+    let mut first_name: HashMap<&str, ([String; 2], bool)> = HashMap::new();
+    for r in records {
+        let unmarked = |p: &String| !p.is_empty() && !personal.contains(p.as_str());
+        if !r.phones.iter().any(|(p, _)| unmarked(p)) {
+            continue;
+        }
+        let Some(name) = present(&r.name).filter(|n| script_of_normalised(n) == Script::Other)
+        else {
+            continue;
+        };
+        let folded = fold_variants(name);
+        let swapped = present(&r.name_swapped)
+            .map(fold_variants)
+            .unwrap_or_default();
+        for (phone, _) in &r.phones {
+            if phone.is_empty() || personal.contains(phone.as_str()) {
+                continue;
+            }
+            match first_name.entry(phone) {
+                Entry::Occupied(mut seen) => {
+                    let [first, first_swapped] = &seen.get().0;
+                    if *first != folded && *first_swapped != folded && *first != swapped {
+                        seen.get_mut().1 = true;
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(([folded.clone(), swapped.clone()], false));
+                }
+            }
+        }
+    }
+    first_name
+        .into_iter()
+        .filter(|(_, (_, shared))| *shared)
+        .map(|(phone, _)| phone)
+        .collect()
+}
+
+/// The records as [`cluster_people`] compares them: without the numbers they show to be
+/// shared lines (a company's 代表 number, on the records of two or more differently named
+/// people, and marked personal on none).
+///
+/// A number everyone at a company answers says nothing about which of two namesakes there
+/// a record is, so [`match_people`](super::match_people) must not count it as the extra
+/// field beside name and company; a number never seen with another name still counts.
+/// Records without such a number are borrowed, not copied. [`cluster_people`] gets the
+/// same result without copying: it compares the records with these numbers ignored.
+pub fn without_shared_lines(records: &[PersonKeys]) -> Vec<Cow<'_, PersonKeys>> {
+    let shared = shared_lines(records);
+    records
+        .iter()
+        .map(|r| {
+            if r.phones.iter().any(|(p, _)| shared.contains(p.as_str())) {
+                let mut r = r.clone();
+                r.phones.retain(|(p, _)| !shared.contains(p.as_str()));
+                Cow::Owned(r)
+            } else {
+                Cow::Borrowed(r)
+            }
+        })
+        .collect()
+}
+
 /// Groups records into people: `Same` pairs are unioned (union-find, transitive), candidate pairs between different groups are reported.
 ///
 /// Returns for each input index its group number (0-based, numbered in order of first
@@ -97,11 +175,13 @@ impl Hasher for PairHasher {
 ///
 /// Groups are joined only on `Same` and records are compared with each other, never with
 /// a merged group profile, so a group is a chain of direct `Same` matches; candidate
-/// pairs never join groups.
+/// pairs never join groups. Records are compared as [`without_shared_lines`] gives them:
+/// a number the batch shows to be a company's shared line is no evidence.
 pub fn cluster_people(
     records: &[PersonKeys],
 ) -> (Vec<usize>, Vec<(usize, usize, CandidateReason)>) {
     let n = records.len();
+    let shared = shared_lines(records);
     let mut sets = UnionFind::new(n);
     let mut first_with_email: HashMap<&str, usize> = HashMap::new();
     let mut first_identical: HashMap<&PersonKeys, (usize, bool)> = HashMap::new();
@@ -126,7 +206,7 @@ pub fn cluster_people(
                 }
             }
             Entry::Vacant(slot) => {
-                slot.insert((i, match_people(record, record).is_same()));
+                slot.insert((i, match_people_except(record, record, &shared).is_same()));
             }
         }
         for key in record.blocking_keys() {
@@ -147,7 +227,7 @@ pub fn cluster_people(
                 if sets.find(i) == sets.find(j) || !compared.insert((i, j)) {
                     continue;
                 }
-                match match_people(&records[i], &records[j]) {
+                match match_people_except(&records[i], &records[j], &shared) {
                     Match::Same(_) => sets.union(i, j),
                     Match::Candidate(reason) => candidates.push((i, j, reason)),
                     Match::Different => {}

@@ -1,5 +1,7 @@
 //! Person keys, blocking keys and the pairwise person-matching rules.
 
+use std::collections::HashSet;
+
 use crate::company_name::CompanyName;
 use crate::email::Email;
 use crate::free_mail::is_free_mail_domain;
@@ -31,7 +33,8 @@ pub struct PersonKeys {
     pub company: Option<String>,
     /// The corporate (non-free) email domain, or the company's own domain.
     pub company_domain: Option<String>,
-    /// The [`search_key`] of the department.
+    /// The department (部署) by level: the [`search_key`] of each part the source separated
+    /// with spaces (本部, 部, 課 …), joined by one space: `営業本部　営業部` gives `営業本部 営業部`.
     pub department: Option<String>,
     /// The name as written in Latin script ([`romaji_key`]): of the name itself when it is
     /// written in romaji or kana, else of the reading; computed once, compared often.
@@ -39,6 +42,12 @@ pub struct PersonKeys {
     /// The matching name with its two parts swapped (`洋平 酒井` gives `酒井洋平`), for a name
     /// written with exactly two parts: Zoom and English forms put the given name first.
     pub name_swapped: Option<String>,
+    /// The [`search_key`] of the job title (役職), set with [`PersonKeys::with_title`].
+    pub title: Option<String>,
+    /// For a name in kanji written without a reading: its likely reading in Latin script,
+    /// the [`romaji_key`] of the email's local part when that spells a name (see
+    /// [`romaji_from_email`]): `tomokosakamoto99@gmail.com` gives `tomokosakamoto`.
+    pub email_romaji: Option<String>,
 }
 
 /// The normalised name used for matching: search_key of the name with all spaces removed, NOT variant-folded.
@@ -63,6 +72,38 @@ fn swapped_name_key(written: &str, key: &str) -> Option<String> {
     let (cut, _) = key.char_indices().nth(first.chars().count())?;
     let (head, tail) = key.split_at(cut);
     Some(format!("{tail}{head}")).filter(|s| s != key)
+}
+
+/// The department key: the [`search_key`] of each space-separated level, joined by one space.
+fn department_key(department: &str) -> Option<String> {
+    let levels: Vec<String> = department
+        .split(char::is_whitespace)
+        .map(search_key)
+        .filter(|l| !l.is_empty())
+        .collect();
+    Some(levels.join(" ")).filter(|d| !d.is_empty())
+}
+
+/// A name in Latin script guessed from an email address: the [`romaji_key`] of the local
+/// part when it has one or two parts of two letters or more (`tomokosakamoto99`,
+/// `sakamoto_tomoko`, `sato.ken.0412`); digits are dropped. `None` for a shared team
+/// mailbox (`info@`) or a local part with initials or more parts (`s.otsuka1979`).
+///
+/// People build addresses, at work and privately, from their names, so the letters are
+/// the name as its owner reads it; the guess only ever lets a name written in kanji agree
+/// with the same name in romaji or kana (never with other kanji), and the rules still ask
+/// for a personal phone or the company plus another field.
+pub(crate) fn romaji_from_email(email: &str) -> Option<String> {
+    if is_shared_mailbox(email) {
+        return None;
+    }
+    let (local, _) = email.rsplit_once('@')?;
+    // A `+tag` is not part of the name, nor are the digits of a year or a birthday.
+    let local = local.split('+').next().unwrap_or_default();
+    let letters: String = local.chars().filter(|c| !c.is_ascii_digit()).collect();
+    let key = romaji_key(&letters)?;
+    let parts: Vec<&str> = key.split(' ').collect();
+    (parts.len() <= 2 && parts.iter().all(|p| p.len() >= 2)).then_some(key)
 }
 
 /// Adds a phone, or marks an already listed one personal.
@@ -126,7 +167,13 @@ impl PersonKeys {
             .ok()
             .map(|c| c.key())
             .filter(|k| !k.is_empty());
-        let department = Some(search_key(department)).filter(|d| !d.is_empty());
+        let department = department_key(department);
+        let email_romaji = match (&romaji, &written) {
+            (None, Some(n)) if script_of_normalised(n.as_str()) == Script::Other => {
+                email.as_ref().and_then(|e| romaji_from_email(e.as_str()))
+            }
+            _ => None,
+        };
         PersonKeys {
             email: email.map(|e| e.as_str().to_string()),
             name,
@@ -137,7 +184,21 @@ impl PersonKeys {
             department,
             romaji,
             name_swapped,
+            title: None,
+            email_romaji,
         }
+    }
+
+    /// Sets the job title (役職) from its raw text; an empty title is unknown.
+    pub fn with_title(mut self, title: &str) -> PersonKeys {
+        self.title = Some(search_key(title)).filter(|t| !t.is_empty());
+        self
+    }
+
+    /// The name in Latin script to compare with a name written in romaji or kana: of the
+    /// name itself or its reading, else the one guessed from the email.
+    fn romaji_or_guess(&self) -> Option<&str> {
+        present(&self.romaji).or(present(&self.email_romaji))
     }
 
     /// Keys used to find possible matches cheaply (blocking); two records that could be the same or a candidate share at least one.
@@ -150,7 +211,13 @@ impl PersonKeys {
     /// * `kc:<kana>|<company>`: same reading at a company;
     /// * `rc:<romaji>|<company>` and `rp:<romaji>|<phone>` for every phone: the same name
     ///   written in romaji, kana or another order ([`romaji_joined`]: both orders of the two
-    ///   parts, without a space) at a company or with a shared phone;
+    ///   parts, without a space) at a company or with a shared phone; for a kanji name
+    ///   without a reading, of the name guessed from the email ([`PersonKeys::email_romaji`]);
+    /// * `sn:<name>|<spelled>`, `sn:<folded name>|<spelled>`, `sn:<swapped name>|<spelled>`,
+    ///   `sk:<kana>|<spelled>` and `sr:<romaji>|<spelled>`, where `<spelled>` is the company
+    ///   as an email domain spells it (the company key in Latin letters or kana, and the
+    ///   label of the corporate domain): the same name, a variant, the same reading or the
+    ///   name written another way at a company written in English or kana;
     /// * `el:<email local part>|<domain>` for the company domain and each parent domain
     ///   that is still an organisation's domain: same local part at a related domain.
     ///
@@ -161,9 +228,16 @@ impl PersonKeys {
             keys.push(format!("e:{email}"));
         }
         let company = present(&self.company);
+        // The company as an email domain spells it (see `company_spelled_as_domain`), so
+        // that `RUNSYSTEM` meets `runsystem.jp`: the written company in Latin letters or
+        // kana, and the organisation's label of the corporate domain.
+        let mut spelled: Vec<String> = company.and_then(company_latin_key).into_iter().collect();
+        spelled.extend(self.corporate_domain().and_then(domain_label_key));
+        spelled.dedup();
+        let phones = || self.phones.iter().filter(|(p, _)| !p.is_empty());
         if let Some(name) = present(&self.name) {
             let folded = fold_variants(name);
-            for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+            for (phone, _) in phones() {
                 keys.push(format!("np:{folded}|{phone}"));
             }
             if let Some(company) = company {
@@ -173,25 +247,40 @@ impl PersonKeys {
                 }
                 keys.push(format!("vc:{folded}|{company}"));
             }
+            for label in &spelled {
+                keys.push(format!("sn:{name}|{label}"));
+                keys.push(format!("sn:{folded}|{label}"));
+            }
             if let Some(swapped) = present(&self.name_swapped) {
                 let folded = fold_variants(swapped);
-                for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+                for (phone, _) in phones() {
                     keys.push(format!("np:{folded}|{phone}"));
                 }
                 if let Some(company) = company {
                     keys.push(format!("nc:{swapped}|{company}"));
                 }
+                for label in &spelled {
+                    keys.push(format!("sn:{swapped}|{label}"));
+                }
             }
         }
-        if let (Some(kana), Some(company)) = (present(&self.kana), company) {
-            keys.push(format!("kc:{kana}|{company}"));
+        if let Some(kana) = present(&self.kana) {
+            if let Some(company) = company {
+                keys.push(format!("kc:{kana}|{company}"));
+            }
+            for label in &spelled {
+                keys.push(format!("sk:{kana}|{label}"));
+            }
         }
-        if let (Some(romaji), Some(_)) = (present(&self.romaji), present(&self.name)) {
+        if let (Some(romaji), Some(_)) = (self.romaji_or_guess(), present(&self.name)) {
             for joined in romaji_joined(romaji) {
                 if let Some(company) = company {
                     keys.push(format!("rc:{joined}|{company}"));
                 }
-                for (phone, _) in self.phones.iter().filter(|(p, _)| !p.is_empty()) {
+                for label in &spelled {
+                    keys.push(format!("sr:{joined}|{label}"));
+                }
+                for (phone, _) in phones() {
                     keys.push(format!("rp:{joined}|{phone}"));
                 }
             }
@@ -260,6 +349,50 @@ fn related_domains(a: &str, b: &str) -> bool {
                 .is_some_and(|head| head.len() > 1 && head.ends_with('.')))
 }
 
+/// The organisation's label of a corporate domain in the form of a [`romaji_key`] without
+/// spaces: `yutaka-giken.co.jp` and `mail.yutakagiken.jp` give `yutakagiken`.
+fn domain_label_key(domain: &str) -> Option<String> {
+    let org = org_suffixes(domain).last()?;
+    let label = org.split('.').next()?.replace('-', "");
+    // Email domains are normalised already (lowercase ASCII or punycode).
+    romaji_key_normalised(&label)
+        .map(|k| k.replace(' ', ""))
+        .filter(|k| k.len() >= 3)
+}
+
+/// A company key written in Latin letters or kana as a [`romaji_key`] without spaces
+/// (`RUNSYSTEM CO.,LTD.` has the key `runsystem`; `ヒラバヤシブッサン` gives
+/// `hirabayasibusan`-like folded romaji); `None` for a key in kanji.
+fn company_latin_key(company: &str) -> Option<String> {
+    // A company key is normalised already ([`CompanyName::key`]).
+    romaji_key_normalised(company)
+        .map(|k| k.replace(' ', ""))
+        .filter(|k| k.len() >= 3)
+}
+
+/// Returns true if one record names its company in Latin letters or kana exactly as the
+/// other record's corporate email domain spells it: `YUTAKA GIKEN CO.,LTD.` and an address
+/// at `yutakagiken.co.jp`, `ランシステム` and `runsystem.jp`. Companies take their domain
+/// from their English name or its reading, so this is the same company written in another
+/// script (a webinar sign-up types the English name, a card prints the kanji).
+fn company_spelled_as_domain(a: &PersonKeys, b: &PersonKeys) -> bool {
+    let one_way = |named: &PersonKeys, mailed: &PersonKeys| {
+        let Some(domain) = mailed.corporate_domain() else {
+            return false;
+        };
+        present(&named.company)
+            .and_then(company_latin_key)
+            .is_some_and(|c| domain_label_key(domain).is_some_and(|d| c == d))
+    };
+    one_way(a, b) || one_way(b, a)
+}
+
+/// Returns true if the records name the same company: equal company keys, or one named in
+/// Latin letters or kana as the other's email domain spells it ([`company_spelled_as_domain`]).
+fn companies_agree(a: &PersonKeys, b: &PersonKeys) -> bool {
+    both_equal(&a.company, &b.company) || company_spelled_as_domain(a, b)
+}
+
 /// Returns the domain part of an email address, if any.
 fn email_domain(email: &str) -> Option<&str> {
     email
@@ -317,11 +450,11 @@ fn both_equal(a: &Option<String>, b: &Option<String>) -> bool {
     matches!((present(a), present(b)), (Some(x), Some(y)) if x == y)
 }
 
-/// Returns true if the records share a phone number.
-fn share_phone(a: &PersonKeys, b: &PersonKeys) -> bool {
-    a.phones
-        .iter()
-        .any(|(p, _)| !p.is_empty() && b.phones.iter().any(|(q, _)| p == q))
+/// Returns true if the records share a phone number that is not one of `shared_lines`.
+fn share_phone(a: &PersonKeys, b: &PersonKeys, shared_lines: &HashSet<&str>) -> bool {
+    a.phones.iter().any(|(p, _)| {
+        !p.is_empty() && b.phones.iter().any(|(q, _)| p == q) && !shared_lines.contains(p.as_str())
+    })
 }
 
 /// Returns true if the records share a phone that either side marks personal.
@@ -354,10 +487,90 @@ enum Names {
     Equal,
     /// Different name keys that are the same name written another way: in romaji (either
     /// order, any spelling [`romaji_key`] folds) against romaji, kana or a kanji name's
-    /// reading, or in kana against a kanji name with exactly that reading.
+    /// reading, or in kana against a kanji name with exactly that reading; a kanji name
+    /// without a reading is read as its email spells it ([`PersonKeys::email_romaji`]).
     WrittenDifferently,
     /// Different names, or a name missing.
     Differ,
+}
+
+/// How the departments of two records agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Departments {
+    /// The same department: equal (spaces aside), or one names some of the other's levels
+    /// and nothing else (`営業部` in `営業本部 営業部` or in `営業部 第1課`).
+    Agree,
+    /// A department missing, or one level ending in a level of the other (`開発部` and
+    /// `技術開発部`, `営業部` and `東日本営業部`): maybe a short form, maybe a sibling
+    /// department (`西日本営業部` is also typed `営業部`), so neither agreement nor conflict.
+    Unknown,
+    /// Both known and different (`品質保証部` and `カスタマーサクセス部`).
+    Contradict,
+}
+
+/// Compares the departments of two records (see [`Departments`]).
+fn compare_departments(a: &PersonKeys, b: &PersonKeys) -> Departments {
+    let Some((x, y)) = present(&a.department).zip(present(&b.department)) else {
+        return Departments::Unknown;
+    };
+    let unspaced = |d: &'_ str| d.chars().filter(|c| *c != ' ').collect::<String>();
+    if x == y || (x.contains(' ') || y.contains(' ')) && unspaced(x) == unspaced(y) {
+        return Departments::Agree;
+    }
+    let (short, long) = if x.split(' ').count() <= y.split(' ').count() {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    if short
+        .split(' ')
+        .all(|level| long.split(' ').any(|l| l == level))
+    {
+        return Departments::Agree;
+    }
+    if x.split(' ')
+        .any(|p| y.split(' ').any(|q| p.ends_with(q) || q.ends_with(p)))
+    {
+        return Departments::Unknown;
+    }
+    Departments::Contradict
+}
+
+/// Titles that say nothing about which of several people someone is: 担当 (in charge),
+/// 一般 (no rank), staff …, written as their [`search_key`] (なし as ナシ).
+const GENERIC_TITLES: &[&str] = &[
+    "担当",
+    "担当者",
+    "一般",
+    "一般職",
+    "社員",
+    "正社員",
+    "職員",
+    "会社員",
+    "スタッフ",
+    "メンバー",
+    "ナシ",
+    "無シ",
+    "特ニナシ",
+    "-",
+    "staff",
+    "member",
+    "none",
+    "n/a",
+];
+
+/// Returns true if both records have the same job title and it is a rank (部長, 課長,
+/// 主任, マネージャー …), not a generic word such as 担当.
+///
+/// A rank is the person's own, like the department: two namesakes at one company seldom
+/// hold the same rank as well, and it tells them apart better than the company's 代表
+/// number, which every colleague shares. Colleagues can still share it, so the rules let
+/// a contradicting department outweigh it.
+fn same_title(a: &PersonKeys, b: &PersonKeys) -> bool {
+    match (present(&a.title), present(&b.title)) {
+        (Some(x), Some(y)) if x == y => !GENERIC_TITLES.contains(&x),
+        _ => false,
+    }
 }
 
 /// Compares the names of two records (see [`Names`]).
@@ -369,18 +582,25 @@ fn compare_names(a: &PersonKeys, b: &PersonKeys) -> Names {
     if x == y || present(&a.name_swapped) == Some(y) || present(&b.name_swapped) == Some(x) {
         return Names::Equal;
     }
-    let romaji_agree = present(&a.romaji)
-        .zip(present(&b.romaji))
+    let romaji_agree = a
+        .romaji_or_guess()
+        .zip(b.romaji_or_guess())
         .is_some_and(|(ra, rb)| romaji_keys_agree(ra, rb));
     if !romaji_agree {
         return Names::Differ;
     }
     // Two kanji names with one reading are different names (see `SameReadingSameCompany`);
-    // kana against kana is compared as written.
+    // kana against kana is compared as written. A kanji name with a reading must have
+    // exactly the kana name as its reading; without one, the name guessed from its email
+    // has agreed above.
+    let kana_of = |k: &PersonKeys, kana_name: &str| match present(&k.kana) {
+        Some(reading) => reading == kana_name,
+        None => present(&k.email_romaji).is_some(),
+    };
     let written_as = match (script_of_normalised(x), script_of_normalised(y)) {
         (Script::Latin, _) | (_, Script::Latin) => true,
-        (Script::Kana, Script::Other) => present(&b.kana) == Some(x),
-        (Script::Other, Script::Kana) => present(&a.kana) == Some(y),
+        (Script::Kana, Script::Other) => kana_of(b, x),
+        (Script::Other, Script::Kana) => kana_of(a, y),
         _ => false,
     };
     if written_as {
@@ -404,48 +624,77 @@ fn different_corporate_emails_and_names(a: &PersonKeys, b: &PersonKeys, names: N
 ///
 /// Names agree when they are equal (in either order of two written parts: `洋平 酒井` is
 /// `酒井洋平`), or when they are the same name written another way
-/// (see [`Names`]: `Taro Yamada` / `YAMADA Taro` / `山田 太郎` read `ヤマダ タロウ`). In order:
+/// (see [`Names`]: `Taro Yamada` / `YAMADA Taro` / `山田 太郎` read `ヤマダ タロウ`, or
+/// without a reading but with the address `tarou.yamada@…`). Companies agree when their
+/// keys are equal or one is written in Latin letters or kana exactly as the other's email
+/// domain spells it (`YUTAKA GIKEN CO.,LTD.` and `…@yutakagiken.co.jp`). In order:
 /// 1. equal emails → `Same(SameEmail)`;
 /// 2. agreeing names and a shared phone that either record marks personal → `Same(SameNameAndPersonalPhone)`;
-/// 3. agreeing names at the same company with an equal department, any shared phone (a 代表
-///    number included), equal email local parts or — for equal names only — equal kana →
-///    `Same(SameNameCompanyAnd(field))`;
+/// 3. agreeing names at the same company, unless both have their own different addresses
+///    there, with one more field that agrees → `Same(SameNameCompanyAnd(field))`, the
+///    field being, in order: the department (equal, or one naming some of the other's
+///    levels: `営業部` and `営業本部 営業部`; see [`Departments`]); any shared phone (a 代表
+///    number included, unless [`cluster_people`](super::cluster_people) saw it on another
+///    name's record); equal email local parts; for equal names only, equal kana; the
+///    same rank (役職: 部長, 課長 …, not 担当; see [`GENERIC_TITLES`]). The phone, the kana
+///    and the rank are what namesake colleagues can share, so they do not count when the
+///    departments contradict each other;
 /// 4. equal email local parts at related company domains (equal, or one a subdomain of the
 ///    other) → `Candidate(SameEmailLocalSameDomain)`;
 /// 5. different emails at corporate domains and different names → `Different`;
-/// 6. equal names at the same company → `Candidate(SameNameAndCompany)`; names written
-///    differently at the same company → `Candidate(SameRomajiSameCompany)`;
+/// 6. equal names at the same company (name and company alone) → `Candidate(SameNameAndCompany)`;
+///    names written differently at the same company → `Candidate(SameRomajiSameCompany)`;
 /// 7. different names: equal after [`fold_variants`] at the same company or with a shared
 ///    personal phone → `Candidate(VariantSpelling)`; at the same company, equal kana →
-///    `Candidate(SameReadingSameCompany)`, one character apart → `Candidate(SimilarNameSameCompany)`;
+///    `Candidate(SameReadingSameCompany)`; one character apart at a company with the same
+///    key → `Candidate(SimilarNameSameCompany)`;
 /// 8. otherwise `Different`: homonyms at different companies, or the same name with
 ///    different personal phones and no email or company agreement, stay apart.
 ///
 /// The comparison is symmetric.
 pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
+    match_people_except(a, b, &HashSet::new())
+}
+
+/// [`match_people`] as if the numbers in `shared_lines` were not on the records; they
+/// must be marked personal on neither (see `cluster::shared_lines`), so only the
+/// name, company and phone rule sees the difference.
+pub(super) fn match_people_except(
+    a: &PersonKeys,
+    b: &PersonKeys,
+    shared_lines: &HashSet<&str>,
+) -> Match {
     if both_equal(&a.email, &b.email) && !a.email.as_deref().is_some_and(is_shared_mailbox) {
         return Match::Same(MatchReason::SameEmail);
     }
     let names = present(&a.name).zip(present(&b.name));
     let agreement = compare_names(a, b);
     let same_name = agreement == Names::Equal;
-    let same_company = both_equal(&a.company, &b.company);
+    // Computed once, and only if a rule needs it: spelling a company as a domain is not free.
+    let company = std::cell::OnceCell::new();
+    let same_company = || *company.get_or_init(|| companies_agree(a, b));
     let same_local = matches!((a.email_local(), b.email_local()), (Some(x), Some(y)) if x == y)
         && !a.email.as_deref().is_some_and(is_shared_mailbox);
     if agreement != Names::Differ {
         if share_personal_phone(a, b) {
             return Match::Same(MatchReason::SameNameAndPersonalPhone);
         }
-        if same_company && !colleague_addresses(a, b) {
+        if same_company() && !colleague_addresses(a, b) {
+            let departments = compare_departments(a, b);
+            // What colleagues can share (the 代表 number, the reading of one name, a rank)
+            // counts only if the departments do not say they are two people.
+            let shared_ok = departments != Departments::Contradict;
             // A reading is no further evidence for a name that agrees only through it.
-            let field = if both_equal(&a.department, &b.department) {
+            let field = if departments == Departments::Agree {
                 Some("department")
-            } else if share_phone(a, b) {
+            } else if shared_ok && share_phone(a, b, shared_lines) {
                 Some("phone")
             } else if same_local {
                 Some("email_local")
-            } else if same_name && both_equal(&a.kana, &b.kana) {
+            } else if shared_ok && same_name && both_equal(&a.kana, &b.kana) {
                 Some("kana")
+            } else if shared_ok && same_title(a, b) {
+                Some("title")
             } else {
                 None
             };
@@ -463,7 +712,7 @@ pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
     if different_corporate_emails_and_names(a, b, agreement) {
         return Match::Different;
     }
-    if same_company {
+    if agreement != Names::Differ && same_company() {
         match agreement {
             Names::Equal => return Match::Candidate(CandidateReason::SameNameAndCompany),
             Names::WrittenDifferently => {
@@ -475,14 +724,16 @@ pub fn match_people(a: &PersonKeys, b: &PersonKeys) -> Match {
     if let Some((x, y)) = names
         && agreement == Names::Differ
     {
-        if (same_company || share_personal_phone(a, b)) && fold_variants(x) == fold_variants(y) {
+        if (same_company() || share_personal_phone(a, b)) && fold_variants(x) == fold_variants(y) {
             return Match::Candidate(CandidateReason::VariantSpelling);
         }
-        if same_company {
+        if same_company() {
             if both_equal(&a.kana, &b.kana) {
                 return Match::Candidate(CandidateReason::SameReadingSameCompany);
             }
-            if within_one_edit(x, y) {
+            // Only at a company written the same way: a name one character off at a company
+            // matched through its domain's spelling is too little to show anyone.
+            if both_equal(&a.company, &b.company) && within_one_edit(x, y) {
                 return Match::Candidate(CandidateReason::SimilarNameSameCompany);
             }
         }
@@ -512,6 +763,67 @@ mod tests {
                 "example.co.jp"
             ]
         );
+    }
+
+    #[test]
+    fn generic_titles_are_written_as_their_keys() {
+        for title in GENERIC_TITLES {
+            assert_eq!(search_key(title), *title);
+        }
+        for typed in ["なし", "無し", "特になし", "ＳＴＡＦＦ", "N/A", "担当"] {
+            assert!(
+                GENERIC_TITLES.contains(&search_key(typed).as_str()),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_guessed_from_addresses() {
+        let guess = |e: &str| romaji_from_email(e);
+        assert_eq!(
+            guess("tomokosakamoto99@gmail.com").as_deref(),
+            Some("tomokosakamoto")
+        );
+        assert_eq!(
+            guess("sakamoto_tomoko@sbi.jp").as_deref(),
+            Some("sakamoto tomoko")
+        );
+        assert_eq!(
+            guess("sato.ken.0412@yahoo.co.jp").as_deref(),
+            Some("ken sato")
+        );
+        assert_eq!(
+            guess("ken.sato+webinar@gmail.com").as_deref(),
+            Some("ken sato")
+        );
+        assert_eq!(guess("s.otsuka1979@docomo.ne.jp"), None);
+        assert_eq!(guess("a.b.c@example.com"), None);
+        assert_eq!(guess("info@example.co.jp"), None);
+        assert_eq!(guess("12345@example.co.jp"), None);
+    }
+
+    #[test]
+    fn companies_spelled_as_their_domains() {
+        assert_eq!(
+            domain_label_key("yutaka-giken.co.jp").as_deref(),
+            Some("yutakagiken")
+        );
+        assert_eq!(
+            domain_label_key("mail.yutakagiken.jp").as_deref(),
+            Some("yutakagiken")
+        );
+        assert_eq!(domain_label_key("co.jp"), None);
+        assert_eq!(domain_label_key("ab.jp"), None);
+        assert_eq!(
+            company_latin_key("yutakagiken").as_deref(),
+            Some("yutakagiken")
+        );
+        assert_eq!(
+            company_latin_key("ユタカギケン").as_deref(),
+            Some("yutakagiken")
+        );
+        assert_eq!(company_latin_key("ユタカ技研"), None);
     }
 
     #[test]

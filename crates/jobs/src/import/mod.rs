@@ -533,7 +533,8 @@ pub fn existing_keys(e: &ExistingLead) -> PersonKeys {
         &[mobile],
         "",
         e.department.as_deref().unwrap_or(""),
-    );
+    )
+    .with_title(e.title.as_deref().unwrap_or(""));
     // The company as stored: its matching key, so rows naming it the same way agree.
     keys.company = e.company_name_key.clone();
     if keys.company_domain.is_none() {

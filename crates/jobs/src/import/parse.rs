@@ -246,7 +246,8 @@ pub fn parse_row(
         &mobile_refs,
         "",
         fields.department.as_deref().unwrap_or(""),
-    );
+    )
+    .with_title(fields.title.as_deref().unwrap_or(""));
     keys.company = company.as_ref().map(|c| c.key());
     if keys.company_domain.is_none() {
         keys.company_domain = company_domain.clone();

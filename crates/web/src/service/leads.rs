@@ -589,7 +589,8 @@ async fn find_same_person(
         &mobile,
         "",
         fields.department.as_deref().unwrap_or(""),
-    );
+    )
+    .with_title(fields.title.as_deref().unwrap_or(""));
     keys.company = fields
         .company_name
         .as_deref()
