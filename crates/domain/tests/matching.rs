@@ -1737,39 +1737,6 @@ fn a_kanji_name_without_reading_is_read_as_its_email_spells_it() {
 }
 
 #[test]
-fn a_company_written_in_english_is_the_company_its_email_domain_spells() {
-    let webinar = person(
-        "山田 進",
-        "sora_yamada98@yahoo.co.jp",
-        &["03-7743-8978"],
-        "YUTAKA GIKEN CO.,LTD.",
-        "",
-    );
-    let card = person(
-        "山田進",
-        "s-yamada@yutakagiken.co.jp",
-        &["03-7743-8978"],
-        "株式会社ユタカ技研",
-        "",
-    );
-    assert_match(&webinar, &card, Match::Same(SameNameCompanyAnd("phone")));
-    assert!(shares_blocking_key(&webinar, &card));
-    let hyphenated = person("山田進", "s-yamada@yutaka-giken.co.jp", &[], "", "");
-    assert_match(&webinar, &hyphenated, Match::Candidate(SameNameAndCompany));
-    // Name and company alone stay a candidate; another domain is another company.
-    let bare = person(
-        "山田 進",
-        "sora_yamada98@yahoo.co.jp",
-        &[],
-        "YUTAKA GIKEN",
-        "",
-    );
-    assert_match(&bare, &card, Match::Candidate(SameNameAndCompany));
-    let other = person("山田進", "s-yamada@yutaka.co.jp", &["03-7743-8978"], "", "");
-    assert_match(&bare, &other, Match::Different);
-}
-
-#[test]
 fn a_number_seen_with_other_names_is_a_shared_line() {
     // The 代表 number of アクシーズ on a webinar sign-up and on two cards of two people.
     let webinar = person(
