@@ -396,7 +396,17 @@ async fn sign_in(driver: &WebDriver, base: &str, email: &str) -> WebDriverResult
         .await?
         .click()
         .await?;
-    Ok(())
+    // The click returns before the answer: wait until the browser has left the sign-in
+    // page, so the next navigation carries the session cookie.
+    for _ in 0..100 {
+        if !driver.current_url().await?.path().starts_with("/login") {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(WebDriverError::FatalError(format!(
+        "{email} is still on the sign-in page after 10 s"
+    )))
 }
 
 /// The main sales flow: sign in → home → queue → lead → log a call → schedule a
