@@ -185,6 +185,19 @@ fn manage(user: &ApiUser) -> Result<(), ApiError> {
     }
 }
 
+/// A segment as the API answers it, with how many leads the user may see in it now.
+async fn counted(state: &AppState, user: &ApiUser, seg: &Segment) -> Result<SegmentJson, ApiError> {
+    let n = store::count(
+        &state.db,
+        user.workspace,
+        &seg.definition,
+        &scope_for(&user.user),
+        &[],
+    )
+    .await?;
+    Ok(segment_json(seg, Some(n)))
+}
+
 async fn find(state: &AppState, ws: WorkspaceId, id: i64) -> Result<Segment, ApiError> {
     store::get(&state.db, ws, id)
         .await?
@@ -217,15 +230,10 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<SegmentJson>), ApiError> {
     manage(&user)?;
     let seg = save(&state.db, user.workspace, None, &body, &user.actor()).await?;
-    let n = store::count(
-        &state.db,
-        user.workspace,
-        &seg.definition,
-        &scope_for(&user.user),
-        &[],
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(segment_json(&seg, Some(n)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(counted(&state, &user, &seg).await?),
+    ))
 }
 
 /// A segment, with how many leads it matches now that the caller may see.
@@ -238,15 +246,7 @@ pub async fn get_one(
     Path(id): Path<i64>,
 ) -> Result<Json<SegmentJson>, ApiError> {
     let seg = find(&state, user.workspace, id).await?;
-    let n = store::count(
-        &state.db,
-        user.workspace,
-        &seg.definition,
-        &scope_for(&user.user),
-        &[],
-    )
-    .await?;
-    Ok(Json(segment_json(&seg, Some(n))))
+    Ok(Json(counted(&state, &user, &seg).await?))
 }
 
 /// Replaces a segment's name, description and definition.
@@ -264,15 +264,7 @@ pub async fn put(
     manage(&user)?;
     find(&state, user.workspace, id).await?;
     let seg = save(&state.db, user.workspace, Some(id), &body, &user.actor()).await?;
-    let n = store::count(
-        &state.db,
-        user.workspace,
-        &seg.definition,
-        &scope_for(&user.user),
-        &[],
-    )
-    .await?;
-    Ok(Json(segment_json(&seg, Some(n))))
+    Ok(Json(counted(&state, &user, &seg).await?))
 }
 
 /// Deletes a segment (the audit log keeps what it was).

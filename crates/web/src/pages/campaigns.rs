@@ -754,12 +754,7 @@ pub async fn pause(
     Path(id): Path<i64>,
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    allowed(&user)?;
-    check_form_csrf(&user, &v)?;
-    campaigns::pause(&state.db, user.workspace, id, &actor(&user), Micros::now())
-        .await
-        .map_err(PageError::store(user.tr))?;
-    Ok(Redirect::to(&format!("/campaigns/{id}?done=paused")).into_response())
+    set_paused(&state, &user, id, &v, true).await
 }
 
 /// `POST /campaigns/{id}/resume`: the steps that came due meanwhile go out, in order.
@@ -769,12 +764,32 @@ pub async fn resume(
     Path(id): Path<i64>,
     Form(v): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    allowed(&user)?;
-    check_form_csrf(&user, &v)?;
-    campaigns::resume(&state.db, user.workspace, id, &actor(&user), Micros::now())
-        .await
-        .map_err(PageError::store(user.tr))?;
-    Ok(Redirect::to(&format!("/campaigns/{id}?done=resumed")).into_response())
+    set_paused(&state, &user, id, &v, false).await
+}
+
+/// Pauses or resumes a campaign from its page's form.
+async fn set_paused(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: &HashMap<String, String>,
+    pause: bool,
+) -> Result<Response, PageError> {
+    allowed(user)?;
+    check_form_csrf(user, form)?;
+    let (ws, who, now) = (user.workspace, actor(user), Micros::now());
+    let done = if pause {
+        campaigns::pause(&state.db, ws, id, &who, now)
+            .await
+            .map(drop)
+    } else {
+        campaigns::resume(&state.db, ws, id, &who, now)
+            .await
+            .map(drop)
+    };
+    done.map_err(PageError::store(user.tr))?;
+    let what = if pause { "paused" } else { "resumed" };
+    Ok(Redirect::to(&format!("/campaigns/{id}?done={what}")).into_response())
 }
 
 /// A step rendered for a lead (or the sample person), as the text part goes out.
