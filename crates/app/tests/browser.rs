@@ -409,6 +409,26 @@ async fn sign_in(driver: &WebDriver, base: &str, email: &str) -> WebDriverResult
     )))
 }
 
+/// The text of the element `by` once it shows `needle`, looked up afresh each time: a
+/// form posted by a click reloads the page, and the element of the page before (which
+/// has the same id) goes stale under the test's feet. After 10 s, the last text seen
+/// (the caller's assertions then say what is missing).
+async fn text_showing(driver: &WebDriver, by: By, needle: &str) -> WebDriverResult<String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = driver.find(by.clone()).await
+            && let Ok(text) = element.text().await
+        {
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            last = text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(last)
+}
+
 /// The main sales flow: sign in → home → queue → lead → log a call → schedule a
 /// follow-up → move to 失注 with a reason; a salesperson is refused an admin page; a
 /// manager reads the funnel report.
@@ -499,8 +519,7 @@ async fn browser_sales_flow_from_queue_to_lost_and_the_manager_reads_the_funnel(
             .await?
             .click()
             .await?;
-        let timeline = driver.query(By::Id("timeline")).first().await?;
-        let text = timeline.text().await?;
+        let text = text_showing(&driver, By::Id("timeline"), "決裁者は部長").await?;
         assert!(text.contains("電話: 担当者と会話"), "{text}");
         assert!(text.contains("決裁者は部長"), "{text}");
 
@@ -522,8 +541,7 @@ async fn browser_sales_flow_from_queue_to_lost_and_the_manager_reads_the_funnel(
             .await?
             .click()
             .await?;
-        let tasks = driver.query(By::Id("lead-tasks")).first().await?;
-        let text = tasks.text().await?;
+        let text = text_showing(&driver, By::Id("lead-tasks"), "見積もりの回答確認").await?;
         assert!(text.contains("見積もりの回答確認"), "{text}");
         assert!(text.contains("2099/01/15"), "{text}");
 
