@@ -104,8 +104,26 @@ impl EventWriter {
 /// WAL pages (4 KiB each) after which the event writer's commit checkpoints (64 MiB).
 const WRITER_AUTOCHECKPOINT: i64 = 16_384;
 
+/// Least time between two checkpoints of the background checkpointer.
+const CHECKPOINT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
 async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
     let own = matches!(&db, Db::Sqlite(p) if p.options().get_max_connections() > 1);
+    // Copying the WAL back into the database file took a sixth of the writer's time when
+    // the writer's commits did it. A connection of its own copies what the groups
+    // committed while the writer goes on (on the other core); the writer's own
+    // autocheckpoint then finds little left to copy, and it still bounds the WAL (a
+    // checkpoint running beside a busy writer never reaches the WAL's end, so the log
+    // would otherwise never start over).
+    let committed = std::sync::Arc::new(tokio::sync::Notify::new());
+    if own {
+        match ondo_store::events::dedicated_writer(&db).await {
+            Ok(checkpointer) => {
+                tokio::spawn(checkpoint_behind(checkpointer, committed.clone()));
+            }
+            Err(e) => tracing::warn!(error = %e, "no background checkpointer for the event writer"),
+        }
+    }
     let db = match ondo_store::events::dedicated_writer(&db).await {
         Ok(writer) => writer,
         Err(e) => {
@@ -156,6 +174,19 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
             continue;
         }
         write_group(&db, group, &rules).await;
+        committed.notify_one();
+    }
+}
+
+/// Checkpoints (passively: never waiting for readers or the writer) after the writer
+/// commits, at most once per [`CHECKPOINT_PAUSE`].
+async fn checkpoint_behind(db: Db, committed: std::sync::Arc<tokio::sync::Notify>) {
+    loop {
+        committed.notified().await;
+        if let Err(e) = ondo_store::events::wal_checkpoint(&db).await {
+            tracing::warn!(error = %e, "background checkpoint failed; the writer's own checkpoints go on");
+        }
+        tokio::time::sleep(CHECKPOINT_PAUSE).await;
     }
 }
 
