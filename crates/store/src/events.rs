@@ -58,6 +58,19 @@ pub async fn set_wal_autocheckpoint(db: &Db, pages: i64) -> Result<()> {
     Ok(())
 }
 
+/// Lets this SQLite pool's connections read the database file through a memory map of up
+/// to `bytes` (SQLite caps it at 2 GiB) instead of one `pread` per page that is not in the
+/// connection's cache; nothing on PostgreSQL. For a writer whose scattered pages miss its
+/// cache, and whose cache is emptied whenever another connection writes.
+pub async fn set_mmap_size(db: &Db, bytes: i64) -> Result<()> {
+    if let Db::Sqlite(pool) = db {
+        sqlx::query(&format!("PRAGMA mmap_size = {bytes}"))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Copies what the WAL holds into the database file, as far as readers allow, without
 /// waiting for them (a passive checkpoint); nothing on PostgreSQL.
 pub async fn wal_checkpoint(db: &Db) -> Result<()> {

@@ -61,19 +61,3 @@ impl Tx {
         Ok(())
     }
 }
-
-impl Tx {
-    /// Runs one statement without parameters inside the transaction (`SAVEPOINT s`,
-    /// `RELEASE SAVEPOINT s`, `ROLLBACK TO SAVEPOINT s`): both engines speak the same words.
-    pub async fn execute_raw(&mut self, sql: &'static str) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => {
-                sqlx::query(sql).execute(&mut **t).await?;
-            }
-            Tx::Postgres(t) => {
-                sqlx::query(sql).execute(&mut **t).await?;
-            }
-        }
-        Ok(())
-    }
-}

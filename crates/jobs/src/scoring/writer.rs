@@ -1,7 +1,7 @@
 //! The event writer: one task that writes every ingested event. Requests hand it their
 //! parsed batch and wait; it gathers what is waiting into one transaction (a group
-//! commit), each request inside its own savepoint so one bad request never undoes or
-//! half-applies another, and answers each request only after the commit.
+//! commit) and answers each request only after the commit. A bad request is refused
+//! before it writes anything, so it never undoes or half-applies another.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -104,6 +104,9 @@ impl EventWriter {
 /// WAL pages (4 KiB each) after which the event writer's commit checkpoints (64 MiB).
 const WRITER_AUTOCHECKPOINT: i64 = 16_384;
 
+/// How much of the database file the event writer maps into memory (SQLite's cap).
+const WRITER_MMAP_BYTES: i64 = 2_147_418_112;
+
 /// Least time between two checkpoints of the background checkpointer.
 const CHECKPOINT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -140,6 +143,9 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Request>) {
         && let Err(e) = ondo_store::events::set_wal_autocheckpoint(&db, WRITER_AUTOCHECKPOINT).await
     {
         tracing::warn!(error = %e, "the event writer checkpoints at SQLite's default");
+    }
+    if own && let Err(e) = ondo_store::events::set_mmap_size(&db, WRITER_MMAP_BYTES).await {
+        tracing::warn!(error = %e, "the event writer reads without a memory map");
     }
     let mut rules: HashMap<WorkspaceId, ScoringRules> = HashMap::new();
     while let Some(first) = receiver.recv().await {
@@ -191,16 +197,16 @@ async fn checkpoint_behind(db: Db, committed: std::sync::Arc<tokio::sync::Notify
 }
 
 /// Writes a group in one transaction and answers every request.
+///
+/// A request is refused (its events left out, the others written) only for what its
+/// reading phase finds, before it has written anything; so no savepoint is needed to undo
+/// half of it. A store error while writing undoes the whole group and answers every
+/// request with it: nothing is half-applied, and the senders may send again (the keys
+/// make that safe).
 async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, ScoringRules>) {
     let mut tx = match db.begin_write().await {
         Ok(tx) => tx,
-        Err(e) => {
-            let msg = e.to_string();
-            for r in group {
-                let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
-            }
-            return;
-        }
+        Err(e) => return fail_group(group, &e),
     };
     let now = Micros::now();
     let mut results = Vec::with_capacity(group.len());
@@ -210,31 +216,22 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
     let mut waiting: Vec<(WorkspaceId, EventTarget)> = Vec::new();
     for r in &group {
         let rules = &rules[&r.ws];
-        let result = match savepoint(&mut tx, "SAVEPOINT ingest").await {
-            Err(e) => Err(e.into()),
-            Ok(()) => match write_request(&mut tx, r.ws, rules, &r.events, now).await {
-                Ok((outcome, leads, waits)) => savepoint(&mut tx, "RELEASE SAVEPOINT ingest")
-                    .await
-                    .map(|()| {
-                        touched.entry(r.ws).or_default().extend(leads);
-                        waiting.extend(waits.into_iter().map(|t| (r.ws, t)));
-                        outcome
-                    })
-                    .map_err(IngestError::from),
-                Err(e) => {
-                    let undone = async {
-                        savepoint(&mut tx, "ROLLBACK TO SAVEPOINT ingest").await?;
-                        savepoint(&mut tx, "RELEASE SAVEPOINT ingest").await
-                    }
-                    .await;
-                    match undone {
-                        Ok(()) => Err(e),
-                        Err(u) => Err(u.into()),
-                    }
-                }
-            },
+        let targets = match resolve_targets(&mut tx, r.ws, &r.events).await {
+            Ok(targets) => targets,
+            Err(IngestError::Store(e)) => return fail_group(group, &e),
+            Err(refused) => {
+                results.push(Err(refused));
+                continue;
+            }
         };
-        results.push(result);
+        match write_request(&mut tx, r.ws, rules, &r.events, &targets, now).await {
+            Ok((outcome, leads, waits)) => {
+                touched.entry(r.ws).or_default().extend(leads);
+                waiting.extend(waits.into_iter().map(|t| (r.ws, t)));
+                results.push(Ok(outcome));
+            }
+            Err(e) => return fail_group(group, &e),
+        }
     }
     let rescored = async {
         for (ws, leads) in &touched {
@@ -253,13 +250,17 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
                 attach_late(db, rules, waiting, now).await;
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, "event group failed to commit");
-            let msg = e.to_string();
-            for r in group {
-                let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
-            }
-        }
+        Err(e) => fail_group(group, &e),
+    }
+}
+
+/// Answers every request of a group that was not committed (its transaction, if any,
+/// is rolled back when dropped) with the store's error.
+fn fail_group(group: Vec<Request>, e: &StoreError) {
+    tracing::error!(error = %e, "event group failed to commit");
+    let msg = e.to_string();
+    for r in group {
+        let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
     }
 }
 
@@ -305,24 +306,20 @@ async fn attach_late(
     }
 }
 
-async fn savepoint(tx: &mut Tx, sql: &'static str) -> Result<(), StoreError> {
-    tx.execute_raw(sql).await
-}
-
-/// Writes one request's events and marks click bursts; evaluates to what it did and the
-/// leads whose new events need them rescored.
+/// Writes one request's events (their leads found by [`resolve_targets`]) and marks click
+/// bursts; evaluates to what it did and the leads whose new events need them rescored.
 async fn write_request(
     tx: &mut Tx,
     ws: WorkspaceId,
     rules: &ScoringRules,
     events: &[IncomingEvent],
+    targets: &[Option<i64>],
     now: Micros,
-) -> Result<(IngestOutcome, BTreeSet<i64>, Vec<EventTarget>), IngestError> {
+) -> Result<(IngestOutcome, BTreeSet<i64>, Vec<EventTarget>), StoreError> {
     let mut outcome = IngestOutcome::default();
-    let targets = resolve_targets(tx, ws, events).await?;
     let rows: Vec<NewEvent> = events
         .iter()
-        .zip(&targets)
+        .zip(targets)
         .map(|(e, lead_id)| new_event(e, *lead_id, rules))
         .collect();
     let stored = ondo_store::events::insert_many(tx, ws, &rows, now.0).await?;
@@ -374,7 +371,8 @@ async fn write_request(
 }
 
 /// The lead each event is about (`None`: it waits for its lead), looked up with one query
-/// per kind of target; a `lead_id` the workspace does not have refuses the request.
+/// per kind of target; a `lead_id` the workspace does not have refuses the request. Reads
+/// only: a request refused here has written nothing.
 async fn resolve_targets(
     tx: &mut Tx,
     ws: WorkspaceId,
