@@ -313,25 +313,40 @@ pub struct QueueLead {
 pub const QUEUE_STATUSES: [&str; 3] = ["sales_ready", "nurturing", "new"];
 
 /// A queue: the leads of `owner` (or of the whole workspace), sales-ready first, then by
-/// priority. Each status is one walk of the queue index, so the answer costs `limit`
-/// rows whatever the workspace holds.
+/// priority. Each status is one walk of the queue index `leads_queue_owner` per owner (one
+/// for a salesperson; for the workspace, one per user and one for the unowned leads,
+/// merged), so the answer costs `limit` rows per owner whatever the workspace holds.
 pub async fn queue(
     db: &Db,
     ws: WorkspaceId,
     owner: Option<i64>,
     limit: i64,
 ) -> Result<Vec<QueueLead>> {
+    let owners: Vec<Option<i64>> = match owner {
+        Some(o) => vec![Some(o)],
+        None => {
+            let users: Vec<i64> = with_db!(db, pool => {
+                sqlx::query_scalar("SELECT id FROM users WHERE workspace_id = $1 ORDER BY id")
+                    .bind(ws.0)
+                    .fetch_all(pool)
+                    .await?
+            });
+            std::iter::once(None)
+                .chain(users.into_iter().map(Some))
+                .collect()
+        }
+    };
     let mut out = Vec::new();
     for status in QUEUE_STATUSES {
         let left = limit - out.len() as i64;
         if left <= 0 {
             break;
         }
-        let owner_clause = if owner.is_some() {
-            "AND l.owner_id = $4"
-        } else {
-            ""
-        };
+        let ids = queue_ids(db, ws, status, &owners, left).await?;
+        if ids.is_empty() {
+            continue;
+        }
+        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT l.id, l.name, l.company_name, c.display_name AS company_display, l.title, l.department, \
              l.email, l.phone, l.mobile, l.status, l.owner_id, u.display_name AS owner_name, l.engagement_key, \
@@ -346,19 +361,69 @@ pub async fn queue(
                  ORDER BY h2.changed_at DESC, h2.id DESC LIMIT 1) \
              LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
              LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id \
-             WHERE l.workspace_id = $1 AND l.status = $2 {owner_clause} \
-             ORDER BY l.priority_key DESC, l.id DESC LIMIT $3"
+             WHERE l.workspace_id = $1 AND l.status = $2 AND l.id IN ({}) \
+             ORDER BY l.priority_key DESC, l.id DESC",
+            placeholders.join(", ")
         );
         let rows = with_db!(db, pool => {
-            let mut q = sqlx::query_as::<_, QueueLead>(&sql).bind(ws.0).bind(status).bind(left);
-            if let Some(o) = owner {
-                q = q.bind(o);
+            let mut q = sqlx::query_as::<_, QueueLead>(&sql).bind(ws.0).bind(status);
+            for id in &ids {
+                q = q.bind(*id);
             }
             q.fetch_all(pool).await?
         });
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// Owners walked in one statement (SQLite allows 500 terms in a compound SELECT).
+const OWNERS_PER_STATEMENT: usize = 100;
+
+/// The ids of the `limit` leads in `status` with the highest priority among the leads of
+/// `owners` (`None`: nobody's), highest first (ties: newest id first): the first `limit`
+/// entries of each owner's walk of `leads_queue_owner`, merged.
+async fn queue_ids(
+    db: &Db,
+    ws: WorkspaceId,
+    status: &str,
+    owners: &[Option<i64>],
+    limit: i64,
+) -> Result<Vec<i64>> {
+    let mut found: Vec<(f64, i64)> = Vec::new();
+    for chunk in owners.chunks(OWNERS_PER_STATEMENT) {
+        let mut next = 3;
+        let arms: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let owner = match o {
+                    Some(_) => {
+                        next += 1;
+                        format!("owner_id = ${next}")
+                    }
+                    None => "owner_id IS NULL".to_string(),
+                };
+                format!(
+                    "SELECT * FROM (SELECT priority_key, id FROM leads \
+                     WHERE workspace_id = $1 AND {owner} AND status = $2 \
+                     ORDER BY priority_key DESC, id DESC LIMIT $3) AS w{i}"
+                )
+            })
+            .collect();
+        let sql = arms.join(" UNION ALL ");
+        let rows: Vec<(f64, i64)> = with_db!(db, pool => {
+            let mut q = sqlx::query_as::<_, (f64, i64)>(&sql).bind(ws.0).bind(status).bind(limit);
+            for o in chunk.iter().flatten() {
+                q = q.bind(*o);
+            }
+            q.fetch_all(pool).await?
+        });
+        found.extend(rows);
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    found.truncate(limit.max(0) as usize);
+    Ok(found.into_iter().map(|(_, id)| id).collect())
 }
 
 /// Ids of a workspace's leads after `after`, in id order (for rescoring in batches).

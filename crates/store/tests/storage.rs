@@ -1196,3 +1196,114 @@ async fn variant_kanji_find_each_other_and_old_search_texts_are_rewritten() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_workspace_queue_merges_every_owners_walk_in_priority_order() {
+    let db = fresh_db().await;
+    let ws = workspace(&db, "acme").await;
+    let other = workspace(&db, "other").await;
+    let actor = Actor::system("test");
+    let mut reps = Vec::new();
+    for email in ["a@example.jp", "b@example.jp", "c@example.jp"] {
+        let user = ondo_store::users::create(&db, ws, email, email, Role::Sales, "x")
+            .await
+            .expect("user");
+        reps.push(user.id);
+    }
+    // 60 leads: owned by A, B, C or nobody; every fifth sales-ready; priorities interleave
+    // across owners, with ties (two leads share each priority) broken by the newer id.
+    let mut expected: Vec<(bool, f64, i64)> = Vec::new();
+    for i in 0..60i64 {
+        let mut f = fields(&format!("顧客 {i:03}"), &format!("q{i}@example.co.jp"));
+        f.owner_id = match i % 4 {
+            0 => Some(reps[0]),
+            1 => Some(reps[1]),
+            2 => Some(reps[2]),
+            _ => None,
+        };
+        let lead = ondo_store::leads::create(&db, ws, &f, None, &actor)
+            .await
+            .expect("created");
+        let ready = i % 5 == 0;
+        if ready {
+            let change = StatusChange {
+                to: LeadStatus::SalesReady,
+                reason: "test".into(),
+                lost_reason: None,
+                renurture_on: None,
+            };
+            ondo_store::leads::update(
+                &db,
+                ws,
+                lead.id,
+                &LeadFields::of(&lead),
+                Some(&change),
+                &actor,
+            )
+            .await
+            .expect("status");
+        }
+        let priority = ((i * 37) % 30) as f64;
+        let mut tx = db.begin_write().await.expect("tx");
+        let keys = ondo_store::scoring::ScoreKeys {
+            engagement_key: Some(priority),
+            fit_score: 0.0,
+            fit_grade: "C",
+            priority_key: priority,
+            last_engaged_at: None,
+        };
+        ondo_store::scoring::set_scores(&mut tx, ws, lead.id, &keys)
+            .await
+            .expect("scores");
+        tx.commit().await.expect("commit");
+        expected.push((ready, priority, lead.id));
+    }
+    // A hot lead of another workspace never shows.
+    let stranger =
+        ondo_store::leads::create(&db, other, &fields("他社 一郎", "x@other.jp"), None, &actor)
+            .await
+            .expect("created");
+    let mut tx = db.begin_write().await.expect("tx");
+    let hot = ondo_store::scoring::ScoreKeys {
+        engagement_key: Some(99.0),
+        fit_score: 0.0,
+        fit_grade: "A",
+        priority_key: 99.0,
+        last_engaged_at: None,
+    };
+    ondo_store::scoring::set_scores(&mut tx, other, stranger.id, &hot)
+        .await
+        .expect("scores");
+    tx.commit().await.expect("commit");
+
+    // Sales-ready first, then by priority, newest first among equals.
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(b.2.cmp(&a.2)));
+    let expected: Vec<i64> = expected.into_iter().map(|e| e.2).collect();
+    for limit in [1, 7, 12, 13, 50, 100] {
+        let got: Vec<i64> = ondo_store::scoring::queue(&db, ws, None, limit)
+            .await
+            .expect("queue")
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
+        let want: Vec<i64> = expected.iter().copied().take(limit as usize).collect();
+        assert_eq!(got, want, "limit {limit}");
+    }
+    // One salesperson's queue is the same order restricted to their leads.
+    let a_leads: Vec<i64> = ondo_store::scoring::queue(&db, ws, Some(reps[0]), 100)
+        .await
+        .expect("queue")
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    let all = ondo_store::scoring::queue(&db, ws, None, 100)
+        .await
+        .expect("queue");
+    let want: Vec<i64> = all
+        .iter()
+        .filter(|l| l.owner_id == Some(reps[0]))
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(a_leads, want);
+    assert_eq!(a_leads.len(), 15);
+}
