@@ -85,6 +85,21 @@ pub async fn run(o: &Options) -> anyhow::Result<()> {
             jobs.leads += entries.len();
         }
     }
+    // A manager's view: the whole workspace, every owner's walk merged.
+    let mut workspace = Measured {
+        what: "the workspace's queue (a manager's, every owner merged; with reasons)",
+        ms: Vec::new(),
+        leads: 0,
+    };
+    for i in 0..total {
+        let t = Instant::now();
+        let entries =
+            ondo_jobs::scoring::queue::queue(&db, ws, None, o.limit, Micros::now()).await?;
+        if i >= o.warmup {
+            workspace.ms.push(t.elapsed().as_secs_f64() * 1e3);
+            workspace.leads += entries.len();
+        }
+    }
     db.close().await;
 
     let http = reqwest::Client::builder()
@@ -133,6 +148,7 @@ pub async fn run(o: &Options) -> anyhow::Result<()> {
     println!("{}", store.row());
     println!("{}", jobs.row());
     println!("{}", api.row());
+    println!("{}", workspace.row());
     println!();
     println!(
         "{:.0}% of the leads answered over HTTP carry at least one reason in words.",

@@ -323,7 +323,7 @@ pub async fn queue(
     limit: i64,
 ) -> Result<Vec<QueueLead>> {
     let owners: Vec<Option<i64>> = match owner {
-        Some(o) => vec![Some(o)],
+        Some(_) => Vec::new(),
         None => {
             let users: Vec<i64> = with_db!(db, pool => {
                 sqlx::query_scalar("SELECT id FROM users WHERE workspace_id = $1 ORDER BY id")
@@ -342,39 +342,67 @@ pub async fn queue(
         if left <= 0 {
             break;
         }
-        let ids = queue_ids(db, ws, status, &owners, left).await?;
-        if ids.is_empty() {
-            continue;
-        }
-        let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
-        let sql = format!(
-            "SELECT l.id, l.name, l.company_name, c.display_name AS company_display, l.title, l.department, \
-             l.email, l.phone, l.mobile, l.status, l.owner_id, u.display_name AS owner_name, l.engagement_key, \
-             l.fit_score, l.fit_grade, l.priority_key, l.last_engaged_at, l.returned_at, \
-             a.type AS last_activity_type, a.outcome AS last_activity_outcome, a.occurred_at AS last_activity_at, \
-             h.reason AS rule_reason, h.reason_en AS rule_reason_en \
-             FROM leads l \
-             LEFT JOIN activities a ON a.workspace_id = l.workspace_id AND a.id = (SELECT a2.id FROM activities a2 \
-                 WHERE a2.workspace_id = l.workspace_id AND a2.lead_id = l.id ORDER BY a2.occurred_at DESC, a2.id DESC LIMIT 1) \
-             LEFT JOIN status_history h ON h.workspace_id = l.workspace_id AND h.id = (SELECT h2.id FROM status_history h2 \
-                 WHERE h2.workspace_id = l.workspace_id AND h2.lead_id = l.id AND h2.rule IS NOT NULL \
-                 ORDER BY h2.changed_at DESC, h2.id DESC LIMIT 1) \
-             LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
-             LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id \
-             WHERE l.workspace_id = $1 AND l.status = $2 AND l.id IN ({}) \
-             ORDER BY l.priority_key DESC, l.id DESC",
-            placeholders.join(", ")
-        );
-        let rows = with_db!(db, pool => {
-            let mut q = sqlx::query_as::<_, QueueLead>(&sql).bind(ws.0).bind(status);
-            for id in &ids {
-                q = q.bind(*id);
+        let rows = match owner {
+            // One walk: the details come with it.
+            Some(o) => {
+                let sql = queue_details_sql(
+                    "AND l.owner_id = $3 ORDER BY l.priority_key DESC, l.id DESC LIMIT $4",
+                );
+                with_db!(db, pool => {
+                    sqlx::query_as::<_, QueueLead>(&sql)
+                        .bind(ws.0)
+                        .bind(status)
+                        .bind(o)
+                        .bind(left)
+                        .fetch_all(pool)
+                        .await?
+                })
             }
-            q.fetch_all(pool).await?
-        });
+            // The ids first, merged from every owner's walk; then their details.
+            None => {
+                let ids = queue_ids(db, ws, status, &owners, left).await?;
+                if ids.is_empty() {
+                    continue;
+                }
+                let placeholders: Vec<String> =
+                    (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+                let sql = queue_details_sql(&format!(
+                    "AND l.id IN ({}) ORDER BY l.priority_key DESC, l.id DESC",
+                    placeholders.join(", ")
+                ));
+                with_db!(db, pool => {
+                    let mut q = sqlx::query_as::<_, QueueLead>(&sql).bind(ws.0).bind(status);
+                    for id in &ids {
+                        q = q.bind(*id);
+                    }
+                    q.fetch_all(pool).await?
+                })
+            }
+        };
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// The query of queue leads with their details, of status `$2` in workspace `$1`, ending
+/// with `tail` (which leads, their order).
+fn queue_details_sql(tail: &str) -> String {
+    format!(
+        "SELECT l.id, l.name, l.company_name, c.display_name AS company_display, l.title, l.department, \
+         l.email, l.phone, l.mobile, l.status, l.owner_id, u.display_name AS owner_name, l.engagement_key, \
+         l.fit_score, l.fit_grade, l.priority_key, l.last_engaged_at, l.returned_at, \
+         a.type AS last_activity_type, a.outcome AS last_activity_outcome, a.occurred_at AS last_activity_at, \
+         h.reason AS rule_reason, h.reason_en AS rule_reason_en \
+         FROM leads l \
+         LEFT JOIN activities a ON a.workspace_id = l.workspace_id AND a.id = (SELECT a2.id FROM activities a2 \
+             WHERE a2.workspace_id = l.workspace_id AND a2.lead_id = l.id ORDER BY a2.occurred_at DESC, a2.id DESC LIMIT 1) \
+         LEFT JOIN status_history h ON h.workspace_id = l.workspace_id AND h.id = (SELECT h2.id FROM status_history h2 \
+             WHERE h2.workspace_id = l.workspace_id AND h2.lead_id = l.id AND h2.rule IS NOT NULL \
+             ORDER BY h2.changed_at DESC, h2.id DESC LIMIT 1) \
+         LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
+         LEFT JOIN users u ON u.workspace_id = l.workspace_id AND u.id = l.owner_id \
+         WHERE l.workspace_id = $1 AND l.status = $2 {tail}"
+    )
 }
 
 /// Owners walked in one statement (SQLite allows 500 terms in a compound SELECT).
