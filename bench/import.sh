@@ -6,7 +6,7 @@
 # Design target: 100k rows into 1M leads at >= 50,000 rows/s with peak memory < 500 MB.
 #
 # Steps: build release binaries; seed a workspace with EXISTING leads (`ondo-bench seed`,
-# cached in target/bench-cache/ because it takes minutes at 1M, and copied into a fresh
+# cached in $ONDO_BENCH_CACHE because it takes minutes at 1M, and copied into a fresh
 # temporary data dir every run); write the CSV (`ondo-bench gen-import`: ~30% of the rows
 # are people the workspace holds, written differently, ~5% repeat a row of the file, the
 # rest are new); time `sqlite3 .import` of the same rows; run
@@ -16,9 +16,11 @@
 #
 # Usage: bench/import.sh [ROWS] [EXISTING]   (defaults 100000 1000000)
 #        bench/import.sh --quick             (10000 rows into 100000 leads: a smoke run)
-# Environment: ONDO_BENCH_SEED (generator seed, default 42), ONDO_BENCH_TIMEOUT (seconds
-# the import may take before it is stopped, default 1800), ONDO_BENCH_POLL_RSS=1 (measure
-# peak RSS by polling /proc even when GNU time is installed).
+# Environment: ONDO_BENCH_CACHE (where the seeded database is cached, shared with the
+# temperature benchmarks; default target/bench-cache), ONDO_BENCH_SEED (generator seed,
+# default 42), ONDO_BENCH_TIMEOUT (seconds the import may take before it is stopped,
+# default 1800), ONDO_BENCH_POLL_RSS=1 (measure peak RSS by polling /proc even when GNU
+# time is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,7 +72,7 @@ if [ -d ../shared/data/companies ] || [ -n "${ONDO_BENCH_DATA_DIR:-}" ]; then NA
 # before the timed import, so a new migration does not cost a reseed (nor import time).
 VERSION=$(cat crates/bench/src/world.rs crates/bench/src/vocab.rs crates/bench/src/seed.rs \
     | sha256sum | cut -c1-12)
-CACHE_DIR=target/bench-cache
+CACHE_DIR=${ONDO_BENCH_CACHE:-target/bench-cache}
 CACHE=$CACHE_DIR/seed-$EXISTING-s$SEED-$NAMES-$VERSION.db
 mkdir -p "$CACHE_DIR"
 if [ ! -f "$CACHE" ]; then
