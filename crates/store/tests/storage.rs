@@ -119,6 +119,35 @@ fn fields(name: &str, email: &str) -> LeadFields {
     }
 }
 
+/// Moves a lead to 営業渡し by hand.
+async fn hand_to_sales(db: &Db, ws: WorkspaceId, lead: &ondo_store::leads::Lead, actor: &Actor) {
+    let change = StatusChange {
+        to: LeadStatus::SalesReady,
+        reason: "test".into(),
+        lost_reason: None,
+        renurture_on: None,
+    };
+    ondo_store::leads::update(db, ws, lead.id, &LeadFields::of(lead), Some(&change), actor)
+        .await
+        .expect("status");
+}
+
+/// Stores a lead's scores with this priority (and engagement).
+async fn set_priority(db: &Db, ws: WorkspaceId, id: i64, priority: f64) {
+    let mut tx = db.begin_write().await.expect("tx");
+    let keys = ondo_store::scoring::ScoreKeys {
+        engagement_key: Some(priority),
+        fit_score: 0.0,
+        fit_grade: "C",
+        priority_key: priority,
+        last_engaged_at: None,
+    };
+    ondo_store::scoring::set_scores(&mut tx, ws, id, &keys)
+        .await
+        .expect("scores");
+    tx.commit().await.expect("commit");
+}
+
 #[tokio::test]
 async fn a_lead_is_created_with_its_touchpoint_history_and_audit() {
     let db = fresh_db().await;
@@ -1007,22 +1036,7 @@ async fn a_salespersons_list_is_the_same_walked_or_streamed() {
             .await
             .expect("created");
         if i % 3 == 0 && target == ws {
-            let change = StatusChange {
-                to: LeadStatus::SalesReady,
-                reason: "test".into(),
-                lost_reason: None,
-                renurture_on: None,
-            };
-            ondo_store::leads::update(
-                &db,
-                ws,
-                lead.id,
-                &LeadFields::of(&lead),
-                Some(&change),
-                &actor,
-            )
-            .await
-            .expect("status");
+            hand_to_sales(&db, ws, &lead, &actor).await;
         }
     }
     let everything = ondo_store::leads::list(&db, ws, &LeadFilter::default(), 1000)
@@ -1226,36 +1240,10 @@ async fn the_workspace_queue_merges_every_owners_walk_in_priority_order() {
             .expect("created");
         let ready = i % 5 == 0;
         if ready {
-            let change = StatusChange {
-                to: LeadStatus::SalesReady,
-                reason: "test".into(),
-                lost_reason: None,
-                renurture_on: None,
-            };
-            ondo_store::leads::update(
-                &db,
-                ws,
-                lead.id,
-                &LeadFields::of(&lead),
-                Some(&change),
-                &actor,
-            )
-            .await
-            .expect("status");
+            hand_to_sales(&db, ws, &lead, &actor).await;
         }
         let priority = ((i * 37) % 30) as f64;
-        let mut tx = db.begin_write().await.expect("tx");
-        let keys = ondo_store::scoring::ScoreKeys {
-            engagement_key: Some(priority),
-            fit_score: 0.0,
-            fit_grade: "C",
-            priority_key: priority,
-            last_engaged_at: None,
-        };
-        ondo_store::scoring::set_scores(&mut tx, ws, lead.id, &keys)
-            .await
-            .expect("scores");
-        tx.commit().await.expect("commit");
+        set_priority(&db, ws, lead.id, priority).await;
         expected.push((ready, priority, lead.id));
     }
     // A hot lead of another workspace never shows.
@@ -1263,18 +1251,7 @@ async fn the_workspace_queue_merges_every_owners_walk_in_priority_order() {
         ondo_store::leads::create(&db, other, &fields("他社 一郎", "x@other.jp"), None, &actor)
             .await
             .expect("created");
-    let mut tx = db.begin_write().await.expect("tx");
-    let hot = ondo_store::scoring::ScoreKeys {
-        engagement_key: Some(99.0),
-        fit_score: 0.0,
-        fit_grade: "A",
-        priority_key: 99.0,
-        last_engaged_at: None,
-    };
-    ondo_store::scoring::set_scores(&mut tx, other, stranger.id, &hot)
-        .await
-        .expect("scores");
-    tx.commit().await.expect("commit");
+    set_priority(&db, other, stranger.id, 99.0).await;
 
     // Sales-ready first, then by priority, newest first among equals.
     expected.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(b.2.cmp(&a.2)));
