@@ -1,9 +1,11 @@
 //! Grouping many person records: blocking, pairwise rules and union-find.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::collections::HashSet;
 use std::collections::hash_map::Entry;
+
+// foldhash, not SipHash: clustering hashes every record and every key of an import, and
+// the input is the importer's own file.
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::people::{PersonKeys, match_people_except};
@@ -183,8 +185,8 @@ pub fn cluster_people(
     let n = records.len();
     let shared = shared_lines(records);
     let mut sets = UnionFind::new(n);
-    let mut first_with_email: HashMap<&str, usize> = HashMap::new();
-    let mut first_identical: HashMap<&PersonKeys, (usize, bool)> = HashMap::new();
+    let mut first_with_email: HashMap<&str, usize> = HashMap::with_capacity(n);
+    let mut first_identical: HashMap<&PersonKeys, (usize, bool)> = HashMap::with_capacity(n);
     // (key hash, record index) for every non-email blocking key, sorted into blocks below.
     let mut keyed: Vec<(u64, usize)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
@@ -218,7 +220,8 @@ pub fn cluster_people(
     }
 
     keyed.sort_unstable();
-    let mut compared: HashSet<(usize, usize), BuildHasherDefault<PairHasher>> = HashSet::default();
+    let mut compared: std::collections::HashSet<(usize, usize), BuildHasherDefault<PairHasher>> =
+        std::collections::HashSet::default();
     let mut candidates = Vec::new();
     for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
         let block = &run[..run.len().min(BLOCK_LIMIT)];

@@ -1,6 +1,6 @@
 //! Person keys, blocking keys and the pairwise person-matching rules.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::company_name::CompanyName;
 use crate::email::Email;
