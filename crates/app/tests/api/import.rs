@@ -124,7 +124,7 @@ async fn re_running_an_import_creates_nothing_new() {
     let (_, first) = import(&app, &file, &["--source", "展示会 2026秋"]);
     let leads = lead_count(&app).await;
     let (ok, second) = import(&app, &file, &["--source", "展示会 2026秋"]);
-    assert!(ok);
+    assert!(ok, "{second}");
     assert_eq!(second["created"], 0, "{second}");
     assert_eq!(second["merged"], 4);
     assert_eq!(
@@ -242,6 +242,59 @@ async fn a_bad_row_is_reported_by_row_and_the_rest_imports() {
         tanaka["custom_fields"]["電話番号（元の値）"], "12",
         "nothing is lost"
     );
+}
+
+#[tokio::test]
+async fn repeated_headers_and_cells_beyond_the_header_are_kept_and_reported() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = cp932_csv(
+        &dir,
+        "list.csv",
+        &[
+            "氏名,メール,会社名,メール",
+            "山田 太郎,taro@yamada.example.co.jp,株式会社ヤマダ,t.yamada@gmail.com",
+            "鈴木 一郎,ichiro@suzuki.example.co.jp,株式会社スズキ,,内線123",
+        ],
+    );
+    let (ok, report) = import(&app, &file, &["--source", "名刺"]);
+    assert!(ok, "{report}");
+    assert_eq!(report["created"], 2, "{report}");
+    let warnings: Vec<(i64, &str)> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| {
+            (
+                w["row"].as_i64().unwrap_or(0),
+                w["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                1,
+                "column 4 repeats the header \"メール\" of column 2; its values are kept as the custom field \"メール (2)\""
+            ),
+            (
+                1,
+                "column 5 has no header (rows longer than the header); its values are kept as the custom field \"列E\""
+            ),
+        ],
+        "{report}"
+    );
+    let taro = report["rows_to_leads"][0].as_i64().expect("id");
+    let (_, taro) = json(app.get_lead(&app.token, taro).await).await;
+    assert_eq!(taro["email"], "taro@yamada.example.co.jp");
+    assert_eq!(
+        taro["custom_fields"]["メール (2)"], "t.yamada@gmail.com",
+        "{taro}"
+    );
+    let ichiro = report["rows_to_leads"][1].as_i64().expect("id");
+    let (_, ichiro) = json(app.get_lead(&app.token, ichiro).await).await;
+    assert_eq!(ichiro["custom_fields"]["列E"], "内線123", "{ichiro}");
 }
 
 #[tokio::test]

@@ -160,13 +160,14 @@ pub async fn run(
         tracing::debug!(
             stage,
             elapsed_ms = started.elapsed().as_millis() as u64,
+            resident_mib = resident_mib(),
             "import"
         )
     };
     // 1. Read and parse every row; a broken file stops here, before any write.
     let mut parsed: Vec<ParsedRow> = Vec::new();
     let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings = header_warnings(&file);
     let mut row_order: Vec<(usize, Option<usize>)> = Vec::new(); // (row, index into parsed)
     let mut source_rows = file.rows();
     let mut batch = Vec::with_capacity(PARSE_BATCH);
@@ -231,6 +232,9 @@ pub async fn run(
     }
     lookup.dedup();
     let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+    // Its strings (every email, phone and name of the file) are not needed again: freed
+    // before clustering, when memory peaks.
+    drop(lookup);
     tracing::debug!(existing = existing.len(), "looked up");
     lap("looked up existing leads");
     progress.set_stage(ImportStage::Matching);
@@ -356,9 +360,15 @@ pub async fn run(
         lap("created companies");
         let ids =
             ondo_store::imports::reserve_ids(&mut tx, IdTable::Leads, creations.len()).await?;
+        for (_, fields) in &mut creations {
+            real(fields);
+        }
+        // New leads take their ids in company order (file order within a company): three
+        // of the lead indexes begin with the company, so their inserts then walk each index
+        // once from left to right instead of touching random pages of it.
+        creations.sort_by_key(|(_, fields)| fields.company_id);
         let mut leads = Vec::with_capacity(creations.len());
-        for (id, (pos, mut fields)) in ids.into_iter().zip(creations) {
-            real(&mut fields);
+        for (id, (pos, fields)) in ids.into_iter().zip(creations) {
             group_lead.insert(order[pos].0, id);
             leads.push((id, fields));
         }
@@ -392,6 +402,8 @@ pub async fn run(
                 }
             }
         }
+        // In lead order, so that the touchpoints' lead index is written left to right.
+        touchpoints.sort_unstable();
     }
 
     lap("wrote leads");
@@ -445,6 +457,7 @@ pub async fn run(
             .collect();
         ondo_store::imports::insert_touchpoints(&mut tx, ws, &batch).await?;
     }
+    lap("wrote touchpoints");
     ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
     let errors_json = serde_json::to_string(&report.errors).unwrap_or_else(|_| "[]".into());
     let counts = [
@@ -472,12 +485,63 @@ pub async fn run(
     let mut rescore: Vec<i64> = ondo_store::waiting::attach_by_email(&mut tx, ws).await?;
     rescore.extend(touchpoints.iter().map(|&(lead, _)| lead));
     crate::scoring::rules_change::queue_rescore_leads(&mut tx, ws, rescore).await?;
+    lap("queued rescoring");
     progress.set_stage(ImportStage::Committing);
     tx.commit().await?;
     lap("committed");
     progress.set_stage(ImportStage::Done);
     report.import_id = Some(id);
     Ok(report)
+}
+
+/// Columns whose values are kept under a name the file did not give them, said once on the
+/// header row: a repeated header (the later columns become custom fields "メール (2)" …)
+/// and cells beyond the header (a row longer than the header: "列D"). Only for lists of
+/// the generic layout; the recognised exports name their columns themselves.
+fn header_warnings(file: &SourceFile) -> Vec<RowMessage> {
+    if file.layout != Layout::Generic {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // Each header's first column.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (position, column) in file.columns.iter().enumerate() {
+        let earlier = (!column.header.is_empty())
+            .then(|| *first.entry(column.header.as_str()).or_insert(position));
+        let ondo_ingest::ColumnTarget::Custom(name) = &column.target else {
+            continue;
+        };
+        let message = match earlier {
+            None if column.samples.is_empty() => continue,
+            None => format!(
+                "column {} has no header (rows longer than the header); its values are kept as the custom field \"{name}\"",
+                position + 1
+            ),
+            Some(earlier) if earlier == position => continue,
+            Some(earlier) => format!(
+                "column {} repeats the header \"{}\" of column {}; its values are kept as the custom field \"{name}\"",
+                position + 1,
+                column.header,
+                earlier + 1
+            ),
+        };
+        out.push(RowMessage {
+            row: file.header_row,
+            message,
+        });
+    }
+    out
+}
+
+/// This process's resident memory in MiB, for the stage log (Linux; 0 elsewhere).
+fn resident_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kib| kib / 1024)
 }
 
 /// A company id in lead fields before the write: existing ids as they are, companies
