@@ -197,6 +197,28 @@ pub async fn load(
         .collect();
     let ids = ondo_store::bulk::insert_leads(db, ws, &leads).await?;
     follow_ups(db, ws, data, &ids, &user_ids, &company_ids).await?;
+    // A trade-show list through the real import: merges, candidate pairs for the duplicate
+    // review, new leads, and an entry in the import history.
+    let list = demo::list::trade_show_list(data);
+    let file = ondo_ingest::SourceFile::from_bytes(
+        demo::list::LIST_FILE,
+        list.into_bytes(),
+        &ondo_ingest::OpenOptions::default(),
+    )?;
+    let imported = ondo_jobs::import::run(
+        db,
+        ws,
+        file,
+        &ondo_jobs::import::ImportOptions {
+            source: Some(demo::list::LIST_SOURCE.to_string()),
+            mode: ondo_jobs::import::ImportMode::Upsert,
+            dry_run: false,
+            file_name: demo::list::LIST_FILE.to_string(),
+            actor: ondo_store::Actor::system("demo"),
+            progress: None,
+        },
+    )
+    .await?;
     // Scores for the queue and the lead pages; the statuses stay as the demo tells them.
     ondo_jobs::scoring::rescore::rescore_all(db, ws, false, &mut |_| {}).await?;
     // The AI score learnt from the demo's own outcomes, as an admin would on day one.
@@ -205,7 +227,7 @@ pub async fn load(
     Ok(DemoSummary {
         users: user_ids.len(),
         companies: company_ids.len(),
-        leads: leads.len(),
+        leads: leads.len() + imported.created,
         events,
         ai: trained.message().en,
     })

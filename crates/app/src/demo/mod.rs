@@ -11,6 +11,7 @@
 
 pub mod data;
 mod generate;
+pub mod list;
 mod sources;
 
 use ondo_domain::{LeadStatus, Micros, Role};

@@ -320,11 +320,11 @@ async fn a_workspace_learns_from_its_outcomes_and_ranks_with_the_probability() {
         .expect("read")
         .expect("scored");
     // Every lead here is minutes old, so how old a lead was at its outcome varies with the
-    // machine's speed and the probabilities with it: a clear margin and a ratio, not a
-    // fixed gap.
+    // machine's speed, and on a slow run the lead's age pushes every probability down
+    // (CI once saw 0.070 against 0.0014): the hot lead must be several times as likely,
+    // not a fixed number of points ahead.
     assert!(
-        hot_ai.probability > cold_ai.probability + 0.1
-            && hot_ai.probability > 3.0 * cold_ai.probability,
+        hot_ai.probability > 3.0 * cold_ai.probability,
         "hot {hot_ai:?} cold {cold_ai:?}"
     );
     assert_eq!(hot_ai.model_id, Some(v1.id));

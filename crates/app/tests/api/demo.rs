@@ -112,6 +112,29 @@ async fn the_demo_workspace_loads_once_and_its_admin_signs_in() {
         acts.iter().any(|(s, n)| s.key() == "won" && *n > 0),
         "{acts:?}"
     );
+    // A trade-show list went through the real import: its run is in the history, visitors
+    // already known joined their leads, and name-and-company-only visitors wait for review.
+    let imports = app.page("/imports").await;
+    assert!(
+        imports.contains(ondo_app::demo::list::LIST_FILE)
+            && imports.contains(ondo_app::demo::list::LIST_SOURCE),
+        "{imports}"
+    );
+    let duplicates = app.page("/leads/duplicates").await;
+    let pairs = duplicates.matches("action=\"/leads/duplicates/").count();
+    assert!(
+        (1..=8).contains(&pairs),
+        "the review has the list's private-address visitors: {pairs} pairs"
+    );
+    let runs = ondo_store::imports::list_runs(&app.db, app.ws(), 10)
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    assert!(
+        run.merged >= 10 && run.created >= 4 && run.created + run.merged == run.rows_total,
+        "returning visitors merged, new ones created: {run:?}"
+    );
     let overdue = ondo_store::tasks::agenda(&app.db, app.ws(), None, ondo_domain::Micros::now())
         .await
         .expect("agenda");

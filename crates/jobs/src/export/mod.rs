@@ -12,7 +12,7 @@ use ondo_store::leads::{Lead, LeadFilter};
 use ondo_store::{Db, StoreError, WorkspaceId};
 use serde::Serialize;
 
-pub use writer::{CsvEncoding, neutralise};
+pub use writer::{CsvEncoding, csv_line, neutralise};
 use writer::{CsvSink, Sink, XlsxSink};
 
 /// The file format of an export.

@@ -35,8 +35,9 @@ pub(super) struct CsvSink<'a> {
     replaced: usize,
 }
 
-/// One CSV record (RFC 4180: quoted when it holds a comma, quote or line break; CRLF).
-fn csv_line(cells: &[String]) -> String {
+/// One CSV record (RFC 4180: quoted when it holds a comma, quote or line break; CRLF),
+/// formulas neutralised.
+pub fn csv_line(cells: &[String]) -> String {
     let mut line = String::new();
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
