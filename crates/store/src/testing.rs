@@ -53,3 +53,17 @@ pub async fn fresh_db() -> Db {
         .await
         .expect("a fresh test database opens and migrates")
 }
+
+/// Removes a SQLite database made by [`fresh_url`] with its WAL and shared-memory files,
+/// at the end of a test: a suite of a few hundred tests otherwise leaves them all behind
+/// in the temporary directory. PostgreSQL databases are left to the throwaway cluster:
+/// `DROP DATABASE` checkpoints the whole cluster each time, which made the API suite on
+/// PostgreSQL 2.5 times slower (233 s against 90 s).
+pub fn remove(url: &str) {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        for suffix in ["", "-wal", "-shm"] {
+            // Files still open (a pool not yet closed) go when their last handle does.
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
+}

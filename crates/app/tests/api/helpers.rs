@@ -18,6 +18,14 @@ pub struct TestApp {
     pub token: String,
 }
 
+/// The test's database goes with it (the server still running on it is left to the
+/// test's runtime, which ends next).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        ondo_store::testing::remove(&self.db_url);
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     let db_url = ondo_store::testing::fresh_url().await;
     let db = Db::connect(&db_url).await.expect("test database");
