@@ -42,6 +42,24 @@ impl Db {
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
+
+    /// [`Db::begin_write`] for work that would rather wait than fail: while another
+    /// connection (another process's import, say) holds SQLite's write lock, tries again
+    /// until `patience` has passed, each try waiting out the busy timeout.
+    pub async fn begin_write_waiting(&self, patience: std::time::Duration) -> Result<Tx> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.begin_write().await {
+                Err(e) if e.is_busy() && started.elapsed() < patience => {
+                    tracing::info!(
+                        waited_s = started.elapsed().as_secs(),
+                        "another write holds the database; waiting for it"
+                    );
+                }
+                result => return result,
+            }
+        }
+    }
 }
 
 impl Tx {

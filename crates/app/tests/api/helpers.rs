@@ -178,3 +178,48 @@ pub async fn json(resp: Response) -> (StatusCode, Value) {
     let body = resp.json::<Value>().await.unwrap_or(Value::Null);
     (status, body)
 }
+
+/// What [`hold_write_lock`] writes: the default workspace's display name.
+pub const HELD: &str = "held by another writer";
+
+/// Holds SQLite's write lock from another connection for `secs` (longer than the busy
+/// timeout of 10 s), on a thread of its own so that a test may block meanwhile; returns
+/// once the lock is held. Its write commits at the end. On PostgreSQL it is an open write
+/// transaction, which blocks nobody.
+pub fn hold_write_lock(url: &str, secs: u64) -> std::thread::JoinHandle<()> {
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let url = url.to_string();
+    let holder = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let other = Db::connect(&url).await.expect("a second connection");
+            let mut tx = other.begin_write().await.expect("the write lock");
+            ondo_store::with_tx!(&mut tx, conn => {
+                sqlx::query("UPDATE workspaces SET display_name = $1 WHERE workspace_id = 1")
+                    .bind(HELD)
+                    .execute(&mut **conn)
+                    .await
+                    .expect("a write");
+            });
+            locked_tx.send(()).expect("signal");
+            tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            tx.commit().await.expect("the other write commits");
+            other.close().await;
+        });
+    });
+    locked_rx.recv().expect("the other writer holds the lock");
+    holder
+}
+
+/// The default workspace's display name, as [`hold_write_lock`] may have written it.
+pub async fn held_write(app: &TestApp) -> String {
+    ondo_store::with_db!(&app.db, pool => {
+        sqlx::query_scalar("SELECT display_name FROM workspaces WHERE workspace_id = 1")
+            .fetch_one(pool)
+            .await
+            .expect("workspace")
+    })
+}

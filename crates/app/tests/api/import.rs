@@ -3,7 +3,7 @@ use std::process::{Command, Stdio};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, json, spawn_app};
+use crate::helpers::{HELD, TestApp, held_write, hold_write_lock, json, spawn_app};
 
 /// Runs `ondo import FILE ARGS… --json` against the app's database.
 fn import(app: &TestApp, file: &std::path::Path, args: &[&str]) -> (bool, Value) {
@@ -139,6 +139,23 @@ async fn re_running_an_import_creates_nothing_new() {
         Some(2),
         "no touchpoint added twice"
     );
+}
+
+/// Another process writing for longer than SQLite's busy timeout (10 s) does not make an
+/// import fail: it waits for the lock and then imports everything; the other write is kept
+/// too. (On PostgreSQL the two simply run side by side.)
+#[tokio::test]
+async fn an_import_waits_for_another_write_instead_of_failing() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = trade_show(&dir);
+    let holder = hold_write_lock(&app.db_url, 12);
+    let (ok, report) = import(&app, &file, &["--source", "展示会 2026秋"]);
+    holder.join().expect("the other writer");
+    assert!(ok, "the import waited for the lock: {report}");
+    assert_eq!(report["created"], 3, "{report}");
+    assert_eq!(lead_count(&app).await, 3);
+    assert_eq!(held_write(&app).await, HELD, "the other write is kept");
 }
 
 #[tokio::test]

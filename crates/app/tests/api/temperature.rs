@@ -6,7 +6,7 @@ use ondo_domain::{Micros, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, json, spawn_app};
+use crate::helpers::{HELD, PASSWORD, TestApp, held_write, hold_write_lock, json, spawn_app};
 
 /// RFC 3339 time `days` days (and `secs` seconds) before now.
 fn ago(days: i64, secs: i64) -> String {
@@ -106,6 +106,31 @@ async fn a_batch_sent_twice_counts_once_and_warms_the_lead() {
     let l = get_lead(&app, id(&l)).await;
     assert_eq!(l["scores"]["engagement"], 7.0, "{l}");
     assert_eq!(l["temperature"], "cold");
+}
+
+/// Events sent while another process holds the database's write lock for longer than the
+/// busy timeout (an import from the command line) wait for it and are then stored: the
+/// sender gets its answer late, not an error.
+#[tokio::test]
+async fn events_wait_for_another_writer_instead_of_being_refused() {
+    let app = spawn_app().await;
+    let l = lead(
+        &app,
+        json!({"name": "山田 太郎", "email": "yamada@sakata.example.jp"}),
+    )
+    .await;
+    let holder = hold_write_lock(&app.db_url, 12);
+    let batch = json!([
+        {"id": "w1", "type": "page_view", "at": ago(0, 2), "lead_id": id(&l), "url": "https://www.example.jp/product/pricing"},
+        {"id": "w2", "type": "email_open", "at": ago(0, 1), "email": "yamada@sakata.example.jp"},
+    ]);
+    let (status, body) = post_events(&app, &batch).await;
+    holder.join().expect("the other writer");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["accepted"], 2, "{body}");
+    assert_eq!(events_count(&app).await, 2);
+    assert_eq!(get_lead(&app, id(&l)).await["scores"]["engagement"], 6.0);
+    assert_eq!(held_write(&app).await, HELD, "the other write is kept");
 }
 
 #[tokio::test]

@@ -122,7 +122,18 @@ pub enum ImportError {
     File(#[from] IngestError),
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Another write (another import, a rescoring) kept the database for longer than an
+    /// import waits.
+    #[error(
+        "another write kept the database busy for more than {} minutes (another import?); try again when it has finished",
+        WRITE_PATIENCE.as_secs() / 60
+    )]
+    Busy,
 }
+
+/// How long an import waits for another writer (an import in another process, the
+/// server's event writer) to let go of SQLite's write lock before it gives up.
+pub const WRITE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// What happened to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,7 +227,10 @@ pub async fn run(
     let mut tx = if opts.dry_run {
         db.begin().await?
     } else {
-        db.begin_write().await?
+        match db.begin_write_waiting(WRITE_PATIENCE).await {
+            Err(e) if e.is_busy() => return Err(ImportError::Busy),
+            tx => tx?,
+        }
     };
 
     // 2. The existing leads the rows may match.

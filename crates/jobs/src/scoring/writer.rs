@@ -107,6 +107,12 @@ const WRITER_AUTOCHECKPOINT: i64 = 16_384;
 /// How much of the database file the event writer maps into memory (SQLite's cap).
 const WRITER_MMAP_BYTES: i64 = 2_147_418_112;
 
+/// How long a group waits for SQLite's write lock while another process holds it (an
+/// import from the command line holds it for the whole import: 14 s for 100k rows into 1M
+/// leads) before its requests are refused: they are answered only after their commit, so
+/// waiting is what a sender expects; refused, it would have to send again.
+const WRITE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Least time between two checkpoints of the background checkpointer.
 const CHECKPOINT_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -204,7 +210,7 @@ async fn checkpoint_behind(db: Db, committed: std::sync::Arc<tokio::sync::Notify
 /// request with it: nothing is half-applied, and the senders may send again (the keys
 /// make that safe).
 async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, ScoringRules>) {
-    let mut tx = match db.begin_write().await {
+    let mut tx = match db.begin_write_waiting(WRITE_PATIENCE).await {
         Ok(tx) => tx,
         Err(e) => return fail_group(group, &e),
     };
