@@ -159,7 +159,7 @@ for attempt in 1 2 3 4 5; do
     PORT=$(free_port)
     log "starting on 127.0.0.1:$PORT (attempt $attempt)"
     if (cd / && as_owner "$BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 60 \
-        -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c log_statement=ddl" \
+        -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_wal_size=256MB -c log_statement=ddl" \
         start >&2); then
         started=1
         break
