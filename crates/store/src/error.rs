@@ -15,6 +15,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A write that gave up waiting for SQLite's write lock, passed on by a task that
+    /// cannot pass the driver's error itself (the event writer answering its requests).
+    #[error("the database is busy with another write")]
+    Busy,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -34,6 +38,7 @@ impl StoreError {
     /// busy timeout (`SQLITE_BUSY` and its extended codes).
     pub fn is_busy(&self) -> bool {
         match self {
+            StoreError::Busy => true,
             StoreError::Database(sqlx::Error::Database(db)) => db
                 .code()
                 .and_then(|c| c.parse::<i32>().ok())

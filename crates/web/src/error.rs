@@ -13,13 +13,19 @@ use crate::service::ServiceError;
 #[derive(Debug)]
 pub enum ApiError {
     BadRequest(String),
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+    },
     Unauthorized,
     Forbidden,
     NotFound,
     Conflict(String),
     PayloadTooLarge,
     UnsupportedMediaType(String),
+    /// Another write (an import from the command line) kept the database longer than a
+    /// request waits: nothing was written, and the same request may be sent again.
+    Busy,
     Internal,
 }
 
@@ -75,6 +81,12 @@ impl IntoResponse for ApiError {
                 m,
                 None,
             ),
+            ApiError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the database is busy with another write (an import?); nothing was written, try again in a moment".to_string(),
+                None,
+            ),
             ApiError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -91,6 +103,12 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -106,6 +124,10 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            busy if busy.is_busy() => {
+                tracing::warn!(error = %busy, "a request gave up waiting for the write lock");
+                ApiError::Busy
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 ApiError::Internal

@@ -2,7 +2,7 @@ use ondo_domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{json, spawn_app};
+use crate::helpers::{hold_write_lock, json, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers_200() {
@@ -449,4 +449,42 @@ async fn the_api_unifies_with_the_same_rules_as_imports() {
         "name and company alone never merge automatically"
     );
     assert_ne!(maybe["id"], card["id"]);
+}
+
+/// While another process holds SQLite's write lock for longer than a request waits (an
+/// import from the command line), a new lead is refused with 503, a message that says why
+/// and a Retry-After, and nothing half-written; sent again afterwards, it is created once.
+/// (On PostgreSQL nothing waits and the lead is created at once.)
+#[tokio::test]
+async fn a_lead_sent_while_another_write_holds_the_database_is_refused_clearly() {
+    let app = spawn_app().await;
+    let body = json!({"name": "山田 太郎", "email": "yamada@sakata.example.jp"});
+    let holder = hold_write_lock(&app.db_url, 12);
+    let resp = app.post_lead(&body).await;
+    let postgres = app.db_url.starts_with("postgres");
+    if postgres {
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    } else {
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()["retry-after"], "5");
+        let (_, refused) = json(resp).await;
+        assert_eq!(refused["error"], "busy", "{refused}");
+        assert!(
+            refused["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("another write") && m.contains("try again")),
+            "{refused}"
+        );
+    }
+    holder.join().expect("the other writer");
+    let (status, lead) = json(app.post_lead(&body).await).await;
+    let (_, list) = json(app.list_leads("").await).await;
+    assert_eq!(
+        list["leads"].as_array().map(Vec::len),
+        Some(1),
+        "one lead, whichever way: {list}"
+    );
+    if !postgres {
+        assert_eq!(status, StatusCode::CREATED, "{lead}");
+    }
 }

@@ -265,8 +265,14 @@ async fn write_group(db: &Db, group: Vec<Request>, rules: &HashMap<WorkspaceId, 
 fn fail_group(group: Vec<Request>, e: &StoreError) {
     tracing::error!(error = %e, "event group failed to commit");
     let msg = e.to_string();
+    let busy = e.is_busy();
     for r in group {
-        let _ = r.reply.send(Err(StoreError::Corrupt(msg.clone()).into()));
+        let e = if busy {
+            StoreError::Busy
+        } else {
+            StoreError::Corrupt(msg.clone())
+        };
+        let _ = r.reply.send(Err(e.into()));
     }
 }
 

@@ -28,6 +28,8 @@ error-forbidden-body = この操作を行う権限がありません。画面を
 error-bad-request = 入力内容に誤りがあります
 error-internal = システムエラーが発生しました
 error-internal-body = 処理中に問題が発生しました。しばらくしてから再度お試しください。解決しない場合は管理者にお問い合わせください。
+error-busy = データベースが処理中です
+error-busy-body = 別の書き込み（インポートなど）がデータベースを使用しています。何も保存されていません。しばらくしてから再度お試しください。
 error-home = トップへ戻る
 
 ## 項目名

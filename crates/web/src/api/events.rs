@@ -91,6 +91,8 @@ pub async fn ingest(
             field: format!("events[{index}].lead_id"),
             message: format!("no lead {lead_id} in this workspace"),
         }),
+        // Nothing of the batch was written: the sender may send it again (503, Retry-After).
+        Err(IngestError::Store(e)) if e.is_busy() => Err(e.into()),
         Err(e) => {
             tracing::error!(error = %e, "event ingestion failed");
             Err(ApiError::Internal)

@@ -93,6 +93,8 @@ pub enum PageError {
     NotFound(Tr),
     Forbidden(Tr),
     BadRequest(Tr, String),
+    /// Another write kept the database longer than a request waits (see `ApiError::Busy`).
+    Busy(Tr),
     Internal(Tr),
 }
 
@@ -102,6 +104,10 @@ impl PageError {
             ServiceError::NotFound => PageError::NotFound(t),
             ServiceError::Forbidden => PageError::Forbidden(t),
             ServiceError::Invalid { message, .. } => PageError::BadRequest(t, message),
+            ServiceError::Store(s) if s.is_busy() => {
+                tracing::warn!(error = %s, "a page gave up waiting for the write lock");
+                PageError::Busy(t)
+            }
             ServiceError::Store(s) => {
                 tracing::error!(error = %s, "storage error");
                 PageError::Internal(t)
@@ -129,6 +135,12 @@ impl IntoResponse for PageError {
                 t.t("error-forbidden-body"),
             ),
             PageError::BadRequest(t, m) => (t, StatusCode::BAD_REQUEST, "error-bad-request", m),
+            PageError::Busy(t) => (
+                t,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-busy",
+                t.t("error-busy-body"),
+            ),
             PageError::Internal(t) => (
                 t,
                 StatusCode::INTERNAL_SERVER_ERROR,
