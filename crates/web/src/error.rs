@@ -24,7 +24,7 @@ pub enum ApiError {
     PayloadTooLarge,
     UnsupportedMediaType(String),
     /// Another write (an import from the command line) kept the database longer than a
-    /// request waits: nothing was written, and the same request may be sent again.
+    /// request waits; the request may be sent again.
     Busy,
     Internal,
 }
@@ -84,7 +84,8 @@ impl IntoResponse for ApiError {
             ApiError::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
-                "the database is busy with another write (an import?); nothing was written, try again in a moment".to_string(),
+                "the database is busy with another write (an import?); try again in a moment"
+                    .to_string(),
                 None,
             ),
             ApiError::Internal => (

@@ -29,7 +29,7 @@ error-bad-request = Invalid input
 error-internal = Something went wrong
 error-internal-body = An error occurred while processing your request. Please try again later, or contact your administrator if it persists.
 error-busy = The database is busy
-error-busy-body = Another write (an import, for example) is using the database. Nothing was saved; please try again in a moment.
+error-busy-body = Another write (an import, for example) is using the database. Please try again in a moment.
 error-home = Back to home
 
 ## Field names
