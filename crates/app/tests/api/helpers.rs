@@ -179,16 +179,16 @@ pub async fn json(resp: Response) -> (StatusCode, Value) {
     (status, body)
 }
 
-/// What [`hold_write_lock`] writes: the default workspace's display name.
+/// What [`hold_write_lock`] writes: the app's workspace's display name.
 pub const HELD: &str = "held by another writer";
 
 /// Holds SQLite's write lock from another connection for `secs` (longer than the busy
 /// timeout of 10 s), on a thread of its own so that a test may block meanwhile; returns
 /// once the lock is held. Its write commits at the end. On PostgreSQL it is an open write
 /// transaction, which blocks nobody.
-pub fn hold_write_lock(url: &str, secs: u64) -> std::thread::JoinHandle<()> {
+pub fn hold_write_lock(app: &TestApp, secs: u64) -> std::thread::JoinHandle<()> {
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let url = url.to_string();
+    let (url, ws) = (app.db_url.clone(), app.ws());
     let holder = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -198,8 +198,9 @@ pub fn hold_write_lock(url: &str, secs: u64) -> std::thread::JoinHandle<()> {
             let other = Db::connect(&url).await.expect("a second connection");
             let mut tx = other.begin_write().await.expect("the write lock");
             ondo_store::with_tx!(&mut tx, conn => {
-                sqlx::query("UPDATE workspaces SET display_name = $1 WHERE workspace_id = 1")
+                sqlx::query("UPDATE workspaces SET display_name = $1 WHERE workspace_id = $2")
                     .bind(HELD)
+                    .bind(ws.0)
                     .execute(&mut **conn)
                     .await
                     .expect("a write");
@@ -214,12 +215,11 @@ pub fn hold_write_lock(url: &str, secs: u64) -> std::thread::JoinHandle<()> {
     holder
 }
 
-/// The default workspace's display name, as [`hold_write_lock`] may have written it.
+/// The app's workspace's display name, as [`hold_write_lock`] may have written it.
 pub async fn held_write(app: &TestApp) -> String {
-    ondo_store::with_db!(&app.db, pool => {
-        sqlx::query_scalar("SELECT display_name FROM workspaces WHERE workspace_id = 1")
-            .fetch_one(pool)
-            .await
-            .expect("workspace")
-    })
+    ondo_store::workspaces::find(&app.db, &app.workspace.name)
+        .await
+        .expect("read")
+        .expect("the workspace")
+        .display_name
 }

@@ -149,7 +149,7 @@ async fn an_import_waits_for_another_write_instead_of_failing() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
     let file = trade_show(&dir);
-    let holder = hold_write_lock(&app.db_url, 12);
+    let holder = hold_write_lock(&app, 12);
     let (ok, report) = import(&app, &file, &["--source", "展示会 2026秋"]);
     holder.join().expect("the other writer");
     assert!(ok, "the import waited for the lock: {report}");

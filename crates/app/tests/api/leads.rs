@@ -459,7 +459,7 @@ async fn the_api_unifies_with_the_same_rules_as_imports() {
 async fn a_lead_sent_while_another_write_holds_the_database_is_refused_clearly() {
     let app = spawn_app().await;
     let body = json!({"name": "山田 太郎", "email": "yamada@sakata.example.jp"});
-    let holder = hold_write_lock(&app.db_url, 12);
+    let holder = hold_write_lock(&app, 12);
     let resp = app.post_lead(&body).await;
     let postgres = app.db_url.starts_with("postgres");
     if postgres {

@@ -119,7 +119,7 @@ async fn events_wait_for_another_writer_instead_of_being_refused() {
         json!({"name": "山田 太郎", "email": "yamada@sakata.example.jp"}),
     )
     .await;
-    let holder = hold_write_lock(&app.db_url, 12);
+    let holder = hold_write_lock(&app, 12);
     let batch = json!([
         {"id": "w1", "type": "page_view", "at": ago(0, 2), "lead_id": id(&l), "url": "https://www.example.jp/product/pricing"},
         {"id": "w2", "type": "email_open", "at": ago(0, 1), "email": "yamada@sakata.example.jp"},

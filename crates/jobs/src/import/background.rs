@@ -294,8 +294,7 @@ async fn execute(
         progress: Some(progress),
     };
     super::run(&db, ws, file, &opts).await.map_err(|e| match e {
-        e @ ImportError::Busy => format!("{e}; nothing was imported"),
-        ImportError::File(e) => format!("{e}; nothing was imported"),
+        e @ (ImportError::Busy | ImportError::File(_)) => format!("{e}; nothing was imported"),
         ImportError::Store(e) => {
             tracing::error!(error = %e, job = job.id, "import failed in the database");
             "the database refused the import (the server log has the details); nothing was \
