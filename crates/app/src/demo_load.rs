@@ -216,6 +216,7 @@ pub async fn load(
             file_name: demo::list::LIST_FILE.to_string(),
             actor: ondo_store::Actor::system("demo"),
             progress: None,
+            chunk_rows: ondo_jobs::import::CHUNK_ROWS,
         },
     )
     .await?;

@@ -121,10 +121,8 @@ async fn confirm(
     {
         Ok(o) => o,
         Err(StoreError::NotFound) => return PageError::NotFound(t).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "unsubscribe not recorded");
-            return PageError::Internal(t).into_response();
-        }
+        // Busy: the recipient is asked to try again (503); nothing was recorded.
+        Err(e) => return PageError::store(t)(e).into_response(),
     };
     if outcome.changed {
         let mut properties = Map::new();

@@ -158,6 +158,91 @@ async fn an_import_waits_for_another_write_instead_of_failing() {
     assert_eq!(held_write(&app).await, HELD, "the other write is kept");
 }
 
+/// A file larger than a chunk is read, matched and written a chunk at a time, in one
+/// transaction: a row repeating a person of an earlier chunk joins that chunk's lead, a
+/// namesake at the same company is still a candidate pair, and the report is the one the
+/// whole file at once gives.
+#[tokio::test]
+async fn a_file_imported_a_chunk_at_a_time_gives_what_the_whole_file_gives() {
+    let whole = spawn_app().await;
+    let chunked = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = cp932_csv(
+        &dir,
+        "tenjikai.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,やまだ たろう,T.Yamada@Example.co.jp,312345678,営業部,部長,2026/10/14",
+            "カネコ種苗(株),佐藤 花子,サトウ ハナコ,h.sato@kaneko.example.co.jp,090-1111-2222,総務部,課長,令和8年10月14日",
+            "ＡＢＣ商事株式会社,,,ichiro@abc.example.co.jp,,,,2026-10-15",
+            "(株)サカタのタネ,山田太郎,,t.yamada@example.co.jp,,営業部,,2026/10/15",
+            "株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,,,,2026/10/16",
+        ],
+    );
+    let (ok, at_once) = import(&whole, &file, &["--source", "展示会 2026秋"]);
+    assert!(ok, "{at_once}");
+    let (ok, by_chunks) = import(
+        &chunked,
+        &file,
+        &["--source", "展示会 2026秋", "--chunk-rows", "2"],
+    );
+    assert!(ok, "{by_chunks}");
+    for field in ["rows", "created", "merged", "updated", "skipped", "errors"] {
+        assert_eq!(by_chunks[field], at_once[field], "{field}: {by_chunks}");
+    }
+    assert_eq!(at_once["created"], 3, "{at_once}");
+    assert_eq!(at_once["errors"][0]["row"], 4, "the row without a name");
+    assert_eq!(
+        (&at_once["candidate_pairs"], &by_chunks["candidate_pairs"]),
+        (&json!(1), &json!(1)),
+        "the namesake with a private address waits for review either way"
+    );
+    let keys = by_chunks["rows_to_leads"]
+        .as_array()
+        .expect("rows_to_leads");
+    assert_eq!(keys.len(), 5);
+    assert_eq!(
+        keys[0], keys[3],
+        "row 5 joins the lead row 2 created in the first chunk"
+    );
+    assert_eq!(keys[2], Value::Null, "the rejected row");
+    assert!(
+        keys[0] != keys[1] && keys[0] != keys[4] && keys[1] != keys[4],
+        "{by_chunks}"
+    );
+    assert_eq!(lead_count(&chunked).await, lead_count(&whole).await);
+    let id = keys[0].as_i64().expect("id");
+    let (_, lead) = json(chunked.get_lead(&chunked.token, id).await).await;
+    assert_eq!(lead["phone"], "03-1234-5678");
+    assert_eq!(lead["touchpoints"].as_array().map(Vec::len), Some(2));
+}
+
+/// A broken row in a later chunk, after earlier chunks were written, still leaves the
+/// database as it was.
+#[tokio::test]
+async fn a_file_broken_in_a_later_chunk_writes_nothing() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("unclosed.csv");
+    std::fs::write(
+        &file,
+        "氏名,メールアドレス\n山田 太郎,t@example.co.jp\n佐藤 花子,h@example.co.jp\n\"鈴木 一郎,i@example.co.jp\n",
+    )
+    .expect("write");
+    let (ok, report) = import(&app, &file, &["--chunk-rows", "1"]);
+    assert!(!ok);
+    assert_eq!(report["error"], "import_failed", "{report}");
+    assert!(
+        report["message"].as_str().unwrap_or("").contains("row 4"),
+        "the message names the row: {report}"
+    );
+    assert_eq!(
+        lead_count(&app).await,
+        0,
+        "the first two chunks were rolled back"
+    );
+}
+
 #[tokio::test]
 async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
     let app = spawn_app().await;

@@ -248,12 +248,12 @@ pub async fn run_job(db: Db, ws: WorkspaceId, id: i64) {
     }
 }
 
-/// Copies the progress into the job's row. On SQLite only while the file is read: after
-/// that the import holds the write lock and the copy would wait for it (pages read the
-/// live progress then).
+/// Copies the progress into the job's row. On SQLite only while the first chunk is read:
+/// after that the import holds the write lock and the copy would wait for it (pages read
+/// the live progress then).
 async fn copy_progress(db: &Db, ws: WorkspaceId, id: i64, progress: &ImportProgress) {
     let s = progress.snapshot();
-    if db.kind() == DbKind::Sqlite && s.stage != ImportStage::Reading {
+    if db.kind() == DbKind::Sqlite && (s.stage != ImportStage::Reading || s.rows_finished > 0) {
         return;
     }
     let written = import_jobs::set_progress(
@@ -292,6 +292,7 @@ async fn execute(
             None => Actor::system("web"),
         },
         progress: Some(progress),
+        chunk_rows: super::CHUNK_ROWS,
     };
     super::run(&db, ws, file, &opts).await.map_err(|e| match e {
         e @ (ImportError::Busy | ImportError::File(_)) => format!("{e}; nothing was imported"),
@@ -346,6 +347,7 @@ impl JobStatus {
                         stage,
                         rows_done: job.rows_done.max(0) as u64,
                         rows_total: job.rows_total.max(0) as u64,
+                        rows_finished: 0,
                     }
                     .permille(),
                     (_, None) => 0,

@@ -14,7 +14,7 @@ use ondo_domain::{LeadStatus, Phone};
 use ondo_ingest::{IngestError, Layout, SourceFile};
 use ondo_store::imports::{ExistingLead, IdTable, ImportTouchpoint, Lookup};
 use ondo_store::leads::LeadFields;
-use ondo_store::{Actor, Db, StoreError, WorkspaceId};
+use ondo_store::{Actor, Db, StoreError, Tx, WorkspaceId};
 use serde::Serialize;
 
 use companies::{CompanyRef, CompanyResolver};
@@ -84,6 +84,9 @@ pub struct ImportOptions {
     pub actor: Actor,
     /// Where to report how far the import has got (the wizard's progress bar).
     pub progress: Option<std::sync::Arc<ImportProgress>>,
+    /// Data rows held in memory at once ([`CHUNK_ROWS`] unless a small server needs
+    /// fewer); a dry run reads the whole file at once.
+    pub chunk_rows: usize,
 }
 
 /// A problem with one row.
@@ -144,7 +147,18 @@ enum Outcome {
     Skipped,
 }
 
+/// Data rows an import holds in memory at once ([`ImportOptions::chunk_rows`]): with the
+/// matching keys and the leads they find, about 400 MB at 100,000 rows.
+pub const CHUNK_ROWS: usize = 100_000;
+
 /// Runs an import of `file` into the workspace.
+///
+/// The rows are read, matched and written a chunk of [`ImportOptions::chunk_rows`] at a
+/// time, all in one transaction: a chunk is matched against the leads already in the
+/// workspace, those of the earlier chunks included, so a million-row file is never in
+/// memory as rows at once, and a row that repeats one of an earlier chunk joins its lead.
+/// A dry run writes nothing and so cannot show later chunks the leads of earlier ones: it
+/// reads the whole file as one chunk.
 pub async fn run(
     db: &Db,
     ws: WorkspaceId,
@@ -157,15 +171,12 @@ pub async fn run(
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| opts.file_name.clone());
     let layout = file.layout;
-    let encoding = file.encoding.clone();
     let touch_kind = match layout {
         Layout::Eight | Layout::Sansan | Layout::VCard => "business_card",
         Layout::ZoomWebinar => "webinar",
         Layout::Generic => "import",
     };
-
     let progress = opts.progress.clone().unwrap_or_default();
-    progress.set_stage(ImportStage::Reading);
     let started = std::time::Instant::now();
     let lap = |stage: &str| {
         tracing::debug!(
@@ -175,64 +186,265 @@ pub async fn run(
             "import"
         )
     };
-    // 1. Read and parse every row; a broken file stops here, before any write.
-    let mut parsed: Vec<ParsedRow> = Vec::new();
-    let mut errors = Vec::new();
-    let mut warnings = header_warnings(&file);
-    let mut row_order: Vec<(usize, Option<usize>)> = Vec::new(); // (row, index into parsed)
-    let mut source_rows = file.rows();
+    let chunk_rows = if opts.dry_run {
+        usize::MAX
+    } else {
+        opts.chunk_rows.max(1)
+    };
+    let report = ImportReport {
+        rows: 0,
+        created: 0,
+        merged: 0,
+        updated: 0,
+        skipped: 0,
+        rows_to_leads: Vec::new(),
+        errors: Vec::new(),
+        warnings: header_warnings(&file),
+        candidate_pairs: 0,
+        layout,
+        encoding: file.encoding.clone(),
+        dry_run: opts.dry_run,
+        import_id: None,
+    };
+    let cx = ChunkContext {
+        ws,
+        opts,
+        source: &source,
+        touch_kind,
+        progress: &progress,
+        lap: &lap,
+    };
+    let mut done = Chunks {
+        report,
+        tx: None,
+        pairs: Vec::new(),
+        touched: Vec::new(),
+    };
+    let mut source_rows = file.rows().peekable();
+    // 1. Read and parse a chunk of rows, then match and write it. A broken file stops
+    // at its bad row: before any write when the file is one chunk, and otherwise with
+    // the transaction (and so the earlier chunks) rolled back.
+    let last = loop {
+        progress.set_stage(ImportStage::Reading);
+        let chunk = read_chunk(&mut source_rows, chunk_rows, ws, &source, layout, &progress)?;
+        if source_rows.peek().is_none() {
+            break chunk;
+        }
+        done.add(db, &cx, chunk).await?;
+    };
+    // The file's text is not needed for the last chunk (the only one of most files):
+    // freed before its database work.
+    drop(source_rows);
+    drop(file);
+    progress.set_total(done.report.rows + last.row_order.len());
+    done.add(db, &cx, last).await?;
+    let Chunks {
+        mut report,
+        tx,
+        mut pairs,
+        touched,
+    } = done;
+    let Some(mut tx) = tx else {
+        return Err(ImportError::File(IngestError::HeaderOnly));
+    };
+
+    // 6. Candidate pairs between different leads, found in any chunk.
+    pairs.sort();
+    pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    report.candidate_pairs = pairs.len();
+    if opts.dry_run {
+        tx.rollback().await?;
+        return Ok(report);
+    }
+    ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
+    let errors_json = serde_json::to_string(&report.errors).unwrap_or_else(|_| "[]".into());
+    let counts = [
+        report.rows,
+        report.created,
+        report.merged,
+        report.updated,
+        report.skipped,
+    ]
+    .map(|n| n as i64);
+    let id = ondo_store::imports::record_run(
+        &mut tx,
+        ws,
+        &opts.file_name,
+        &source,
+        opts.mode.key(),
+        counts,
+        &errors_json,
+        &opts.actor,
+    )
+    .await?;
+    // Events that waited for these emails now have their leads; the imported leads get
+    // their fit and engagement from a job queued in this transaction, so the import
+    // itself stays as fast as the file allows.
+    let mut rescore: Vec<i64> = ondo_store::waiting::attach_by_email(&mut tx, ws).await?;
+    rescore.extend(touched);
+    crate::scoring::rules_change::queue_rescore_leads(&mut tx, ws, rescore).await?;
+    lap("queued rescoring");
+    progress.set_stage(ImportStage::Committing);
+    tx.commit().await?;
+    lap("committed");
+    progress.set_stage(ImportStage::Done);
+    report.import_id = Some(id);
+    Ok(report)
+}
+
+/// What the chunks written so far add up to.
+struct Chunks {
+    report: ImportReport,
+    /// Begun with the first chunk that has rows.
+    tx: Option<Tx>,
+    pairs: Vec<(i64, i64, String)>,
+    touched: Vec<i64>,
+}
+
+impl Chunks {
+    /// Matches and writes a chunk, and adds what it did to the report.
+    async fn add(
+        &mut self,
+        db: &Db,
+        cx: &ChunkContext<'_>,
+        chunk: Chunk,
+    ) -> Result<(), ImportError> {
+        let report = &mut self.report;
+        report.errors.extend(chunk.errors);
+        report.warnings.extend(chunk.warnings);
+        if chunk.row_order.is_empty() {
+            return Ok(());
+        }
+        (cx.lap)("read and parsed");
+        let tx = match &mut self.tx {
+            Some(tx) => tx,
+            // A dry run only reads; a real import holds the write lock from its first
+            // read, so nothing it matched against changes before it commits.
+            None if cx.opts.dry_run => self.tx.insert(db.begin().await?),
+            None => match db.begin_write_waiting(WRITE_PATIENCE).await {
+                Err(e) if e.is_busy() => return Err(ImportError::Busy),
+                begun => self.tx.insert(begun?),
+            },
+        };
+        let rows = chunk.row_order.len();
+        let written = import_chunk(tx, cx, chunk.parsed).await?;
+        report.rows += rows;
+        for (_, parsed) in &chunk.row_order {
+            report.rows_to_leads.push(match parsed {
+                Some(j) => written.lead_key[*j].clone(),
+                None => serde_json::Value::Null,
+            });
+        }
+        for o in written.outcome {
+            *match o {
+                Outcome::Created => &mut report.created,
+                Outcome::Merged => &mut report.merged,
+                Outcome::Updated => &mut report.updated,
+                Outcome::Skipped => &mut report.skipped,
+            } += 1;
+        }
+        self.pairs.extend(written.pairs);
+        self.touched.extend(written.touched);
+        cx.progress.finish_rows(rows);
+        Ok(())
+    }
+}
+
+/// The rows of one chunk, parsed.
+struct Chunk {
+    parsed: Vec<ParsedRow>,
+    /// Each data row in file order: its number and its index into `parsed` (`None` when
+    /// rejected).
+    row_order: Vec<(usize, Option<usize>)>,
+    errors: Vec<RowMessage>,
+    warnings: Vec<RowMessage>,
+}
+
+/// Reads and parses the next `limit` data rows (fewer at the end of the file).
+fn read_chunk<I>(
+    source_rows: &mut I,
+    limit: usize,
+    ws: WorkspaceId,
+    source: &str,
+    layout: Layout,
+    progress: &ImportProgress,
+) -> Result<Chunk, IngestError>
+where
+    I: Iterator<Item = Result<ondo_ingest::SourceRow, IngestError>>,
+{
+    let mut chunk = Chunk {
+        parsed: Vec::new(),
+        row_order: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
     let mut batch = Vec::with_capacity(PARSE_BATCH);
-    loop {
+    while chunk.row_order.len() < limit {
         batch.clear();
-        for item in source_rows.by_ref().take(PARSE_BATCH) {
+        let room = (limit - chunk.row_order.len()).min(PARSE_BATCH);
+        for item in source_rows.by_ref().take(room) {
             batch.push(item?);
         }
         if batch.is_empty() {
             break;
         }
         progress.add_rows(batch.len());
-        for (row, result) in batch.iter().zip(parse_rows(ws, &source, layout, &batch)) {
+        for (row, result) in batch.iter().zip(parse_rows(ws, source, layout, &batch)) {
             match result {
                 Ok((p, w)) => {
-                    warnings.extend(w.into_iter().map(|message| RowMessage {
-                        row: row.row,
-                        message,
-                    }));
-                    row_order.push((row.row, Some(parsed.len())));
-                    parsed.push(p);
+                    chunk
+                        .warnings
+                        .extend(w.into_iter().map(|message| RowMessage {
+                            row: row.row,
+                            message,
+                        }));
+                    chunk.row_order.push((row.row, Some(chunk.parsed.len())));
+                    chunk.parsed.push(p);
                 }
                 Err(message) => {
-                    errors.push(RowMessage {
+                    chunk.errors.push(RowMessage {
                         row: row.row,
                         message,
                     });
-                    row_order.push((row.row, None));
+                    chunk.row_order.push((row.row, None));
                 }
             }
         }
     }
-    drop(source_rows);
-    if row_order.is_empty() {
-        return Err(ImportError::File(IngestError::HeaderOnly));
-    }
-    progress.set_total(row_order.len());
+    chunk.parsed.shrink_to_fit();
+    Ok(chunk)
+}
 
-    // The file's text is no longer needed: free it before the database work.
-    drop(file);
-    parsed.shrink_to_fit();
-    lap("read and parsed");
-    progress.set_stage(ImportStage::LookingUp);
-    // A dry run only reads; a real import holds the write lock from its first read, so
-    // nothing it matched against changes before it commits.
-    let mut tx = if opts.dry_run {
-        db.begin().await?
-    } else {
-        match db.begin_write_waiting(WRITE_PATIENCE).await {
-            Err(e) if e.is_busy() => return Err(ImportError::Busy),
-            tx => tx?,
-        }
-    };
+/// What one chunk's rows need from the whole import.
+struct ChunkContext<'a> {
+    ws: WorkspaceId,
+    opts: &'a ImportOptions,
+    source: &'a str,
+    touch_kind: &'a str,
+    progress: &'a ImportProgress,
+    lap: &'a (dyn Fn(&str) + Sync),
+}
 
+/// What one chunk did.
+struct ChunkWritten {
+    /// Per parsed row: the lead's id, a provisional key in a dry run, or null.
+    lead_key: Vec<serde_json::Value>,
+    outcome: Vec<Outcome>,
+    /// Candidate pairs of leads, `(smaller id, larger id, reason)`.
+    pairs: Vec<(i64, i64, String)>,
+    /// The leads the chunk's rows touched (a touchpoint each), to rescore.
+    touched: Vec<i64>,
+}
+
+/// Matches one chunk's rows against each other and against the workspace's leads (those
+/// of earlier chunks included), and writes its companies, leads and touchpoints.
+async fn import_chunk(
+    tx: &mut Tx,
+    cx: &ChunkContext<'_>,
+    mut parsed: Vec<ParsedRow>,
+) -> Result<ChunkWritten, ImportError> {
+    let (ws, opts, lap) = (cx.ws, cx.opts, cx.lap);
+    cx.progress.set_stage(ImportStage::LookingUp);
     // 2. The existing leads the rows may match.
     let mut lookup = Lookup::default();
     for p in &parsed {
@@ -245,13 +457,13 @@ pub async fn run(
         lookup.add_phones(p.fields.phone.as_deref(), p.fields.mobile.as_deref());
     }
     lookup.dedup();
-    let existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
+    let existing = ondo_store::imports::find_existing(tx, ws, &lookup).await?;
     // Its strings (every email, phone and name of the file) are not needed again: freed
     // before clustering, when memory peaks.
     drop(lookup);
     tracing::debug!(existing = existing.len(), "looked up");
     lap("looked up existing leads");
-    progress.set_stage(ImportStage::Matching);
+    cx.progress.set_stage(ImportStage::Matching);
 
     // 3. Cluster existing leads and rows into people.
     let mut keys: Vec<PersonKeys> = Vec::with_capacity(existing.len() + parsed.len());
@@ -287,7 +499,7 @@ pub async fn run(
     let mut outcome = vec![Outcome::Skipped; parsed.len()];
     let mut lead_key: Vec<serde_json::Value> = vec![serde_json::Value::Null; parsed.len()];
     let mut group_lead: HashMap<usize, i64> = HashMap::new();
-    let mut companies = CompanyResolver::load(&mut tx, ws, parsed.iter()).await?;
+    let mut companies = CompanyResolver::load(tx, ws, parsed.iter()).await?;
     lap("loaded companies");
     let create = !opts.dry_run;
     // Each row's fields are used once, so they are moved out rather than copied.
@@ -305,7 +517,7 @@ pub async fn run(
         ids.sort_unstable();
         ids
     };
-    let mut current = ondo_store::imports::lead_fields_many(&mut tx, ws, &touched).await?;
+    let mut current = ondo_store::imports::lead_fields_many(tx, ws, &touched).await?;
     lap("loaded the leads rows match");
     let mut updates: Vec<(i64, LeadFields, LeadFields)> = Vec::new();
     // (position in `order`, fields) of each lead to create.
@@ -364,16 +576,15 @@ pub async fn run(
             }
         }
     } else {
-        progress.set_stage(ImportStage::WritingLeads);
-        let company_ids = companies.create(&mut tx, ws).await?;
+        cx.progress.set_stage(ImportStage::WritingLeads);
+        let company_ids = companies.create(tx, ws).await?;
         let real = |fields: &mut LeadFields| {
             if let Some(id) = fields.company_id.filter(|id| *id < 0) {
                 fields.company_id = Some(company_ids[(-id - 1) as usize]);
             }
         };
         lap("created companies");
-        let ids =
-            ondo_store::imports::reserve_ids(&mut tx, IdTable::Leads, creations.len()).await?;
+        let ids = ondo_store::imports::reserve_ids(tx, IdTable::Leads, creations.len()).await?;
         for (_, fields) in &mut creations {
             real(fields);
         }
@@ -386,16 +597,9 @@ pub async fn run(
             group_lead.insert(order[pos].0, id);
             leads.push((id, fields));
         }
-        let reason = format!("インポート: {source}");
-        ondo_store::imports::insert_leads(
-            &mut tx,
-            ws,
-            &leads,
-            LeadStatus::New,
-            &reason,
-            &opts.actor,
-        )
-        .await?;
+        let reason = format!("インポート: {}", cx.source);
+        ondo_store::imports::insert_leads(tx, ws, &leads, LeadStatus::New, &reason, &opts.actor)
+            .await?;
         drop(leads);
         lap("created leads");
         let action = if opts.mode == ImportMode::Update {
@@ -405,7 +609,7 @@ pub async fn run(
         };
         for (id, before, mut after) in updates {
             real(&mut after);
-            ondo_store::imports::update_lead(&mut tx, ws, id, &before, &after, action, &opts.actor)
+            ondo_store::imports::update_lead(tx, ws, id, &before, &after, action, &opts.actor)
                 .await?;
         }
         for (g, rows) in &order {
@@ -429,83 +633,31 @@ pub async fn run(
             group_lead.get(&groups[index]).copied()
         }
     };
-    let mut pairs: Vec<(i64, i64, String)> = candidates
+    let pairs: Vec<(i64, i64, String)> = candidates
         .iter()
         .filter_map(|(a, b, reason)| match (lead_of(*a), lead_of(*b)) {
             (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), format!("{reason:?}"))),
             _ => None,
         })
         .collect();
-    pairs.sort();
-    pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-
-    let count = |o: Outcome| outcome.iter().filter(|x| **x == o).count();
-    let mut report = ImportReport {
-        rows: row_order.len(),
-        created: count(Outcome::Created),
-        merged: count(Outcome::Merged),
-        updated: count(Outcome::Updated),
-        skipped: count(Outcome::Skipped),
-        rows_to_leads: row_order
-            .iter()
-            .map(|(_, p)| p.map(|j| lead_key[j].clone()).unwrap_or_default())
-            .collect(),
-        errors,
-        warnings,
-        candidate_pairs: pairs.len(),
-        layout,
-        encoding,
-        dry_run: opts.dry_run,
-        import_id: None,
-    };
-    if opts.dry_run {
-        tx.rollback().await?;
-        return Ok(report);
+    if !opts.dry_run {
+        cx.progress.set_stage(ImportStage::WritingTouchpoints);
     }
-    progress.set_stage(ImportStage::WritingTouchpoints);
     // Built a batch at a time: a touchpoint each row is a lot of memory at once.
     for chunk in touchpoints.chunks(5_000) {
         let batch: Vec<ImportTouchpoint> = chunk
             .iter()
-            .map(|&(id, j)| touchpoint(id, touch_kind, &source, &parsed[j]))
+            .map(|&(id, j)| touchpoint(id, cx.touch_kind, cx.source, &parsed[j]))
             .collect();
-        ondo_store::imports::insert_touchpoints(&mut tx, ws, &batch).await?;
+        ondo_store::imports::insert_touchpoints(tx, ws, &batch).await?;
     }
     lap("wrote touchpoints");
-    ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
-    let errors_json = serde_json::to_string(&report.errors).unwrap_or_else(|_| "[]".into());
-    let counts = [
-        report.rows,
-        report.created,
-        report.merged,
-        report.updated,
-        report.skipped,
-    ]
-    .map(|n| n as i64);
-    let id = ondo_store::imports::record_run(
-        &mut tx,
-        ws,
-        &opts.file_name,
-        &source,
-        opts.mode.key(),
-        counts,
-        &errors_json,
-        &opts.actor,
-    )
-    .await?;
-    // Events that waited for these emails now have their leads; the imported leads get
-    // their fit and engagement from a job queued in this transaction, so the import
-    // itself stays as fast as the file allows.
-    let mut rescore: Vec<i64> = ondo_store::waiting::attach_by_email(&mut tx, ws).await?;
-    rescore.extend(touchpoints.iter().map(|&(lead, _)| lead));
-    crate::scoring::rules_change::queue_rescore_leads(&mut tx, ws, rescore).await?;
-    lap("queued rescoring");
-    progress.set_stage(ImportStage::Committing);
-    tx.commit().await?;
-    lap("committed");
-    progress.set_stage(ImportStage::Done);
-    report.import_id = Some(id);
-    Ok(report)
+    Ok(ChunkWritten {
+        lead_key,
+        outcome,
+        pairs,
+        touched: touchpoints.into_iter().map(|(lead, _)| lead).collect(),
+    })
 }
 
 /// Columns whose values are kept under a name the file did not give them, said once on the

@@ -81,18 +81,33 @@ pub struct ProgressSnapshot {
     pub rows_done: u64,
     /// All data rows: an estimate until the file is read, then exact.
     pub rows_total: u64,
+    /// Data rows of the chunks already written (a large file is imported a chunk at a
+    /// time; each chunk goes through the stages from reading to writing its touchpoints).
+    pub rows_finished: u64,
 }
 
 impl ProgressSnapshot {
-    /// How far along the whole import is, 0–1000: reading moves with the rows read,
-    /// later stages move a stage at a time.
+    /// How far along the whole import is, 0–1000: the chunks already written count in
+    /// full; the current chunk counts its share of the rows times how far its stages have
+    /// got (reading moves with the rows read, later stages a stage at a time). A file of
+    /// one chunk is the current chunk all along.
     pub fn permille(&self) -> u64 {
         let (start, end) = self.stage.span();
-        if self.stage != ImportStage::Reading || self.rows_total == 0 {
+        if self.stage == ImportStage::Done {
+            return 1000;
+        }
+        let total = self.rows_total.max(self.rows_done);
+        if total == 0 {
             return start;
         }
-        let done = self.rows_done.min(self.rows_total);
-        start + (end - start) * done / self.rows_total
+        let finished = self.rows_finished.min(total);
+        let current = self.rows_done.min(total) - finished;
+        let within = if self.stage == ImportStage::Reading {
+            end
+        } else {
+            start
+        };
+        ((finished * 1000 + current * within) / total).min(990)
     }
 }
 
@@ -102,6 +117,7 @@ pub struct ImportProgress {
     stage: AtomicU8,
     rows_done: AtomicU64,
     rows_total: AtomicU64,
+    rows_finished: AtomicU64,
 }
 
 impl ImportProgress {
@@ -112,6 +128,11 @@ impl ImportProgress {
     /// Counts `n` more rows read.
     pub fn add_rows(&self, n: usize) {
         self.rows_done.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Counts `n` more rows whose chunk is written.
+    pub fn finish_rows(&self, n: usize) {
+        self.rows_finished.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// Sets the number of rows (an estimate before reading, the count after).
@@ -128,6 +149,7 @@ impl ImportProgress {
             stage,
             rows_done: self.rows_done.load(Ordering::Relaxed),
             rows_total: self.rows_total.load(Ordering::Relaxed),
+            rows_finished: self.rows_finished.load(Ordering::Relaxed),
         }
     }
 }
@@ -155,5 +177,36 @@ mod tests {
         for s in ImportStage::ALL {
             assert_eq!(ImportStage::parse(s.key()), Some(s));
         }
+    }
+
+    #[test]
+    fn a_file_of_several_chunks_moves_the_bar_forward_chunk_by_chunk() {
+        let p = ImportProgress::default();
+        p.set_total(300);
+        let mut last = 0;
+        for chunk in 1..=3 {
+            p.set_stage(ImportStage::Reading);
+            p.add_rows(100);
+            for stage in [
+                ImportStage::Reading,
+                ImportStage::LookingUp,
+                ImportStage::Matching,
+                ImportStage::WritingLeads,
+                ImportStage::WritingTouchpoints,
+            ] {
+                p.set_stage(stage);
+                let now = p.snapshot().permille();
+                assert!(now >= last, "chunk {chunk}, {stage:?}: {now} after {last}");
+                last = now;
+            }
+            assert!(last < chunk * 1000 / 3, "chunk {chunk} is not written yet");
+            p.finish_rows(100);
+            last = p.snapshot().permille();
+            assert_eq!(last, (chunk * 1000 / 3).min(990), "chunk {chunk} written");
+        }
+        p.set_stage(ImportStage::Committing);
+        assert_eq!(p.snapshot().permille(), 990);
+        p.set_stage(ImportStage::Done);
+        assert_eq!(p.snapshot().permille(), 1000);
     }
 }

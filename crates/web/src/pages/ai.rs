@@ -51,6 +51,7 @@ fn ai_error(t: Tr, e: AiError) -> PageError {
             t,
             format!("{}: {message}", t.t(&format!("ai-field-{field}"))),
         ),
+        AiError::Store(e) => PageError::store(t)(e),
         other => {
             tracing::error!(error = %other, "AI score");
             PageError::Internal(t)

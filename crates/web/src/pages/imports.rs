@@ -340,6 +340,7 @@ async fn preview_page(
         file_name: upload.name.clone(),
         actor: ondo_store::Actor::user(user.user.id, "web"),
         progress: None,
+        chunk_rows: ondo_jobs::import::CHUNK_ROWS,
     };
     match ondo_jobs::import::run(&state.db, user.workspace, file, &options).await {
         Ok(report) => Ok(render(&page(mapping, Some(report), None, enc, layout))),
