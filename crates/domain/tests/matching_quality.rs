@@ -698,3 +698,55 @@ fn the_generator_is_deterministic_and_has_the_advertised_mix() {
         ["E1", "株式会社　A \"B\"", "x"]
     );
 }
+
+/// Writes the labelled set as the CSV files an importer gets, one per source
+/// (`card.csv`, `expo.csv`, `webinar.csv`, `form.csv`, UTF-8, the headers of a generic
+/// list), each with `SOURCE.truth`: per data row, the true person and the group
+/// [`cluster_people`] puts the record in when it sees every file at once. Used by
+/// `bench/matching_e2e.sh`, which imports the files one after another with `ondo import`
+/// and scores the leads the rows went to. A record keeps its first phone and first
+/// personal number (331 of 6,660 have more).
+#[test]
+#[ignore = "writes files for bench/matching_e2e.sh: set MATCHING_QUALITY_CSV_DIR"]
+fn writes_the_labelled_set_as_csv_files() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("MATCHING_QUALITY_CSV_DIR").expect("MATCHING_QUALITY_CSV_DIR"),
+    );
+    let seed = std::env::var("MATCHING_QUALITY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED);
+    let data = generate(seed);
+    let all_keys: Vec<PersonKeys> = data.records.iter().map(keys).collect();
+    let (groups, _) = cluster_people(&all_keys);
+    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for source in Source::ALL {
+        let mut csv =
+            String::from("会社名,氏名,フリガナ,メールアドレス,電話番号,携帯電話,部署,役職\n");
+        let mut truth = String::new();
+        let mut rows = 0;
+        for (i, r) in data.records.iter().enumerate() {
+            if r.source != source {
+                continue;
+            }
+            let first = |v: &[String]| v.first().map(|s| cell(s)).unwrap_or_default();
+            let cells = [
+                cell(&r.company),
+                cell(&r.name),
+                cell(&r.kana),
+                cell(&r.email),
+                first(&r.phones),
+                first(&r.mobiles),
+                cell(&r.department),
+                cell(&r.title),
+            ];
+            csv.push_str(&cells.join(","));
+            csv.push('\n');
+            truth.push_str(&format!("{} {}\n", r.person, groups[i]));
+            rows += 1;
+        }
+        assert!(rows > 0, "{} has records", source.label());
+        std::fs::write(dir.join(format!("{}.csv", source.label())), csv).expect("write");
+        std::fs::write(dir.join(format!("{}.truth", source.label())), truth).expect("write");
+    }
+}

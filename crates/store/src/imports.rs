@@ -156,7 +156,143 @@ pub async fn find_existing(
             found.entry(r.id).or_insert(r);
         }
     }
-    Ok(found.into_values().collect())
+    let alternates = find_by_identities(tx, ws, &emails, &personal, &mobiles).await?;
+    let mut out: Vec<ExistingLead> = found.into_values().collect();
+    out.extend(alternates);
+    Ok(out)
+}
+
+/// A lead found by an email or number it was seen with besides its own fields.
+#[derive(sqlx::FromRow)]
+struct IdentityHit {
+    kind: String,
+    value: String,
+    #[sqlx(flatten)]
+    lead: ExistingLead,
+}
+
+/// The leads that were seen with one of these emails or numbers besides their own
+/// fields (`lead_identities`), each as it would be with that value in the field: matching
+/// then compares a row with every address and number the lead is known by. The same
+/// columns as the leads' own: `personal` in both phone kinds, `mobiles` (every number)
+/// among the numbers kept as a mobile.
+async fn find_by_identities(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    emails: &[&String],
+    personal: &[&String],
+    mobiles: &[&String],
+) -> Result<Vec<ExistingLead>> {
+    let mut out = Vec::new();
+    let queries: [(&str, &[&String]); 3] = [
+        ("i.kind = 'email'", emails),
+        ("i.kind = 'phone'", personal),
+        ("i.kind = 'mobile'", mobiles),
+    ];
+    for (kind, values) in queries {
+        for chunk in values.chunks(CHUNK) {
+            let hits = with_tx!(tx, conn => {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT i.kind, i.value, l.id, l.name, l.kana, l.email, l.phone, l.mobile, l.department, \
+                     l.title, l.company_id, c.name_key AS company_name_key, c.domain AS company_domain \
+                     FROM lead_identities i JOIN leads l ON l.workspace_id = i.workspace_id AND l.id = i.lead_id \
+                     LEFT JOIN companies c ON c.workspace_id = l.workspace_id AND c.id = l.company_id \
+                     WHERE i.workspace_id = ",
+                );
+                qb.push_bind(ws.0).push(" AND ").push(kind).push(" AND i.value IN (");
+                let mut list = qb.separated(", ");
+                for v in chunk {
+                    list.push_bind(v.as_str());
+                }
+                qb.push(")");
+                qb.build_query_as::<IdentityHit>().fetch_all(&mut **conn).await?
+            });
+            for hit in hits {
+                let mut lead = hit.lead;
+                let slot = match hit.kind.as_str() {
+                    "email" => &mut lead.email,
+                    "phone" => &mut lead.phone,
+                    _ => &mut lead.mobile,
+                };
+                *slot = Some(hit.value);
+                out.push(lead);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The kinds of values [`add_identities`] keeps, as the lead fields they stand beside.
+pub const IDENTITY_KINDS: [&str; 3] = ["email", "phone", "mobile"];
+
+/// The emails and numbers among the conflicts of a merge
+/// ([`LeadFields::fill_empty_from`]): values the lead keeps as identities because its own
+/// field holds another.
+pub fn other_values(
+    conflicts: Vec<(&'static str, String, String)>,
+) -> impl Iterator<Item = (&'static str, String)> {
+    conflicts
+        .into_iter()
+        .filter(|(field, _, _)| IDENTITY_KINDS.contains(field))
+        .map(|(field, _, theirs)| (field, theirs))
+}
+
+/// Records emails and numbers leads were seen with besides their own fields:
+/// `(lead id, kind, value)` with `kind` one of [`IDENTITY_KINDS`] (as stored: normalised
+/// email, national-format number). A value a lead already has as an identity is not
+/// added again.
+pub async fn add_identities(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    source: &str,
+    identities: &[(i64, &str, String)],
+) -> Result<()> {
+    let mut identities: Vec<&(i64, &str, String)> = identities
+        .iter()
+        .filter(|(_, kind, value)| IDENTITY_KINDS.contains(kind) && !value.is_empty())
+        .collect();
+    identities.sort_unstable();
+    identities.dedup();
+    let now = Micros::now().0;
+    for chunk in identities.chunks(CHUNK / 4) {
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("WITH v (lead_id, kind, value) AS (VALUES ");
+            let mut list = qb.separated(", ");
+            for (lead, kind, value) in chunk {
+                list.push("(").push_bind_unseparated(*lead).push_unseparated(", ");
+                list.push_bind_unseparated(*kind).push_unseparated(", ");
+                list.push_bind_unseparated(value.as_str()).push_unseparated(")");
+            }
+            qb.push(
+                ") INSERT INTO lead_identities (workspace_id, lead_id, kind, value, source, created_at) \
+                 SELECT ",
+            );
+            qb.push_bind(ws.0).push(", v.lead_id, v.kind, v.value, ");
+            qb.push_bind(source).push(", ").push_bind(now);
+            qb.push(" FROM v WHERE NOT EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = ");
+            qb.push_bind(ws.0).push(" AND i.kind = v.kind AND i.value = v.value AND i.lead_id = v.lead_id)");
+            qb.build().execute(&mut **conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// The emails and numbers a lead was seen with besides its own fields, oldest first:
+/// `(kind, value, source)`.
+pub async fn identities_of(
+    db: &crate::Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+) -> Result<Vec<(String, String, Option<String>)>> {
+    crate::with_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT kind, value, source FROM lead_identities WHERE workspace_id = $1 AND lead_id = $2 ORDER BY id",
+        )
+        .bind(ws.0)
+        .bind(lead_id)
+        .fetch_all(pool)
+        .await?)
+    })
 }
 
 /// Tables whose ids an import reserves before it writes their rows in batches.

@@ -10,8 +10,9 @@ use crate::error::{Result, StoreError};
 use crate::leads::{Lead, LeadFields};
 use crate::{Actor, Db, Tx, WorkspaceId, with_db, with_tx};
 
-const MOVED_TABLES: [&str; 6] = [
+const MOVED_TABLES: [&str; 7] = [
     "touchpoints",
+    "lead_identities",
     "events",
     "activities",
     "status_history",

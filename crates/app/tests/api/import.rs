@@ -243,6 +243,69 @@ async fn a_file_broken_in_a_later_chunk_writes_nothing() {
     );
 }
 
+/// An address a lead is seen with besides its own (a private one from a webinar sign-up)
+/// is kept on the lead, and a later file or form giving only that address finds the lead.
+/// Before, the merge kept the first address only: the form made a second lead.
+#[tokio::test]
+async fn a_second_address_is_kept_and_finds_the_lead_later() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let card = cp932_csv(
+        &dir,
+        "card.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,ヤマダ タロウ,t.yamada@example.co.jp,090-1234-5678,営業部,部長,2026/10/14",
+        ],
+    );
+    let webinar = cp932_csv(
+        &dir,
+        "webinar.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,090-1234-5678,,,2026/10/20",
+        ],
+    );
+    let form = cp932_csv(
+        &dir,
+        "form.csv",
+        &[HEADER, ",山田 太郎,,Taro.Yamada@gmail.com,,,,2026/10/25"],
+    );
+    let (ok, first) = import(&app, &card, &["--source", "名刺"]);
+    assert!(ok, "{first}");
+    let id = first["rows_to_leads"][0].as_i64().expect("id");
+    let (_, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
+    assert_eq!(second["merged"], 1, "same name and mobile: {second}");
+    let (_, third) = import(&app, &form, &["--source", "資料請求"]);
+    assert_eq!(third["created"], 0, "{third}");
+    assert_eq!(
+        third["rows_to_leads"][0], id,
+        "found by the webinar's address"
+    );
+    assert_eq!(lead_count(&app).await, 1);
+
+    let (_, lead) = json(app.get_lead(&app.token, id).await).await;
+    assert_eq!(
+        lead["email"], "t.yamada@example.co.jp",
+        "its own address stays"
+    );
+    assert_eq!(
+        lead["other_contacts"],
+        json!([{"kind": "email", "value": "taro.yamada@gmail.com", "source": "ウェビナー"}]),
+        "{lead}"
+    );
+    assert_eq!(lead["touchpoints"].as_array().map(Vec::len), Some(3));
+
+    // The API goes through the same matching.
+    let (status, posted) = json(
+        app.post_lead(&json!({"name": "山田 太郎", "email": "taro.yamada@gmail.com"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "an existing lead: {posted}");
+    assert_eq!(posted["id"], id);
+}
+
 #[tokio::test]
 async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
     let app = spawn_app().await;

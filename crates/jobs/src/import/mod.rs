@@ -522,6 +522,11 @@ async fn import_chunk(
     let mut updates: Vec<(i64, LeadFields, LeadFields)> = Vec::new();
     // (position in `order`, fields) of each lead to create.
     let mut creations: Vec<(usize, LeadFields)> = Vec::new();
+    // Emails and numbers a lead is seen with besides the one its field keeps, so that
+    // nothing a row brought is lost and later rows find the lead by them: by lead id, and
+    // by position in `order` for the leads still to create.
+    let mut identities: Vec<(i64, &'static str, String)> = Vec::new();
+    let mut new_identities: Vec<(usize, &'static str, String)> = Vec::new();
     for (pos, (g, rows)) in order.iter().enumerate() {
         match (group_existing.get(g), opts.mode) {
             (Some(_), ImportMode::New) | (None, ImportMode::Update) => {
@@ -543,18 +548,26 @@ async fn import_chunk(
                         overwrite(&mut after, &incoming);
                         outcome[j] = Outcome::Updated;
                     } else {
-                        after.fill_empty_from(&incoming);
+                        let conflicts = after.fill_empty_from(&incoming);
+                        identities.extend(
+                            ondo_store::imports::other_values(conflicts).map(|(k, v)| (id, k, v)),
+                        );
                         outcome[j] = Outcome::Merged;
                     }
                     lead_key[j] = id.into();
                 }
+                // A value an update replaces stays known as one the lead was seen with.
+                identities.extend(replaced_values(&before, &after).map(|(k, v)| (id, k, v)));
                 updates.push((id, before, after));
                 group_lead.insert(*g, id);
             }
             (None, _) => {
                 let mut fields = with_company(&mut parsed[rows[0]]);
                 for &j in &rows[1..] {
-                    fields.fill_empty_from(&with_company(&mut parsed[j]));
+                    let conflicts = fields.fill_empty_from(&with_company(&mut parsed[j]));
+                    new_identities.extend(
+                        ondo_store::imports::other_values(conflicts).map(|(k, v)| (pos, k, v)),
+                    );
                 }
                 outcome[rows[0]] = Outcome::Created;
                 for &j in &rows[1..] {
@@ -612,6 +625,12 @@ async fn import_chunk(
             ondo_store::imports::update_lead(tx, ws, id, &before, &after, action, &opts.actor)
                 .await?;
         }
+        identities.extend(
+            new_identities
+                .into_iter()
+                .filter_map(|(pos, k, v)| Some((*group_lead.get(&order[pos].0)?, k, v))),
+        );
+        ondo_store::imports::add_identities(tx, ws, cx.source, &identities).await?;
         for (g, rows) in &order {
             if let Some(&id) = group_lead.get(g) {
                 for &j in rows {
@@ -782,6 +801,23 @@ fn touchpoint(lead_id: i64, kind: &str, source: &str, row: &ParsedRow) -> Import
         details: serde_json::json!({ "row": row.row }),
         dedupe_key: row.dedupe_key.clone(),
     }
+}
+
+/// The emails and numbers an update replaced.
+fn replaced_values<'a>(
+    before: &'a LeadFields,
+    after: &'a LeadFields,
+) -> impl Iterator<Item = (&'static str, String)> + 'a {
+    [
+        ("email", &before.email, &after.email),
+        ("phone", &before.phone, &after.phone),
+        ("mobile", &before.mobile, &after.mobile),
+    ]
+    .into_iter()
+    .filter_map(|(kind, old, new)| match old {
+        Some(v) if old != new => Some((kind, v.clone())),
+        _ => None,
+    })
 }
 
 /// Replaces the fields of `into` with the non-empty values of `from` (update mode).

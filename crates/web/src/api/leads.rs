@@ -38,6 +38,18 @@ pub struct TouchpointJson {
     pub at: String,
 }
 
+/// An email or number the lead was seen with besides its own fields (a second address
+/// from a webinar sign-up, another direct line); later imports and forms find the lead by
+/// it too.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OtherContactJson {
+    /// `email`, `phone` or `mobile`: the field it stands beside.
+    pub kind: String,
+    pub value: String,
+    /// The touchpoint source that brought it (the import's `--source`, a form's name).
+    pub source: Option<String>,
+}
+
 /// A lead.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LeadJson {
@@ -77,6 +89,9 @@ pub struct LeadJson {
     /// The AI score with its reasons (single-lead answers, when a model scored the lead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai: Option<super::queue::AiJson>,
+    /// Emails and numbers the lead was seen with besides its own (single-lead answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_contacts: Option<Vec<OtherContactJson>>,
 }
 
 impl LeadJson {
@@ -124,6 +139,7 @@ impl LeadJson {
             created_at: Micros(l.created_at).to_rfc3339(),
             updated_at: Micros(l.updated_at).to_rfc3339(),
             ai: None,
+            other_contacts: None,
             touchpoints: touchpoints.map(|tps| {
                 tps.into_iter()
                     .map(|t| TouchpointJson {
@@ -249,6 +265,17 @@ pub async fn get_one(
     json.ai = ondo_jobs::ai::lead_ai(&state.db, user.workspace, id)
         .await?
         .map(|a| super::queue::AiJson::of(&a));
+    let others = ondo_store::imports::identities_of(&state.db, user.workspace, id).await?;
+    json.other_contacts = Some(
+        others
+            .into_iter()
+            .map(|(kind, value, source)| OtherContactJson {
+                kind,
+                value,
+                source,
+            })
+            .collect(),
+    );
     Ok(Json(json))
 }
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Scores `ondo import` against the labelled set that bench/matching_e2e.sh wrote.
+
+Usage: matching_e2e.py ONDO DIR
+DIR holds SOURCE.csv and SOURCE.truth for card, expo, webinar and form (see
+crates/domain/tests/matching_quality.rs, writes_the_labelled_set_as_csv_files). Across
+files: the four files are imported one after another into one new workspace, as a company
+collects them. Within a file: the file alone into a new workspace. Pairwise precision and
+recall of the leads the rows went to (`rows_to_leads`); across files next to those of the
+groups `cluster_people` makes when it sees every record at once (the second truth column).
+A file imported alone is clustered exactly as the matching-quality test clusters it.
+"""
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+ONDO, DIR = sys.argv[1], sys.argv[2]
+SOURCES = ["card", "expo", "webinar", "form"]
+
+
+def truth(source):
+    with open(f"{DIR}/{source}.truth") as f:
+        return [tuple(int(x) for x in line.split()) for line in f]
+
+
+def run_import(data, source):
+    out = subprocess.run(
+        [ONDO, "--data-dir", data, "import", f"{DIR}/{source}.csv", "--source", source, "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    report = json.loads(out.stdout)
+    if report["errors"]:
+        sys.exit(f"{source}: rows were rejected: {report['errors'][:3]}")
+    return report["rows_to_leads"]
+
+
+def score(records):
+    """records: (person, predicted group or None). Pairwise (precision, recall)."""
+    pairs = lambda n: n * (n - 1) // 2
+    true = sum(pairs(n) for n in Counter(p for p, _ in records).values())
+    predicted = sum(pairs(n) for n in Counter(g for _, g in records if g is not None).values())
+    both = sum(pairs(n) for n in Counter((p, g) for p, g in records if g is not None).values())
+    return (both / predicted if predicted else 1.0, both / true if true else 1.0, true)
+
+
+def line(label, imported, at_once=None):
+    p, r, true = score(imported)
+    ref = "— | —" if at_once is None else "{:.4f} | {:.4f}".format(*score(at_once)[:2])
+    print(f"| {label} | {true:,} | {p:.4f} | {r:.4f} | {ref} |")
+
+
+print("| scope | true pairs | precision, `ondo import` | recall, `ondo import` "
+      "| precision, all at once | recall, all at once |")
+print("|---|---:|---:|---:|---:|---:|")
+work = f"{DIR}/data"
+shutil.rmtree(work, ignore_errors=True)
+imported, at_once = [], []
+for source in SOURCES:
+    t = truth(source)
+    leads = run_import(work, source)
+    imported += [(p, ("lead", lead) if lead is not None else None) for (p, _), lead in zip(t, leads)]
+    at_once += [(p, g) for p, g in t]
+line("across files, imported card → expo → webinar → form", imported, at_once)
+for source in SOURCES:
+    shutil.rmtree(work, ignore_errors=True)
+    t = truth(source)
+    leads = run_import(work, source)
+    within = [(p, lead) for (p, _), lead in zip(t, leads)]
+    line(f"within {source}, imported alone", within)
+shutil.rmtree(work, ignore_errors=True)
