@@ -239,14 +239,48 @@ pub async fn leads_by_emails(
             found.extend(qb.build_query_as::<(String, i64)>().fetch_all(&mut **conn).await?);
         });
     }
+    // An address no lead has as its own may be one a lead was seen with besides it.
+    let others: Vec<&str> = emails
+        .iter()
+        .copied()
+        .filter(|e| !found.contains_key(*e))
+        .collect();
+    for chunk in others.chunks(IDS_PER_LOOKUP) {
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT value, MIN(lead_id) FROM lead_identities WHERE workspace_id = ",
+            );
+            qb.push_bind(ws.0).push(" AND kind = 'email' AND value IN (");
+            let mut list = qb.separated(", ");
+            for email in chunk {
+                list.push_bind(*email);
+            }
+            qb.push(") GROUP BY value");
+            found.extend(qb.build_query_as::<(String, i64)>().fetch_all(&mut **conn).await?);
+        });
+    }
     Ok(found)
 }
 
-/// The lead with this (normalised) email, if any.
+/// The lead with this (normalised) email, if any: the oldest with it as its own, else
+/// the oldest seen with it besides its own (`lead_identities`).
 pub async fn lead_by_email(tx: &mut Tx, ws: WorkspaceId, email: &str) -> Result<Option<i64>> {
-    Ok(with_tx!(tx, conn => {
+    let own = with_tx!(tx, conn => {
         sqlx::query_scalar::<_, i64>(
             "SELECT id FROM leads WHERE workspace_id = $1 AND email = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(ws.0)
+        .bind(email)
+        .fetch_optional(&mut **conn)
+        .await?
+    });
+    if own.is_some() {
+        return Ok(own);
+    }
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT lead_id FROM lead_identities WHERE workspace_id = $1 AND kind = 'email' AND value = $2 \
+             ORDER BY lead_id LIMIT 1",
         )
         .bind(ws.0)
         .bind(email)

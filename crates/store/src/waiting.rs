@@ -20,6 +20,21 @@ pub async fn attach_by_email(tx: &mut Tx, ws: WorkspaceId) -> Result<Vec<i64>> {
         .fetch_all(&mut **conn)
         .await?
     });
+    // Then the addresses leads were seen with besides their own.
+    let others: Vec<i64> = with_tx!(tx, conn => {
+        sqlx::query_scalar(
+            "UPDATE events SET lead_id = (SELECT MIN(i.lead_id) FROM lead_identities i \
+                 WHERE i.workspace_id = events.workspace_id AND i.kind = 'email' AND i.value = events.email) \
+             WHERE workspace_id = $1 AND lead_id IS NULL AND email IS NOT NULL \
+             AND EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = events.workspace_id \
+                 AND i.kind = 'email' AND i.value = events.email) \
+             RETURNING lead_id",
+        )
+        .bind(ws.0)
+        .fetch_all(&mut **conn)
+        .await?
+    });
+    ids.extend(others);
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)

@@ -246,6 +246,24 @@ async fn a_file_broken_in_a_later_chunk_writes_nothing() {
 /// An address a lead is seen with besides its own (a private one from a webinar sign-up)
 /// is kept on the lead, and a later file or form giving only that address finds the lead.
 /// Before, the merge kept the first address only: the form made a second lead.
+/// Sends one page view for the webinar address of the test below.
+async fn send_event(app: &TestApp, id: &str) -> Value {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/events"))
+        .bearer_auth(&app.token)
+        .json(&json!([
+            {"id": id, "type": "page_view", "at": ondo_domain::Micros::now().to_rfc3339(),
+             "email": "taro.yamada@gmail.com", "url": "/product/pricing"}
+        ]))
+        .send()
+        .await
+        .expect("events");
+    let (status, body) = json(resp).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
 #[tokio::test]
 async fn a_second_address_is_kept_and_finds_the_lead_later() {
     let app = spawn_app().await;
@@ -274,8 +292,26 @@ async fn a_second_address_is_kept_and_finds_the_lead_later() {
     let (ok, first) = import(&app, &card, &["--source", "名刺"]);
     assert!(ok, "{first}");
     let id = first["rows_to_leads"][0].as_i64().expect("id");
+    // Behaviour under the private address, before anyone knows whose it is: it waits.
+    assert_eq!(send_event(&app, "before").await["waiting"], 1);
     let (_, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
     assert_eq!(second["merged"], 1, "same name and mobile: {second}");
+    // The import attached the waiting event (the lead's only one: the server's worker
+    // scores it), and later ones go straight to the lead.
+    let mut engagement = 0.0;
+    for _ in 0..100 {
+        let (_, lead) = json(app.get_lead(&app.token, id).await).await;
+        engagement = lead["scores"]["engagement"].as_f64().expect("engagement");
+        if engagement > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        engagement > 0.0,
+        "the waiting page view counts for the lead"
+    );
+    assert_eq!(send_event(&app, "after").await["waiting"], 0);
     let (_, third) = import(&app, &form, &["--source", "資料請求"]);
     assert_eq!(third["created"], 0, "{third}");
     assert_eq!(
