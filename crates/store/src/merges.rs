@@ -174,7 +174,7 @@ pub async fn merge(
         serde_json::to_string(&source).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let before_json =
         serde_json::to_string(&before).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let audit_after = serde_json::json!({ "merged_from": source_id, "name": source.name, "conflicts": conflicts }).to_string();
+    let audit_after = serde_json::json!({ "merged_from": source_id, "name": source.name, "conflicts": &conflicts }).to_string();
 
     let merge_id = with_tx!(&mut tx, conn => {
         crate::update_lead_fields!(&mut **conn, ws, target_id, &after, now);
@@ -201,8 +201,19 @@ pub async fn merge(
         crate::insert_audit!(&mut **conn, ws, actor, "lead", Some(target_id), "merge", None::<&str>, Some(audit_after.as_str()), now);
         id
     });
+    // The merged-away lead's own email and numbers, where the surviving lead has others,
+    // stay known as the surviving lead's (until the merge is undone).
+    let others: Vec<(i64, &str, String)> = crate::imports::other_values(conflicts)
+        .map(|(kind, value)| (target_id, kind, value))
+        .collect();
+    crate::imports::add_identities(&mut tx, ws, &merge_source(merge_id), &others).await?;
     tx.commit().await?;
     Ok(merge_id)
+}
+
+/// The source recorded with the identities a merge adds, so that undoing it removes them.
+fn merge_source(merge_id: i64) -> String {
+    format!("merge #{merge_id}")
 }
 
 /// Merges of this lead that can still be undone, newest first.
@@ -335,6 +346,12 @@ pub async fn undo(db: &Db, ws: WorkspaceId, merge_id: i64, actor: &Actor) -> Res
             .bind(ws.0)
             .bind(merge_id)
             .bind(now)
+            .execute(&mut **conn)
+            .await?;
+        sqlx::query("DELETE FROM lead_identities WHERE workspace_id = $1 AND lead_id = $2 AND source = $3")
+            .bind(ws.0)
+            .bind(record.target_id)
+            .bind(merge_source(merge_id))
             .execute(&mut **conn)
             .await?;
         let after = serde_json::json!({ "restored": source.id }).to_string();

@@ -9,12 +9,12 @@ async fn candidate_pairs_are_reviewed_merged_and_the_merge_undone() {
     let app = spawn_app().await;
     let (_, a) = json(
         app.post_lead(
-            &json!({"name": "高橋 一郎", "company": "株式会社サカタのタネ", "source": "展示会"}),
+            &json!({"name": "高橋 一郎", "company": "株式会社サカタのタネ", "email": "ichiro.t@gmail.com", "source": "展示会"}),
         )
         .await,
     )
     .await;
-    let (s, b) = json(app.post_lead(&json!({"name": "高橋 一郎", "company": "(株)サカタのタネ", "mobile": "090-1111-2222", "source": "ウェビナー"})).await).await;
+    let (s, b) = json(app.post_lead(&json!({"name": "高橋 一郎", "company": "(株)サカタのタネ", "mobile": "090-1111-2222", "email": "i.takahashi@yahoo.co.jp", "source": "ウェビナー"})).await).await;
     assert_eq!(
         s,
         StatusCode::CREATED,
@@ -83,6 +83,11 @@ async fn candidate_pairs_are_reviewed_merged_and_the_merge_undone() {
         Some(2),
         "both touchpoints are kept"
     );
+    assert_eq!(lead["email"], "ichiro.t@gmail.com");
+    assert_eq!(
+        lead["other_contacts"][0]["value"], "i.takahashi@yahoo.co.jp",
+        "the merged-away lead's address is kept beside: {lead}"
+    );
     assert_eq!(
         app.get_lead(&app.token, b).await.status(),
         StatusCode::NOT_FOUND
@@ -126,6 +131,12 @@ async fn candidate_pairs_are_reviewed_merged_and_the_merge_undone() {
     assert_eq!(back["touchpoints"][0]["source"], "ウェビナー");
     let (_, a_again) = json(app.get_lead(&app.token, a).await).await;
     assert!(a_again["mobile"].is_null());
+    assert_eq!(
+        a_again["other_contacts"],
+        json!([]),
+        "the undo takes it back"
+    );
+    assert_eq!(back["email"], "i.takahashi@yahoo.co.jp");
 
     app.user_with_token(app.ws(), "sales@example.com", Role::Sales)
         .await;
