@@ -3,7 +3,7 @@ use std::process::{Command, Stdio};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{HELD, TestApp, held_write, hold_write_lock, json, spawn_app};
+use crate::helpers::{HELD, PASSWORD, TestApp, held_write, hold_write_lock, json, spawn_app};
 
 /// Runs `ondo import FILE ARGS… --json` against the app's database.
 fn import(app: &TestApp, file: &std::path::Path, args: &[&str]) -> (bool, Value) {
@@ -331,6 +331,15 @@ async fn a_second_address_is_kept_and_finds_the_lead_later() {
         "{lead}"
     );
     assert_eq!(lead["touchpoints"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app.page(&format!("/leads/{id}")).await;
+    assert!(
+        page.contains("別の連絡先") && page.contains("taro.yamada@gmail.com"),
+        "the lead page shows the other address"
+    );
 
     // The API goes through the same matching.
     let (status, posted) = json(

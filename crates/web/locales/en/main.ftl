@@ -86,6 +86,7 @@ leads-empty-action = Add a new lead
 
 ## Lead detail
 lead-edit = Edit
+lead-other-contact = Other contact
 lead-contact = Contact
 lead-company = Company
 lead-company-leads = Show this company's leads

@@ -86,6 +86,7 @@ leads-empty-action = 新しいリードを登録する
 
 ## リード詳細
 lead-edit = 編集
+lead-other-contact = 別の連絡先
 lead-contact = 連絡先
 lead-company = 会社情報
 lead-company-leads = この会社のリードを表示

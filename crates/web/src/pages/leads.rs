@@ -444,6 +444,9 @@ struct LeadPage {
     owner_warnings: Vec<String>,
     /// Merges into this lead that can be undone: (merge id, merged-away lead's name, when).
     merges: Vec<(i64, String, String)>,
+    /// Emails and numbers the lead was seen with besides its own: (field label, value,
+    /// the source that brought it).
+    other_contacts: Vec<(String, String, String)>,
     consent: String,
     created: String,
     updated: String,
@@ -695,6 +698,18 @@ pub async fn show(
         }
         (None, _) => t.t("consent-none"),
     };
+    let other_contacts = ondo_store::imports::identities_of(db, ws, id)
+        .await
+        .map_err(PageError::store(t))?
+        .into_iter()
+        .map(|(kind, value, source)| {
+            (
+                t.t(&format!("field-{kind}")),
+                value,
+                source.unwrap_or_default(),
+            )
+        })
+        .collect();
     let merges = if user.role() == ondo_domain::Role::Sales {
         Vec::new()
     } else {
@@ -733,6 +748,7 @@ pub async fn show(
         c: Chrome::new(&user, "leads", &format!("/leads/{id}")),
         owner_warnings,
         merges,
+        other_contacts,
         t,
         status_label: t.status(&lead.status),
         custom_fields,
