@@ -215,6 +215,16 @@ async fn a_file_imported_a_chunk_at_a_time_gives_what_the_whole_file_gives() {
     let (_, lead) = json(chunked.get_lead(&chunked.token, id).await).await;
     assert_eq!(lead["phone"], "03-1234-5678");
     assert_eq!(lead["touchpoints"].as_array().map(Vec::len), Some(2));
+    // The pair waits for review with its reason in words.
+    assert_eq!(
+        chunked
+            .sign_in("admin@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = chunked.page("/leads/duplicates").await;
+    assert!(page.contains("同じ会社の同姓同名"), "the reason in words");
 }
 
 /// A broken row in a later chunk, after earlier chunks were written, still leaves the

@@ -655,7 +655,7 @@ async fn import_chunk(
     let pairs: Vec<(i64, i64, String)> = candidates
         .iter()
         .filter_map(|(a, b, reason)| match (lead_of(*a), lead_of(*b)) {
-            (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), format!("{reason:?}"))),
+            (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), reason.key().to_string())),
             _ => None,
         })
         .collect();

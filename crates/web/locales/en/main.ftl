@@ -249,4 +249,5 @@ candidate-same-reading-same-company = Same reading at the same company
 candidate-similar-name-same-company = Names one character apart at the same company
 candidate-same-email-local-same-domain = Same address before @ at the same domain
 candidate-same-company-name-different-form = Same company name, different legal form
+candidate-same-romaji-same-company = The same name in romaji or kana at the same company
 lead-other-owner = { $name } at the same company is owned by another rep (avoid a double approach)
