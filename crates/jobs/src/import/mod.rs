@@ -248,7 +248,7 @@ pub async fn run(
         return Err(ImportError::File(IngestError::HeaderOnly));
     };
 
-    // 6. Candidate pairs between different leads, found in any chunk.
+    // 7. The candidate pairs of every chunk, the import's record, and the commit.
     pairs.sort();
     pairs.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     report.candidate_pairs = pairs.len();
@@ -644,7 +644,7 @@ async fn import_chunk(
     }
 
     lap("wrote leads");
-    // 5. Candidate pairs between different leads.
+    // 6. Candidate pairs between the leads of this chunk and those it met.
     let lead_of = |index: usize| -> Option<i64> {
         if index < n_existing {
             Some(existing[index])
