@@ -184,6 +184,9 @@ async fn find_by_identities(
     mobiles: &[&String],
 ) -> Result<Vec<ExistingLead>> {
     let mut out = Vec::new();
+    if !crate::identities::any(tx, ws).await? {
+        return Ok(out);
+    }
     let queries: [(&str, &[&String]); 3] = [
         ("i.kind = 'email'", emails),
         ("i.kind = 'phone'", personal),
@@ -220,79 +223,6 @@ async fn find_by_identities(
         }
     }
     Ok(out)
-}
-
-/// The kinds of values [`add_identities`] keeps, as the lead fields they stand beside.
-pub const IDENTITY_KINDS: [&str; 3] = ["email", "phone", "mobile"];
-
-/// The emails and numbers among the conflicts of a merge
-/// ([`LeadFields::fill_empty_from`]): values the lead keeps as identities because its own
-/// field holds another.
-pub fn other_values(
-    conflicts: Vec<(&'static str, String, String)>,
-) -> impl Iterator<Item = (&'static str, String)> {
-    conflicts
-        .into_iter()
-        .filter(|(field, _, _)| IDENTITY_KINDS.contains(field))
-        .map(|(field, _, theirs)| (field, theirs))
-}
-
-/// Records emails and numbers leads were seen with besides their own fields:
-/// `(lead id, kind, value)` with `kind` one of [`IDENTITY_KINDS`] (as stored: normalised
-/// email, national-format number). A value a lead already has as an identity is not
-/// added again.
-pub async fn add_identities(
-    tx: &mut Tx,
-    ws: WorkspaceId,
-    source: &str,
-    identities: &[(i64, &str, String)],
-) -> Result<()> {
-    let mut identities: Vec<&(i64, &str, String)> = identities
-        .iter()
-        .filter(|(_, kind, value)| IDENTITY_KINDS.contains(kind) && !value.is_empty())
-        .collect();
-    identities.sort_unstable();
-    identities.dedup();
-    let now = Micros::now().0;
-    for chunk in identities.chunks(CHUNK / 4) {
-        with_tx!(tx, conn => {
-            let mut qb = sqlx::QueryBuilder::new("WITH v (lead_id, kind, value) AS (VALUES ");
-            let mut list = qb.separated(", ");
-            for (lead, kind, value) in chunk {
-                list.push("(").push_bind_unseparated(*lead).push_unseparated(", ");
-                list.push_bind_unseparated(*kind).push_unseparated(", ");
-                list.push_bind_unseparated(value.as_str()).push_unseparated(")");
-            }
-            qb.push(
-                ") INSERT INTO lead_identities (workspace_id, lead_id, kind, value, source, created_at) \
-                 SELECT ",
-            );
-            qb.push_bind(ws.0).push(", v.lead_id, v.kind, v.value, ");
-            qb.push_bind(source).push(", ").push_bind(now);
-            qb.push(" FROM v WHERE NOT EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = ");
-            qb.push_bind(ws.0).push(" AND i.kind = v.kind AND i.value = v.value AND i.lead_id = v.lead_id)");
-            qb.build().execute(&mut **conn).await?;
-        });
-    }
-    Ok(())
-}
-
-/// The emails and numbers a lead was seen with besides its own fields, oldest first:
-/// `(kind, value, source)`.
-pub async fn identities_of(
-    db: &crate::Db,
-    ws: WorkspaceId,
-    lead_id: i64,
-) -> Result<Vec<(String, String, Option<String>)>> {
-    crate::with_db!(db, pool => {
-        Ok(sqlx::query_as(
-            "SELECT kind, value, source FROM lead_identities WHERE workspace_id = $1 AND lead_id = $2 ORDER BY id",
-        )
-        .bind(ws.0)
-        .bind(lead_id)
-        .fetch_all(pool)
-        .await?)
-    })
 }
 
 /// Tables whose ids an import reserves before it writes their rows in batches.

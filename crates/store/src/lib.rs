@@ -18,6 +18,7 @@ pub mod customers;
 pub mod dormancy;
 pub mod events;
 pub mod forms;
+pub mod identities;
 pub mod import_jobs;
 pub mod imports;
 pub mod jobs;

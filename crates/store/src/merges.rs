@@ -203,10 +203,10 @@ pub async fn merge(
     });
     // The merged-away lead's own email and numbers, where the surviving lead has others,
     // stay known as the surviving lead's (until the merge is undone).
-    let others: Vec<(i64, &str, String)> = crate::imports::other_values(conflicts)
+    let others: Vec<(i64, &str, String)> = crate::identities::other_values(conflicts)
         .map(|(kind, value)| (target_id, kind, value))
         .collect();
-    crate::imports::add_identities(&mut tx, ws, &merge_source(merge_id), &others).await?;
+    crate::identities::add(&mut tx, ws, &merge_source(merge_id), &others).await?;
     tx.commit().await?;
     Ok(merge_id)
 }

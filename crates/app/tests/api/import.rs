@@ -378,8 +378,10 @@ async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
 async fn rows_match_leads_already_in_the_workspace_and_modes_decide() {
     let app = spawn_app().await;
     let (_, existing) = json(
-        app.post_lead(&json!({"name": "山田 太郎", "email": "t.yamada@example.co.jp"}))
-            .await,
+        app.post_lead(
+            &json!({"name": "山田 太郎", "email": "t.yamada@example.co.jp", "phone": "03-9999-0000"}),
+        )
+        .await,
     )
     .await;
     let id = existing["id"].clone();
@@ -404,6 +406,11 @@ async fn rows_match_leads_already_in_the_workspace_and_modes_decide() {
     let (_, lead) = json(app.get_lead(&app.token, id.as_i64().expect("id")).await).await;
     assert_eq!(lead["title"], "部長");
     assert_eq!(lead["phone"], "03-1234-5678");
+    assert_eq!(
+        lead["other_contacts"],
+        json!([{"kind": "phone", "value": "03-9999-0000", "source": "tenjikai.csv"}]),
+        "the number the update replaced stays known"
+    );
 
     let (_, upsert) = import(&app, &file, &["--mode", "upsert"]);
     assert_eq!(upsert["created"], 2);

@@ -550,7 +550,8 @@ async fn import_chunk(
                     } else {
                         let conflicts = after.fill_empty_from(&incoming);
                         identities.extend(
-                            ondo_store::imports::other_values(conflicts).map(|(k, v)| (id, k, v)),
+                            ondo_store::identities::other_values(conflicts)
+                                .map(|(k, v)| (id, k, v)),
                         );
                         outcome[j] = Outcome::Merged;
                     }
@@ -566,7 +567,7 @@ async fn import_chunk(
                 for &j in &rows[1..] {
                     let conflicts = fields.fill_empty_from(&with_company(&mut parsed[j]));
                     new_identities.extend(
-                        ondo_store::imports::other_values(conflicts).map(|(k, v)| (pos, k, v)),
+                        ondo_store::identities::other_values(conflicts).map(|(k, v)| (pos, k, v)),
                     );
                 }
                 outcome[rows[0]] = Outcome::Created;
@@ -630,7 +631,7 @@ async fn import_chunk(
                 .into_iter()
                 .filter_map(|(pos, k, v)| Some((*group_lead.get(&order[pos].0)?, k, v))),
         );
-        ondo_store::imports::add_identities(tx, ws, cx.source, &identities).await?;
+        ondo_store::identities::add(tx, ws, cx.source, &identities).await?;
         for (g, rows) in &order {
             if let Some(&id) = group_lead.get(g) {
                 for &j in rows {

@@ -265,7 +265,7 @@ pub async fn get_one(
     json.ai = ondo_jobs::ai::lead_ai(&state.db, user.workspace, id)
         .await?
         .map(|a| super::queue::AiJson::of(&a));
-    let others = ondo_store::imports::identities_of(&state.db, user.workspace, id).await?;
+    let others = ondo_store::identities::of_lead(&state.db, user.workspace, id).await?;
     json.other_contacts = Some(
         others
             .into_iter()

@@ -698,7 +698,7 @@ pub async fn show(
         }
         (None, _) => t.t("consent-none"),
     };
-    let other_contacts = ondo_store::imports::identities_of(db, ws, id)
+    let other_contacts = ondo_store::identities::of_lead(db, ws, id)
         .await
         .map_err(PageError::store(t))?
         .into_iter()

@@ -519,6 +519,17 @@ async fn unify(
         let existing = ondo_store::leads::get(db, ws, existing_id).await?;
         let mut merged = LeadFields::of(&existing);
         let conflicts = merged.fill_empty_from(&fields);
+        // An address or number other than the lead's own is kept, and finds the lead later.
+        // Written first: should the update then fail, what stays is only the fact that
+        // this address was given for this person, and sending again merges the same way.
+        let others: Vec<(i64, &str, String)> = ondo_store::identities::other_values(conflicts)
+            .map(|(kind, value)| (existing.id, kind, value))
+            .collect();
+        if !others.is_empty() {
+            let mut tx = db.begin_write().await?;
+            ondo_store::identities::add(&mut tx, ws, &tp.source, &others).await?;
+            tx.commit().await?;
+        }
         let status = status.filter(|s| s.to.key() != existing.status);
         // The filled fields and the new touchpoint are written together.
         let lead = ondo_store::leads::update_with_touchpoint(
@@ -531,15 +542,6 @@ async fn unify(
             actor,
         )
         .await?;
-        // An address or number other than the lead's own is kept, and finds the lead later.
-        let others: Vec<(i64, &str, String)> = ondo_store::imports::other_values(conflicts)
-            .map(|(kind, value)| (lead.id, kind, value))
-            .collect();
-        if !others.is_empty() {
-            let mut tx = db.begin_write().await?;
-            ondo_store::imports::add_identities(&mut tx, ws, &tp.source, &others).await?;
-            tx.commit().await?;
-        }
         return Ok((lead, false));
     }
     let lead = ondo_store::leads::create(db, ws, &fields, Some(&tp), actor).await?;

@@ -1,0 +1,96 @@
+//! Emails and numbers a lead was seen with besides its own fields (`lead_identities`):
+//! a private address a webinar row brought to a card's lead, the merged-away lead's own
+//! address. Kept so that a merge loses nothing, and looked up like the leads' own fields
+//! by imports ([`crate::imports::find_existing`]), the API, forms and events.
+
+use ondo_domain::Micros;
+
+use crate::error::Result;
+use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
+
+/// Rows per multi-row INSERT (4 values a row): under both engines' bind limits.
+const CHUNK: usize = 125;
+
+/// Whether the workspace keeps any: look-ups skip their queries when it keeps none.
+pub async fn any(tx: &mut Tx, ws: WorkspaceId) -> Result<bool> {
+    Ok(with_tx!(tx, conn => {
+        sqlx::query_scalar::<_, i64>("SELECT 1 FROM lead_identities WHERE workspace_id = $1 LIMIT 1")
+            .bind(ws.0)
+            .fetch_optional(&mut **conn)
+            .await?
+            .is_some()
+    }))
+}
+
+/// The kinds of values [`add`] keeps, as the lead fields they stand beside.
+pub const KINDS: [&str; 3] = ["email", "phone", "mobile"];
+
+/// The emails and numbers among the conflicts of a merge
+/// ([`crate::leads::LeadFields::fill_empty_from`]): values the lead keeps as identities because its own
+/// field holds another.
+pub fn other_values(
+    conflicts: Vec<(&'static str, String, String)>,
+) -> impl Iterator<Item = (&'static str, String)> {
+    conflicts
+        .into_iter()
+        .filter(|(field, _, _)| KINDS.contains(field))
+        .map(|(field, _, theirs)| (field, theirs))
+}
+
+/// Records emails and numbers leads were seen with besides their own fields:
+/// `(lead id, kind, value)` with `kind` one of [`KINDS`] (as stored: normalised
+/// email, national-format number). A value a lead already has as an identity is not
+/// added again.
+pub async fn add(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    source: &str,
+    identities: &[(i64, &str, String)],
+) -> Result<()> {
+    let mut identities: Vec<&(i64, &str, String)> = identities
+        .iter()
+        .filter(|(_, kind, value)| KINDS.contains(kind) && !value.is_empty())
+        .collect();
+    identities.sort_unstable();
+    identities.dedup();
+    let now = Micros::now().0;
+    for chunk in identities.chunks(CHUNK) {
+        with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("WITH v (lead_id, kind, value) AS (VALUES ");
+            let mut list = qb.separated(", ");
+            for (lead, kind, value) in chunk {
+                list.push("(").push_bind_unseparated(*lead).push_unseparated(", ");
+                list.push_bind_unseparated(*kind).push_unseparated(", ");
+                list.push_bind_unseparated(value.as_str()).push_unseparated(")");
+            }
+            qb.push(
+                ") INSERT INTO lead_identities (workspace_id, lead_id, kind, value, source, created_at) \
+                 SELECT ",
+            );
+            qb.push_bind(ws.0).push(", v.lead_id, v.kind, v.value, ");
+            qb.push_bind(source).push(", ").push_bind(now);
+            qb.push(" FROM v WHERE NOT EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = ");
+            qb.push_bind(ws.0).push(" AND i.kind = v.kind AND i.value = v.value AND i.lead_id = v.lead_id)");
+            qb.build().execute(&mut **conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// The emails and numbers a lead was seen with besides its own fields, oldest first:
+/// `(kind, value, source)`.
+pub async fn of_lead(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_id: i64,
+) -> Result<Vec<(String, String, Option<String>)>> {
+    with_db!(db, pool => {
+        Ok(sqlx::query_as(
+            "SELECT kind, value, source FROM lead_identities WHERE workspace_id = $1 AND lead_id = $2 ORDER BY id",
+        )
+        .bind(ws.0)
+        .bind(lead_id)
+        .fetch_all(pool)
+        .await?)
+    })
+}
