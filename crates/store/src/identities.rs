@@ -14,7 +14,7 @@ const CHUNK: usize = 125;
 /// Whether the workspace keeps any: look-ups skip their queries when it keeps none.
 pub async fn any(tx: &mut Tx, ws: WorkspaceId) -> Result<bool> {
     Ok(with_tx!(tx, conn => {
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM lead_identities WHERE workspace_id = $1 LIMIT 1")
+        sqlx::query_scalar::<_, i64>("SELECT lead_id FROM lead_identities WHERE workspace_id = $1 LIMIT 1")
             .bind(ws.0)
             .fetch_optional(&mut **conn)
             .await?
