@@ -6,6 +6,8 @@
 //! (Windows-31J) with the NEC/IBM extensions, which is what Excel writes on Japanese
 //! Windows.
 
+use std::io::Read;
+
 use encoding_rs::{EUC_JP, Encoding, SHIFT_JIS, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::IngestError;
@@ -30,6 +32,31 @@ pub struct Decoded {
 /// naming the first line that does not decode cleanly,
 /// [`IngestError::UnknownEncoding`] for an unknown override label.
 pub fn decode(bytes: &[u8], override_label: Option<&str>) -> Result<Decoded, IngestError> {
+    let detected = detect(bytes, override_label)?;
+    finish(
+        detected.encoding,
+        &bytes[detected.bom_len..],
+        detected.bom_len > 0,
+    )
+}
+
+/// What [`detect`] decided: the encoding, and the length of the byte-order mark to skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detected {
+    pub encoding: &'static Encoding,
+    pub bom_len: usize,
+}
+
+/// Detect the encoding of what `reader` reads, reading no more than it needs: the first
+/// 8 KiB decide a byte-order mark, binary content and UTF-16; otherwise the bytes up to
+/// the 256 KiB-th non-ASCII byte (or the end) are UTF-8 when they are valid UTF-8, and
+/// else what `chardetng` guesses with the `jp` hint. See [`decode`] for `override_label`
+/// and the errors. A later byte that does not decode is reported by the decoding, with its
+/// line.
+pub fn detect(
+    mut reader: impl Read,
+    override_label: Option<&str>,
+) -> Result<Detected, IngestError> {
     let forced = match override_label.map(str::trim).filter(|l| !l.is_empty()) {
         Some(label) => {
             Some(
@@ -40,56 +67,196 @@ pub fn decode(bytes: &[u8], override_label: Option<&str>) -> Result<Decoded, Ing
         }
         None => None,
     };
+    let mut head = vec![0u8; SNIFF_LEN];
+    let n = read_full(&mut reader, &mut head)?;
+    head.truncate(n);
 
     // 1. Byte-order mark.
-    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
-        return finish(encoding, &bytes[bom_len..], true);
+    if let Some((encoding, bom_len)) = Encoding::for_bom(&head) {
+        return Ok(Detected { encoding, bom_len });
     }
 
     // 2. Binary sniffing (BOM-less UTF-16 is recognised by the position of its NULs).
-    let head = &bytes[..bytes.len().min(SNIFF_LEN)];
     let bomless_utf16 = if head.contains(&0) {
-        match utf16_without_bom(head) {
+        match utf16_without_bom(&head) {
             Some(encoding) => Some(encoding),
             None => return Err(IngestError::Binary),
         }
     } else {
         None
     };
-
-    if let Some(encoding) = forced {
-        return finish(encoding, bytes, false);
-    }
-    if let Some(encoding) = bomless_utf16 {
-        return finish(encoding, bytes, false);
-    }
-
-    // 3. Strict UTF-8 (plain ASCII is UTF-8 too).
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        check_control_share(text)?;
-        return Ok(Decoded {
-            text: text.to_owned(),
-            encoding: UTF_8,
-            had_bom: false,
+    if let Some(encoding) = forced.or(bomless_utf16) {
+        return Ok(Detected {
+            encoding,
+            bom_len: 0,
         });
     }
 
-    // 4. Statistical guess, hinted towards Japanese encodings.
+    // 3. Strict UTF-8 (plain ASCII is UTF-8 too), and 4. a statistical guess hinted
+    // towards Japanese encodings, both from the same bytes: a few hundred kilobytes of
+    // non-ASCII text decide the guess as well as a whole file does (and a wrong guess
+    // still fails to decode), so reading stops there.
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
-    // A few hundred kilobytes of non-ASCII text decide the guess as well as a whole file
-    // does (and a wrong guess still fails to decode below); stop feeding there.
+    let mut utf8 = Utf8Check::default();
     let mut non_ascii = 0;
-    let mut chunks = bytes.chunks(64 * 1024).peekable();
-    while let Some(chunk) = chunks.next() {
+    let mut chunk = head;
+    let mut next = vec![0u8; DETECT_BLOCK];
+    loop {
+        let n = read_full(&mut reader, &mut next)?;
         non_ascii += chunk.iter().filter(|b| !b.is_ascii()).count();
-        let last = chunks.peek().is_none() || non_ascii >= DETECT_NON_ASCII;
-        detector.feed(chunk, last);
+        let last = n == 0 || non_ascii >= DETECT_NON_ASCII;
+        utf8.feed(&chunk, n == 0);
+        detector.feed(&chunk, last);
         if last {
             break;
         }
+        std::mem::swap(&mut chunk, &mut next);
+        chunk.truncate(n);
+        next.resize(DETECT_BLOCK, 0);
     }
-    let guessed = detector.guess(Some(b"jp"), chardetng::Utf8Detection::Allow);
-    finish(guessed, bytes, false)
+    let encoding = if utf8.valid {
+        UTF_8
+    } else {
+        detector.guess(Some(b"jp"), chardetng::Utf8Detection::Allow)
+    };
+    Ok(Detected {
+        encoding,
+        bom_len: 0,
+    })
+}
+
+/// Bytes read at a time while detecting.
+const DETECT_BLOCK: usize = 64 * 1024;
+
+/// Reads until `buf` is full or the input ends; the number of bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// UTF-8 validation of bytes that arrive in blocks (a character may straddle two).
+#[derive(Debug)]
+struct Utf8Check {
+    valid: bool,
+    carry: Vec<u8>,
+}
+
+impl Default for Utf8Check {
+    fn default() -> Self {
+        Utf8Check {
+            valid: true,
+            carry: Vec::new(),
+        }
+    }
+}
+
+impl Utf8Check {
+    fn feed(&mut self, block: &[u8], last: bool) {
+        if !self.valid {
+            return;
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(block);
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => {}
+            // A character cut at the end of the block: its first bytes wait for the next.
+            Err(e) if e.error_len().is_none() && !last => {
+                self.carry = bytes[e.valid_up_to()..].to_vec();
+            }
+            Err(_) => self.valid = false,
+        }
+    }
+}
+
+/// Decoded text, a block at a time: what a large file is read through, so that it is never
+/// in memory whole.
+pub struct TextStream {
+    reader: Box<dyn Read + Send>,
+    decoder: encoding_rs::Decoder,
+    encoding: &'static Encoding,
+    block: Vec<u8>,
+    /// Line breaks (`\n`) in the text handed out so far.
+    lines: usize,
+    /// The start of the text has been checked for binary content.
+    checked: bool,
+    done: bool,
+}
+
+/// Bytes decoded at a time by a [`TextStream`].
+const STREAM_BLOCK: usize = 256 * 1024;
+
+impl TextStream {
+    /// Decode what `reader` reads (from its first byte, byte-order mark included) as
+    /// `detected` says.
+    pub fn new(mut reader: Box<dyn Read + Send>, detected: Detected) -> Result<Self, IngestError> {
+        let mut bom = [0u8; 4];
+        read_full(&mut reader, &mut bom[..detected.bom_len])?;
+        Ok(TextStream {
+            reader,
+            decoder: detected.encoding.new_decoder_without_bom_handling(),
+            encoding: detected.encoding,
+            block: vec![0; STREAM_BLOCK],
+            lines: 0,
+            checked: false,
+            done: false,
+        })
+    }
+
+    /// Appends the next block's text to `out`; false (and nothing appended) at the end.
+    ///
+    /// Errors: [`IngestError::Encoding`] naming the line of the first byte that does not
+    /// decode, [`IngestError::Binary`] when the text starts like a binary file, and I/O
+    /// errors.
+    pub fn read_into(&mut self, out: &mut String) -> Result<bool, IngestError> {
+        if self.done {
+            return Ok(false);
+        }
+        let n = read_full(&mut self.reader, &mut self.block)?;
+        let last = n < self.block.len();
+        let from = out.len();
+        let mut src = &self.block[..n];
+        loop {
+            let need = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(src.len())
+                .unwrap_or(src.len() * 3 + 16);
+            out.reserve(need);
+            let (result, read) = self
+                .decoder
+                .decode_to_string_without_replacement(src, out, last);
+            src = &src[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => break,
+                encoding_rs::DecoderResult::OutputFull => continue,
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    self.done = true;
+                    return Err(IngestError::Encoding {
+                        line: self.lines + 1 + count_newlines(&out[from..]),
+                        encoding: self.encoding.name().to_owned(),
+                    });
+                }
+            }
+        }
+        if !self.checked {
+            self.checked = true;
+            check_control_share(&out[from..])?;
+        }
+        self.lines += count_newlines(&out[from..]);
+        self.done = last;
+        Ok(n > 0 || from < out.len())
+    }
+}
+
+fn count_newlines(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// How many non-ASCII bytes the encoding detector sees at most.

@@ -12,13 +12,15 @@
 //! number.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use calamine::{Data, Range};
 use serde::Serialize;
 
 use crate::IngestError;
-use crate::encoding::decode;
+use crate::encoding::{Detected, TextStream, detect};
 use crate::layout::{self, Layout, ZoomRoles};
 use crate::mapping::{
     self, ColumnTarget, LeadField, count_matches, flag_value, is_tags_header, normalize_header,
@@ -38,6 +40,14 @@ const ZOOM_SCAN_ROWS: usize = 10_000;
 const SAMPLE_ROWS: usize = 100;
 /// Samples kept per column.
 const SAMPLES_PER_COLUMN: usize = 3;
+/// A CSV's text is read a piece of about this many bytes at a time (each piece ends
+/// between two records), so that a large file is never in memory whole.
+const PIECE_BYTES: usize = 1 << 20;
+/// The start of a text file that decides its kind (vCard or CSV) and its delimiter.
+const HEAD_BYTES: usize = 256 * 1024;
+/// A piece that reaches this size without a record ending in it (a quote that is never
+/// closed) is handed out as it is: the reader then reports the open quote.
+const MAX_PIECE_BYTES: usize = 64 << 20;
 
 /// A column of the file and what it maps to.
 #[derive(Debug, Clone, Serialize)]
@@ -97,10 +107,13 @@ impl SourceRow {
 /// Where the data lives.
 enum Body {
     Csv {
-        text: String,
+        /// The file, decoded again each time its rows are read.
+        bytes: Bytes,
+        detected: Detected,
         delimiter: u8,
-        /// Byte offset of the header record.
+        /// Byte offset of the header record in the decoded text.
         header_offset: usize,
+        piece_bytes: usize,
     },
     Sheet {
         range: Range<Data>,
@@ -186,14 +199,19 @@ struct Candidate {
 }
 
 impl SourceFile {
-    /// Open a file on disk. See [`SourceFile::from_bytes`].
+    /// Open a file on disk. See [`SourceFile::from_bytes`]. A CSV file is read from disk
+    /// a piece at a time, each time its rows are read, and is never in memory whole.
     pub fn open(path: &Path, opts: &OpenOptions) -> Result<SourceFile, IngestError> {
-        let bytes = std::fs::read(path)?;
+        let mut magic = Vec::with_capacity(8);
+        std::fs::File::open(path)?.take(8).read_to_end(&mut magic)?;
+        if is_spreadsheet(&magic) {
+            return open_sheet(&std::fs::read(path)?, opts);
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        SourceFile::from_bytes(&name, bytes, opts)
+        open_text(&name, Bytes::File(path.to_owned()), opts, PIECE_BYTES)
     }
 
     /// Open an uploaded file. The kind is decided by content: zip (`PK\3\4`) or OLE
@@ -204,33 +222,10 @@ impl SourceFile {
         bytes: Vec<u8>,
         opts: &OpenOptions,
     ) -> Result<SourceFile, IngestError> {
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(IngestError::Empty);
-        }
-        let ext = Path::new(name)
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE) {
+        if is_spreadsheet(&bytes) {
             return open_sheet(&bytes, opts);
         }
-        let decoded = decode(&bytes, opts.encoding.as_deref())?;
-        drop(bytes);
-        let encoding = Some(decoded.encoding.name().to_owned());
-        let text = decoded.text;
-        if text.trim().trim_start_matches('\u{FEFF}').is_empty() {
-            return Err(IngestError::Empty);
-        }
-        let is_vcard = vcard::looks_like_vcard(&text)
-            || (ext == "vcf" && {
-                let head: String = text.chars().take(4096).collect();
-                head.to_ascii_uppercase().contains("BEGIN:VCARD")
-            });
-        if is_vcard {
-            return open_vcard(text, encoding, opts);
-        }
-        open_csv(text, encoding, ext == "tsv", opts)
+        open_text(name, Bytes::Memory(Arc::new(bytes)), opts, PIECE_BYTES)
     }
 
     /// The mapped rows, streaming; each item is a row or an error naming the row. The
@@ -251,14 +246,27 @@ impl SourceFile {
     fn raw_rows(&self) -> RawIter<'_> {
         match &self.body {
             Body::Csv {
-                text,
+                bytes,
+                detected,
                 delimiter,
                 header_offset,
+                piece_bytes,
             } => {
-                let mut cursor = CsvCursor::new(text, *delimiter, *header_offset, self.header_row);
-                // Skip the header record itself.
-                let _ = cursor.next_record();
-                RawIter::Csv(cursor)
+                let text = match CsvText::open(bytes, *detected, *piece_bytes) {
+                    Ok(t) => t,
+                    Err(e) => return RawIter::Failed(Some(e)),
+                };
+                let mut cursor = CsvCursor::new(text, *delimiter);
+                // Skip the lines before the header, and the header itself.
+                loop {
+                    match cursor.next_record() {
+                        Some(Ok(rec)) if rec.start >= *header_offset => break,
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return RawIter::Failed(Some(e)),
+                        None => return RawIter::Done,
+                    }
+                }
+                RawIter::Csv(Box::new(cursor))
             }
             Body::Sheet {
                 range,
@@ -602,32 +610,153 @@ fn count_breaks(s: &str) -> usize {
     n
 }
 
+/// Where a CSV field stands after some bytes, following the csv crate's quoting rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl Quoting {
+    fn step(self, b: u8, delimiter: u8) -> Quoting {
+        use Quoting::*;
+        let ends = b == delimiter || b == b'\r' || b == b'\n';
+        match self {
+            FieldStart | Unquoted if ends => FieldStart,
+            FieldStart if b == b'"' => Quoted,
+            FieldStart | Unquoted => Unquoted,
+            Quoted if b == b'"' => QuoteInQuoted,
+            Quoted => Quoted,
+            QuoteInQuoted if b == b'"' => Quoted,
+            QuoteInQuoted if ends => FieldStart,
+            QuoteInQuoted => Unquoted,
+        }
+    }
+}
+
 /// True when the CSV text `s` (one record, up to the end of the file) ends inside a quoted
 /// field, following the csv crate's quoting rules.
 fn ends_in_open_quote(s: &str, delimiter: u8) -> bool {
-    #[derive(PartialEq)]
-    enum St {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
+    s.bytes()
+        .fold(Quoting::FieldStart, |st, b| st.step(b, delimiter))
+        == Quoting::Quoted
+}
+
+/// Where a text file's bytes are read from: from the start, as often as its rows are read.
+#[derive(Debug, Clone)]
+enum Bytes {
+    File(PathBuf),
+    Memory(Arc<Vec<u8>>),
+}
+
+/// Bytes shared between a [`Bytes::Memory`] and its readers.
+struct Shared<T>(Arc<T>);
+
+impl<T: AsRef<[u8]>> AsRef<[u8]> for Shared<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref().as_ref()
     }
-    let mut st = St::FieldStart;
-    for &b in s.as_bytes() {
-        st = match st {
-            St::FieldStart | St::Unquoted if b == delimiter || b == b'\r' || b == b'\n' => {
-                St::FieldStart
+}
+
+impl Bytes {
+    fn open(&self) -> Result<Box<dyn Read + Send>, IngestError> {
+        Ok(match self {
+            Bytes::File(path) => Box::new(std::io::BufReader::new(std::fs::File::open(path)?)),
+            Bytes::Memory(bytes) => Box::new(std::io::Cursor::new(Shared(bytes.clone()))),
+        })
+    }
+}
+
+/// A file's decoded text, handed out in pieces that each end between two CSV records
+/// (outside quotes, after a line end).
+struct CsvText {
+    stream: TextStream,
+    /// Decoded and not yet handed out.
+    pending: String,
+    started: bool,
+    eof: bool,
+    piece_bytes: usize,
+    /// Decides which line ends are inside quotes; set once the delimiter is known.
+    delimiter: u8,
+}
+
+impl CsvText {
+    fn open(bytes: &Bytes, detected: Detected, piece_bytes: usize) -> Result<Self, IngestError> {
+        Ok(CsvText {
+            stream: TextStream::new(bytes.open()?, detected)?,
+            pending: String::new(),
+            started: false,
+            eof: false,
+            piece_bytes: piece_bytes.max(1),
+            delimiter: b',',
+        })
+    }
+
+    /// Decodes the next block into `pending`; a byte-order mark left in the text (a file
+    /// that has two) is dropped.
+    fn read_more(&mut self) -> Result<(), IngestError> {
+        if !self.stream.read_into(&mut self.pending)? {
+            self.eof = true;
+        }
+        if !self.started && !self.pending.is_empty() {
+            self.started = true;
+            if self.pending.starts_with('\u{FEFF}') {
+                self.pending.drain(..3);
             }
-            St::FieldStart if b == b'"' => St::Quoted,
-            St::FieldStart | St::Unquoted => St::Unquoted,
-            St::Quoted if b == b'"' => St::QuoteInQuoted,
-            St::Quoted => St::Quoted,
-            St::QuoteInQuoted if b == b'"' => St::Quoted,
-            St::QuoteInQuoted if b == delimiter || b == b'\r' || b == b'\n' => St::FieldStart,
-            St::QuoteInQuoted => St::Unquoted,
-        };
+        }
+        Ok(())
     }
-    st == St::Quoted
+
+    /// Decodes until at least `len` bytes of text (or all of it) are pending, without
+    /// handing them out.
+    fn fill(&mut self, len: usize) -> Result<(), IngestError> {
+        while self.pending.len() < len && !self.eof {
+            self.read_more()?;
+        }
+        Ok(())
+    }
+
+    /// All of the text that is left.
+    fn read_all(mut self) -> Result<String, IngestError> {
+        while !self.eof {
+            self.read_more()?;
+        }
+        Ok(self.pending)
+    }
+
+    /// The next piece: at least `piece_bytes` long up to the line end that closes a record
+    /// (or the rest of the text); `None` at the end.
+    fn next_piece(&mut self) -> Result<Option<String>, IngestError> {
+        let mut st = Quoting::FieldStart;
+        let mut i = 0;
+        loop {
+            let bytes = self.pending.as_bytes();
+            while i < bytes.len() {
+                let b = bytes[i];
+                let outside = st != Quoting::Quoted;
+                if outside && b == b'\r' && i + 1 == bytes.len() && !self.eof {
+                    // A CR may be the first half of a CRLF: wait for the next byte.
+                    break;
+                }
+                st = st.step(b, self.delimiter);
+                i += 1;
+                let record_end = b == b'\n' || b == b'\r' && bytes.get(i) != Some(&b'\n');
+                if outside && record_end && i >= self.piece_bytes {
+                    let rest = self.pending.split_off(i);
+                    return Ok(Some(std::mem::replace(&mut self.pending, rest)));
+                }
+            }
+            if self.eof || self.pending.len() >= MAX_PIECE_BYTES {
+                if self.pending.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(std::mem::take(&mut self.pending)));
+            }
+            self.read_more()?;
+        }
+    }
 }
 
 /// A CSV record: its Excel row, the byte offset where it starts, its cells.
@@ -637,37 +766,42 @@ struct CsvRecord {
     cells: Vec<String>,
 }
 
-/// Streams CSV records from decoded text, numbering them as Excel rows.
-struct CsvCursor<'a> {
-    text: &'a str,
-    base: usize,
+/// Streams CSV records from decoded text, a piece at a time, numbering them as Excel rows.
+struct CsvCursor {
+    text: CsvText,
+    piece: Arc<String>,
+    /// Offset of the piece in the whole text.
+    piece_start: usize,
     delimiter: u8,
-    reader: csv::Reader<&'a [u8]>,
+    reader: csv::Reader<std::io::Cursor<Shared<String>>>,
     record: csv::StringRecord,
-    /// Start offset and in-cell line breaks of the previous record.
-    prev: Option<(usize, usize)>,
-    /// Row of the previous record (or the first row, before any record).
+    /// Line breaks since the previous record's start are counted from here in the piece,
+    /// and `carry` more were in earlier pieces.
+    count_from: usize,
+    carry: usize,
+    /// In-cell line breaks of the previous record (`None` before the first).
+    prev_in_cells: Option<usize>,
+    /// Row of the previous record (the first row, before any record).
     row: usize,
     done: bool,
 }
 
-impl<'a> CsvCursor<'a> {
-    /// Read from byte `base`, whose first record is row `first_row` (when it is not
-    /// preceded by blank lines).
-    fn new(text: &'a str, delimiter: u8, base: usize, first_row: usize) -> Self {
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .from_reader(&text.as_bytes()[base..]);
+impl CsvCursor {
+    /// Read `text` from its start, whose first line is row 1.
+    fn new(mut text: CsvText, delimiter: u8) -> Self {
+        text.delimiter = delimiter;
+        let piece = Arc::new(String::new());
         CsvCursor {
+            reader: piece_reader(&piece, delimiter),
             text,
-            base,
+            piece,
+            piece_start: 0,
             delimiter,
-            reader,
             record: csv::StringRecord::new(),
-            prev: None,
-            row: first_row,
+            count_from: 0,
+            carry: 0,
+            prev_in_cells: None,
+            row: 1,
             done: false,
         }
     }
@@ -677,61 +811,113 @@ impl<'a> CsvCursor<'a> {
         if self.done {
             return None;
         }
-        let before = self.base + self.reader.position().byte() as usize;
-        match self.reader.read_record(&mut self.record) {
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(IngestError::Csv {
-                    line: self.row + 1,
-                    message: e.to_string(),
-                }))
-            }
-            Ok(true) => {
-                let bytes = self.text.as_bytes();
-                let mut start = before;
-                while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-                    start += 1;
-                }
-                self.row = match self.prev {
-                    None => self.row + count_breaks(&self.text[self.base..start]),
-                    Some((prev_start, in_cells)) => {
-                        let breaks = count_breaks(&self.text[prev_start..start]);
-                        self.row + breaks.saturating_sub(in_cells).max(1)
+        loop {
+            let before = self.reader.position().byte() as usize;
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => match self.text.next_piece() {
+                    Ok(Some(next)) => {
+                        self.carry += count_breaks(&self.piece[self.count_from..]);
+                        self.count_from = 0;
+                        self.piece_start += self.piece.len();
+                        self.piece = Arc::new(next);
+                        self.reader = piece_reader(&self.piece, self.delimiter);
                     }
-                };
-                let cells: Vec<String> = self.record.iter().map(str::to_owned).collect();
-                let in_cells = cells.iter().map(|c| count_breaks(c)).sum();
-                self.prev = Some((start, in_cells));
-                let end = self.base + self.reader.position().byte() as usize;
-                if end >= self.text.len() && ends_in_open_quote(&self.text[start..], self.delimiter)
-                {
+                    Ok(None) => {
+                        self.done = true;
+                        return None;
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Some(Err(e));
+                    }
+                },
+                Err(e) => {
                     self.done = true;
-                    return Some(Err(IngestError::UnclosedQuote { row: self.row }));
+                    return Some(Err(IngestError::Csv {
+                        line: self.row + 1,
+                        message: e.to_string(),
+                    }));
                 }
-                Some(Ok(CsvRecord {
-                    row: self.row,
-                    start,
-                    cells,
-                }))
+                Ok(true) => return Some(self.finish_record(before)),
             }
         }
     }
+
+    /// Numbers the record just read, which began at or after `before` in the piece.
+    fn finish_record(&mut self, before: usize) -> Result<CsvRecord, IngestError> {
+        let bytes = self.piece.as_bytes();
+        let mut start = before;
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let breaks = self.carry + count_breaks(&self.piece[self.count_from..start]);
+        self.row = match self.prev_in_cells {
+            None => self.row + breaks,
+            Some(in_cells) => self.row + breaks.saturating_sub(in_cells).max(1),
+        };
+        self.carry = 0;
+        self.count_from = start;
+        let cells: Vec<String> = self.record.iter().map(str::to_owned).collect();
+        self.prev_in_cells = Some(cells.iter().map(|c| count_breaks(c)).sum());
+        let end = self.reader.position().byte() as usize;
+        if end >= self.piece.len() && ends_in_open_quote(&self.piece[start..], self.delimiter) {
+            self.done = true;
+            return Err(IngestError::UnclosedQuote { row: self.row });
+        }
+        Ok(CsvRecord {
+            row: self.row,
+            start: self.piece_start + start,
+            cells,
+        })
+    }
 }
 
-fn open_csv(
-    text: String,
-    encoding: Option<String>,
-    prefer_tab: bool,
+fn piece_reader(
+    piece: &Arc<String>,
+    delimiter: u8,
+) -> csv::Reader<std::io::Cursor<Shared<String>>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(std::io::Cursor::new(Shared(piece.clone())))
+}
+
+fn is_spreadsheet(bytes: &[u8]) -> bool {
+    const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE)
+}
+
+/// Open a text file: vCard, or CSV/TSV read a piece of `piece_bytes` at a time.
+fn open_text(
+    name: &str,
+    bytes: Bytes,
     opts: &OpenOptions,
+    piece_bytes: usize,
 ) -> Result<SourceFile, IngestError> {
-    let bom = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-    let delimiter = detect_delimiter(&text[bom..], prefer_tab);
+    let ext = Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let detected = detect(bytes.open()?, opts.encoding.as_deref())?;
+    let encoding = Some(detected.encoding.name().to_owned());
+    let mut text = CsvText::open(&bytes, detected, piece_bytes)?;
+    text.fill(HEAD_BYTES)?;
+    let head = text.pending.as_str();
+    if head.trim().is_empty() && text.eof {
+        return Err(IngestError::Empty);
+    }
+    let is_vcard = vcard::looks_like_vcard(head)
+        || (ext == "vcf" && {
+            let head: String = head.chars().take(4096).collect();
+            head.to_ascii_uppercase().contains("BEGIN:VCARD")
+        });
+    if is_vcard {
+        return open_vcard(text.read_all()?, encoding, opts);
+    }
+    let delimiter = detect_delimiter(head, ext == "tsv");
     let (header, zoom_section) = {
-        let mut cursor = CsvCursor::new(&text, delimiter, bom, 1);
+        let mut cursor = CsvCursor::new(text, delimiter);
         let candidates = std::iter::from_fn(|| {
             cursor.next_record().map(|r| {
                 r.map(|rec| Candidate {
@@ -744,9 +930,11 @@ fn open_csv(
         find_header(candidates, 0)?
     };
     let body = Body::Csv {
-        text,
+        bytes,
+        detected,
         delimiter,
         header_offset: header.pos,
+        piece_bytes,
     };
     SourceFile::assemble(
         encoding,
@@ -906,13 +1094,15 @@ fn open_vcard(
 // Row iteration
 
 enum RawIter<'a> {
-    Csv(CsvCursor<'a>),
+    Csv(Box<CsvCursor>),
     Sheet {
         range: &'a Range<Data>,
         next: usize,
         first_row: usize,
     },
     VCard(Cards<'a>),
+    /// Reopening the file failed: the error, once.
+    Failed(Option<IngestError>),
     Done,
 }
 
@@ -955,6 +1145,7 @@ impl RawIter<'_> {
                 Ok((row, cells)) => RawRow { row, cells },
                 Err(e) => return Some(Err(e)),
             },
+            RawIter::Failed(e) => return e.take().map(Err),
             RawIter::Done => return None,
         };
         if let Err(e) = check_cell_sizes(raw.row, &raw.cells, |i| file.column_name(i)) {
@@ -1367,6 +1558,129 @@ mod tests {
                 .unwrap();
         let r = rows(&mut f);
         assert_eq!(r.len(), 1);
+    }
+
+    /// Everything a reader of `file` sees: header row, columns, rows or the error.
+    fn seen(file: Result<SourceFile, IngestError>) -> String {
+        match file {
+            Err(e) => format!("open: {e}"),
+            Ok(mut f) => {
+                let rows: Vec<String> = f
+                    .rows()
+                    .map(|r| match r {
+                        Ok(r) => format!("{r:?}"),
+                        Err(e) => format!("error: {e}"),
+                    })
+                    .collect();
+                format!("{} {:?} {rows:?}", f.header_row, f.columns)
+            }
+        }
+    }
+
+    fn open_in_pieces(name: &str, bytes: &[u8], piece_bytes: usize) -> String {
+        let bytes = Bytes::Memory(Arc::new(bytes.to_vec()));
+        seen(open_text(name, bytes, &OpenOptions::default(), piece_bytes))
+    }
+
+    #[test]
+    fn pieces_end_between_records() {
+        // Quoted line ends, CRLF, a lone CR, blank lines and a metadata line: pieces of
+        // one byte, of a few bytes and the whole text read the same rows, numbered alike.
+        let text = "Report\r\n会社名,備考,メール\r\nA,\"x\r\ny\",a@x.jp\r\n\r\n\rB,\"q\"\"\n\",b@x.jp\rC,z,\n\n";
+        let whole = open_in_pieces("t.csv", text.as_bytes(), PIECE_BYTES);
+        // A two-line cell is one row, blank lines are rows (Excel's numbering).
+        for row in ["row: 3,", "row: 6,", "row: 7,"] {
+            assert!(whole.contains(row), "{whole}");
+        }
+        for piece in [1, 2, 3, 5, 8, 13] {
+            assert_eq!(
+                open_in_pieces("t.csv", text.as_bytes(), piece),
+                whole,
+                "{piece}"
+            );
+        }
+        let detected = Detected {
+            encoding: encoding_rs::UTF_8,
+            bom_len: 0,
+        };
+        let bytes = Bytes::Memory(Arc::new(text.as_bytes().to_vec()));
+        let mut t = CsvText::open(&bytes, detected, 1).unwrap();
+        let mut pieces = Vec::new();
+        while let Some(p) = t.next_piece().unwrap() {
+            pieces.push(p);
+        }
+        assert_eq!(pieces.concat(), text);
+        assert_eq!(pieces.len(), 8, "{pieces:?}");
+        assert!(pieces.iter().all(|p| !ends_in_open_quote(p, b',')));
+        // An unclosed quote is found in whichever piece it is.
+        let text = "会社名,備考\nA,x\nB,\"open\nC,y\n";
+        let whole = open_in_pieces("t.csv", text.as_bytes(), PIECE_BYTES);
+        assert!(
+            whole.contains("row 3: a quoted cell is never closed"),
+            "{whole}"
+        );
+        for piece in [1, 4, 9] {
+            assert_eq!(open_in_pieces("t.csv", text.as_bytes(), piece), whole);
+        }
+    }
+
+    #[test]
+    fn a_large_shift_jis_file_is_read_from_disk_in_pieces() {
+        let mut text = String::from("会社名,氏名,メール\r\n");
+        for i in 0..60_000 {
+            text.push_str(&format!(
+                "株式会社髙橋製作所{i},山田 太郎{i},\"t{i}@example.co.jp\"\r\n"
+            ));
+        }
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!unmappable && bytes.len() > 3 * PIECE_BYTES);
+        let dir = std::env::temp_dir().join(format!("ondo-ingest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("large.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut f = SourceFile::open(&path, &OpenOptions::default()).unwrap();
+        assert_eq!(f.encoding.as_deref(), Some("Shift_JIS"));
+        let rows = rows(&mut f);
+        assert_eq!(rows.len(), 60_000);
+        assert_eq!(rows[59_999].row, 60_001);
+        assert_eq!(rows[59_999].get(LeadField::Name), Some("山田 太郎59999"));
+        assert_eq!(
+            rows[59_999].get(LeadField::Company),
+            Some("株式会社髙橋製作所59999")
+        );
+
+        // A byte that does not decode far into the file: the error names its line, when
+        // the rows reach it.
+        let mut broken = bytes.into_owned();
+        let at = broken.len() - 100;
+        let line = 1 + broken[..at].iter().filter(|&&b| b == b'\n').count();
+        broken[at] = 0x82;
+        broken[at + 1] = b',';
+        std::fs::write(&path, &broken).unwrap();
+        let mut f = SourceFile::open(&path, &OpenOptions::default()).unwrap();
+        let err = f.rows().find_map(Result::err).unwrap();
+        assert_eq!(
+            err.to_string(),
+            format!("line {line}: the file is not valid Shift_JIS")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    mod pieces {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn any_piece_size_reads_what_the_whole_text_reads(
+                text in "(会社名,氏名,メモ\r?\n)?[a-cあ,\"\r\n ]{0,120}",
+                piece in 1usize..24,
+            ) {
+                let whole = open_in_pieces("p.csv", text.as_bytes(), PIECE_BYTES);
+                prop_assert_eq!(open_in_pieces("p.csv", text.as_bytes(), piece), whole);
+            }
+        }
     }
 
     #[test]
