@@ -3,6 +3,8 @@
 //! address. Kept so that a merge loses nothing, and looked up like the leads' own fields
 //! by imports ([`crate::imports::find_existing`]), the API, forms and events.
 
+use std::collections::HashMap;
+
 use ondo_domain::Micros;
 
 use crate::error::Result;
@@ -10,6 +12,8 @@ use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
 
 /// Rows per multi-row INSERT (4 values a row): under both engines' bind limits.
 const CHUNK: usize = 125;
+/// Lead ids per `IN (…)` list.
+const IDS_PER_LOOKUP: usize = 1_000;
 
 /// Whether the workspace keeps any: look-ups skip their queries when it keeps none.
 pub async fn any(tx: &mut Tx, ws: WorkspaceId) -> Result<bool> {
@@ -93,4 +97,32 @@ pub async fn of_lead(
         .fetch_all(pool)
         .await?)
     })
+}
+
+/// [`of_lead`] for many leads with one query per thousand: each lead's `(kind, value)`,
+/// oldest first. Leads without any are absent.
+pub async fn of_leads(
+    db: &Db,
+    ws: WorkspaceId,
+    lead_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(String, String)>>> {
+    let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for chunk in lead_ids.chunks(IDS_PER_LOOKUP) {
+        let rows = with_db!(db, pool => {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT lead_id, kind, value FROM lead_identities WHERE workspace_id = ",
+            );
+            qb.push_bind(ws.0).push(" AND lead_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(") ORDER BY lead_id, id");
+            qb.build_query_as::<(i64, String, String)>().fetch_all(pool).await?
+        });
+        for (lead_id, kind, value) in rows {
+            out.entry(lead_id).or_default().push((kind, value));
+        }
+    }
+    Ok(out)
 }

@@ -4,7 +4,7 @@
 
 mod writer;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use ondo_domain::{LeadStatus, Micros};
@@ -74,13 +74,14 @@ pub fn write_table(
 /// Leads read per query.
 const PAGE: i64 = 2_000;
 
-const COLUMNS: [(&str, &str); 20] = [
+const COLUMNS: [(&str, &str); 21] = [
     ("ID", "ID"),
     ("氏名", "Name"),
     ("フリガナ", "Furigana"),
     ("メールアドレス", "Email"),
     ("電話番号", "Phone"),
     ("携帯電話", "Mobile"),
+    ("別の連絡先", "Other contacts"),
     ("会社名", "Company"),
     ("部署", "Department"),
     ("役職", "Title"),
@@ -97,7 +98,34 @@ const COLUMNS: [(&str, &str); 20] = [
     ("更新日時", "Updated"),
 ];
 
-fn cells(l: &Lead, lang: HeaderLang, custom_keys: &[String]) -> Vec<String> {
+/// Separates a lead's other contacts in their one cell: Excel users read "a@x.jp;
+/// 090-1234-5678" as a list, and neither emails nor numbers as stored hold a ";".
+const OTHER_CONTACTS_SEPARATOR: &str = "; ";
+
+/// A lead's other contacts (`(kind, value)` oldest first, as
+/// [`ondo_store::identities::of_leads`] gives them) as one cell: emails, then phones, then
+/// mobiles, each kind oldest first.
+fn other_contacts_cell(others: Option<&Vec<(String, String)>>) -> String {
+    let Some(others) = others else {
+        return String::new();
+    };
+    let rank = |kind: &str| {
+        ondo_store::identities::KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(usize::MAX)
+    };
+    let mut sorted: Vec<&(String, String)> = others.iter().collect();
+    // Stable: within a kind, the order they were added stays.
+    sorted.sort_by_key(|(kind, _)| rank(kind));
+    sorted
+        .iter()
+        .map(|(_, value)| value.as_str())
+        .collect::<Vec<_>>()
+        .join(OTHER_CONTACTS_SEPARATOR)
+}
+
+fn cells(l: &Lead, others: String, lang: HeaderLang, custom_keys: &[String]) -> Vec<String> {
     let status = LeadStatus::parse(&l.status).map(|s| match lang {
         HeaderLang::Ja => s.label_ja().to_string(),
         HeaderLang::En => s.label_en().to_string(),
@@ -111,6 +139,7 @@ fn cells(l: &Lead, lang: HeaderLang, custom_keys: &[String]) -> Vec<String> {
         opt(&l.email),
         opt(&l.phone),
         opt(&l.mobile),
+        others,
         l.company_display
             .clone()
             .or_else(|| l.company_name.clone())
@@ -149,6 +178,10 @@ fn cells(l: &Lead, lang: HeaderLang, custom_keys: &[String]) -> Vec<String> {
 /// `before` (the previous page's last id) at a time. A lead filter is one
 /// ([`FilteredLeads`]); a segment's leads are another.
 pub trait LeadPages: Sync {
+    /// The database and workspace the leads are in, where the export reads what else it
+    /// writes of them (their other contacts).
+    fn workspace(&self) -> (&Db, WorkspaceId);
+
     fn page(
         &self,
         before: Option<i64>,
@@ -164,6 +197,10 @@ pub struct FilteredLeads<'a> {
 }
 
 impl LeadPages for FilteredLeads<'_> {
+    fn workspace(&self) -> (&Db, WorkspaceId) {
+        (self.db, self.ws)
+    }
+
     async fn page(&self, before: Option<i64>, limit: i64) -> Result<Vec<Lead>, StoreError> {
         let filter = LeadFilter {
             before_id: before,
@@ -173,22 +210,31 @@ impl LeadPages for FilteredLeads<'_> {
     }
 }
 
-/// Calls `f` with each page of the leads, newest first.
-async fn for_each_page(
-    leads: &impl LeadPages,
-    mut f: impl FnMut(&[Lead]) -> Result<(), ExportError>,
-) -> Result<(), ExportError> {
-    let mut before = None;
-    loop {
-        let page = leads.page(before, PAGE).await?;
-        if page.is_empty() {
-            return Ok(());
+/// Reads the leads page by page, newest first.
+struct Pager<'a, P> {
+    leads: &'a P,
+    before: Option<i64>,
+    done: bool,
+}
+
+impl<'a, P: LeadPages> Pager<'a, P> {
+    fn new(leads: &'a P) -> Self {
+        Pager {
+            leads,
+            before: None,
+            done: false,
         }
-        f(&page)?;
-        if (page.len() as i64) < PAGE {
-            return Ok(());
+    }
+
+    /// The next page, or `None` after the last.
+    async fn next(&mut self) -> Result<Option<Vec<Lead>>, ExportError> {
+        if self.done {
+            return Ok(None);
         }
-        before = page.last().map(|l| l.id);
+        let page = self.leads.page(self.before, PAGE).await?;
+        self.done = (page.len() as i64) < PAGE;
+        self.before = page.last().map(|l| l.id);
+        Ok((!page.is_empty()).then_some(page))
     }
 }
 
@@ -215,13 +261,12 @@ pub async fn export_pages(
 ) -> Result<ExportSummary, ExportError> {
     // Custom fields become columns: one pass to learn their names.
     let mut keys: BTreeSet<String> = BTreeSet::new();
-    for_each_page(leads, |page| {
-        for l in page {
+    let mut pages = Pager::new(leads);
+    while let Some(page) = pages.next().await? {
+        for l in &page {
             keys.extend(l.custom_fields().keys().cloned());
         }
-        Ok(())
-    })
-    .await?;
+    }
     let custom_keys: Vec<String> = keys.into_iter().collect();
     let mut header: Vec<String> = COLUMNS
         .iter()
@@ -237,15 +282,22 @@ pub async fn export_pages(
         ExportFormat::Xlsx => Box::new(XlsxSink::new(out, "Leads", Vec::new())?),
     };
     sink.row(&header)?;
+    let (db, ws) = leads.workspace();
     let mut written = 0;
-    for_each_page(leads, |page| {
-        for l in page {
-            sink.row(&cells(l, lang, &custom_keys))?;
+    let mut pages = Pager::new(leads);
+    while let Some(page) = pages.next().await? {
+        // One query a page, not one a lead.
+        let ids: Vec<i64> = page.iter().map(|l| l.id).collect();
+        let others: HashMap<i64, Vec<(String, String)>> =
+            ondo_store::identities::of_leads(db, ws, &ids).await?;
+        for l in &page {
+            // Through the sink like every cell, so a value that reads as a formula is
+            // neutralised.
+            let other = other_contacts_cell(others.get(&l.id));
+            sink.row(&cells(l, other, lang, &custom_keys))?;
             written += 1;
         }
-        Ok(())
-    })
-    .await?;
+    }
     let replaced_characters = sink.finish()?;
     Ok(ExportSummary {
         leads: written,

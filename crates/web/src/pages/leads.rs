@@ -160,6 +160,10 @@ struct SegmentLeads<'a> {
 }
 
 impl ondo_jobs::export::LeadPages for SegmentLeads<'_> {
+    fn workspace(&self) -> (&ondo_store::Db, ondo_store::WorkspaceId) {
+        (self.db, self.ws)
+    }
+
     async fn page(
         &self,
         before: Option<i64>,
