@@ -362,6 +362,88 @@ async fn a_second_address_is_kept_and_finds_the_lead_later() {
 }
 
 #[tokio::test]
+async fn two_leads_one_row_matches_are_offered_for_review() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    // A card without an email, then a webinar sign-up without a company: two leads, as
+    // nothing ties them. A form row then has the card's company and department and the
+    // webinar's address: it is the same person as both.
+    let card = cp932_csv(
+        &dir,
+        "card.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,ヤマダ タロウ,,,営業部,部長,2026/10/14",
+        ],
+    );
+    let webinar = cp932_csv(
+        &dir,
+        "webinar.csv",
+        &[HEADER, ",山田 太郎,,taro.yamada@gmail.com,,,,2026/10/20"],
+    );
+    let form = cp932_csv(
+        &dir,
+        "form.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,,営業部,,2026/10/25",
+        ],
+    );
+    let (_, first) = import(&app, &card, &["--source", "名刺"]);
+    let (_, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
+    let (card_lead, webinar_lead) = (
+        first["rows_to_leads"][0].clone(),
+        second["rows_to_leads"][0].clone(),
+    );
+    assert_ne!(card_lead, webinar_lead, "{first} {second}");
+    let (ok, third) = import(&app, &form, &["--source", "資料請求"]);
+    assert!(ok, "{third}");
+    assert_eq!(third["created"], 0, "{third}");
+    assert_eq!(third["rows_to_leads"][0], card_lead, "the older lead");
+    assert_eq!(third["candidate_pairs"], 1, "{third}");
+
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app.page("/leads/duplicates").await;
+    assert!(
+        page.contains("取り込んだ1件（インポートの行・フォーム・API）が両方と同一人物と判定"),
+        "the pair is offered with its reason in words"
+    );
+    for id in [&card_lead, &webinar_lead] {
+        assert!(page.contains(&format!("/leads/{id}\"")), "{id}");
+    }
+
+    // The API offers the same pair when a lead it receives is both of them.
+    let app = spawn_app().await;
+    let (_, a) = json(
+        app.post_lead(&json!({"name": "佐藤 花子", "company": "株式会社サカタのタネ", "department": "総務部"}))
+            .await,
+    )
+    .await;
+    let (_, b) = json(
+        app.post_lead(&json!({"name": "佐藤 花子", "email": "hanako@gmail.com"}))
+            .await,
+    )
+    .await;
+    assert_ne!(a["id"], b["id"]);
+    let (status, c) = json(
+        app.post_lead(&json!({"name": "佐藤 花子", "company": "株式会社サカタのタネ", "department": "総務部", "email": "hanako@gmail.com"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["id"], a["id"], "the older lead");
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app.page("/leads/duplicates").await;
+    assert!(page.contains("両方と同一人物と判定"), "{page}");
+}
+
+#[tokio::test]
 async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");

@@ -151,6 +151,9 @@ enum Outcome {
 /// matching keys and the leads they find, about 400 MB at 100,000 rows.
 pub const CHUNK_ROWS: usize = 100_000;
 
+/// The reason of a candidate pair of two leads that one incoming row matches.
+pub const BRIDGED_REASON: &str = "both_match_one_record";
+
 /// Runs an import of `file` into the workspace.
 ///
 /// The rows are read, matched and written a chunk of [`ImportOptions::chunk_rows`] at a
@@ -491,6 +494,19 @@ async fn import_chunk(
             .or_default()
             .push(j);
     }
+    // Two leads that one row matches (a card without an email and a webinar sign-up
+    // without a company, then a form with both) are the same person: the row joins the
+    // older, and the two are offered for review as a pair.
+    let bridged: Vec<(i64, i64, String)> = existing
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &id)| {
+            let g = groups[i];
+            let oldest = group_existing[&g];
+            (id != oldest && group_rows.contains_key(&g))
+                .then(|| (oldest, id, BRIDGED_REASON.to_owned()))
+        })
+        .collect();
 
     // 4. Decide, group by group, in file order of each group's first row; nothing is
     // written yet, and companies a row would create have placeholder ids (`placeholder`).
@@ -659,6 +675,7 @@ async fn import_chunk(
             (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), reason.key().to_string())),
             _ => None,
         })
+        .chain(bridged)
         .collect();
     if !opts.dry_run {
         cx.progress.set_stage(ImportStage::WritingTouchpoints);

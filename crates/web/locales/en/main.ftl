@@ -250,4 +250,5 @@ candidate-similar-name-same-company = Names one character apart at the same comp
 candidate-same-email-local-same-domain = Same address before @ at the same domain
 candidate-same-company-name-different-form = Same company name, different legal form
 candidate-same-romaji-same-company = The same name in romaji or kana at the same company
+candidate-both-match-one-record = One incoming record (an import row, a form, the API) matched both as the same person
 lead-other-owner = { $name } at the same company is owned by another rep (avoid a double approach)

@@ -250,4 +250,5 @@ candidate-similar-name-same-company = 同じ会社で氏名が1文字違い
 candidate-same-email-local-same-domain = 同じドメインでメールの@前が同じ
 candidate-same-company-name-different-form = 会社名が同じで法人格が異なる
 candidate-same-romaji-same-company = 同じ会社で同じ氏名のローマ字・かな表記
+candidate-both-match-one-record = 取り込んだ1件（インポートの行・フォーム・API）が両方と同一人物と判定
 lead-other-owner = 同じ会社の { $name } を別の担当者が担当しています（二重アプローチに注意）

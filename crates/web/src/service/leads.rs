@@ -516,6 +516,7 @@ async fn unify(
     }
     let (same, candidates) = find_same_person(db, ws, &fields).await?;
     if let Some(existing_id) = same {
+        insert_pairs(db, ws, existing_id, candidates).await?;
         let existing = ondo_store::leads::get(db, ws, existing_id).await?;
         let mut merged = LeadFields::of(&existing);
         let conflicts = merged.fill_empty_from(&fields);
@@ -549,31 +550,38 @@ async fn unify(
         Some(s) => ondo_store::leads::update(db, ws, lead.id, &fields, Some(&s), actor).await?,
         None => lead,
     };
-    if !candidates.is_empty() {
-        let pairs: Vec<(i64, i64, String)> = candidates
-            .into_iter()
-            .map(|(id, reason)| (id, lead.id, reason.key().to_string()))
-            .collect();
-        let mut tx = db.begin().await?;
-        ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
-        tx.commit().await?;
-    }
+    insert_pairs(db, ws, lead.id, candidates).await?;
     Ok((lead, true))
 }
 
-/// The oldest lead the matching rules call the same person as `fields`, and the leads that
-/// may be (candidate pairs) — the same rules as imports.
+/// Records candidate pairs of `lead` and each of `others`, with their reasons.
+async fn insert_pairs(
+    db: &Db,
+    ws: WorkspaceId,
+    lead: i64,
+    others: Vec<(i64, &'static str)>,
+) -> Result<(), ServiceError> {
+    if others.is_empty() {
+        return Ok(());
+    }
+    let pairs: Vec<(i64, i64, String)> = others
+        .into_iter()
+        .map(|(id, reason)| (id, lead, reason.to_owned()))
+        .collect();
+    let mut tx = db.begin().await?;
+    ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The oldest lead the matching rules call the same person as `fields` and the other
+/// leads they call so too; or, when there is none, the leads that may be (candidate
+/// pairs). Each with the reason of its pair. The same rules as imports.
 async fn find_same_person(
     db: &Db,
     ws: WorkspaceId,
     fields: &LeadFields,
-) -> Result<
-    (
-        Option<i64>,
-        Vec<(i64, ondo_domain::matching::CandidateReason)>,
-    ),
-    ServiceError,
-> {
+) -> Result<(Option<i64>, Vec<(i64, &'static str)>), ServiceError> {
     use ondo_domain::matching::{Match, PersonKeys, match_people};
     let mut lookup = ondo_store::imports::Lookup {
         emails: fields.email.iter().cloned().collect(),
@@ -607,15 +615,23 @@ async fn find_same_person(
         .as_deref()
         .and_then(|c| CompanyName::parse(c).ok())
         .map(|c| c.key());
+    let mut same: Option<i64> = None;
+    let mut also_same = Vec::new();
     let mut candidates = Vec::new();
     for e in &existing {
         match match_people(&keys, &ondo_jobs::import::existing_keys(e)) {
-            Match::Same(_) => return Ok((Some(e.id), Vec::new())),
-            Match::Candidate(reason) => candidates.push((e.id, reason)),
+            Match::Same(_) if same.is_none() => same = Some(e.id),
+            // A second lead the record is the same person as: the two are offered for
+            // review, as an import offers them.
+            Match::Same(_) => also_same.push((e.id, ondo_jobs::import::BRIDGED_REASON)),
+            Match::Candidate(reason) => candidates.push((e.id, reason.key())),
             Match::Different => {}
         }
     }
-    Ok((None, candidates))
+    Ok(match same {
+        Some(id) => (Some(id), also_same),
+        None => (None, candidates),
+    })
 }
 
 /// Refuses an owner change the acting user's role does not allow (see
