@@ -338,6 +338,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         public_url,
         smtp_url: config.smtp_url.clone(),
         smtp_from: config.smtp_from.clone(),
+        import_chunk_rows: config.import_chunk_rows.max(1),
         ..Default::default()
     };
     let app = Application::build(db.clone(), ws.clone(), &config.listen, web).await?;
@@ -422,6 +423,7 @@ async fn import(
         actor: ondo_store::Actor::system("cli"),
         progress: None,
         chunk_rows,
+        preview_rows: None,
     };
     let report = match ondo_jobs::import::run(&db, ws.id(), source_file, &options).await {
         Ok(r) => r,

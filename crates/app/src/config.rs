@@ -30,6 +30,9 @@ pub struct Config {
     /// The sender of outgoing mail, e.g. `Ondo <ondo@example.jp>` [default: ondo@ the
     /// public URL's host].
     pub smtp_from: Option<String>,
+    /// Data rows the web's imports read, match and write at a time, and its previews
+    /// plan (`ONDO_IMPORT_CHUNK_ROWS`; fewer rows, less memory).
+    pub import_chunk_rows: usize,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             public_url: None,
             smtp_url: None,
             smtp_from: None,
+            import_chunk_rows: ondo_jobs::import::CHUNK_ROWS,
         }
     }
 }
@@ -67,6 +71,7 @@ impl std::fmt::Debug for Config {
                 &self.smtp_url.as_deref().map(ondo_store::redact_url),
             )
             .field("smtp_from", &self.smtp_from)
+            .field("import_chunk_rows", &self.import_chunk_rows)
             .finish()
     }
 }
@@ -103,6 +108,7 @@ impl Config {
                 "public_url",
                 "smtp_url",
                 "smtp_from",
+                "import_chunk_rows",
             ]))
             .extract()
             .map_err(Box::new)?;
@@ -211,6 +217,10 @@ mod tests {
             assert_eq!(c.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
             assert_eq!(c.public_url.as_deref(), Some("https://ondo.example.jp"));
             assert_eq!(c.listen, "127.0.0.1:9000");
+            assert_eq!(c.import_chunk_rows, ondo_jobs::import::CHUNK_ROWS);
+            jail.set_env("ONDO_IMPORT_CHUNK_ROWS", "20000");
+            let c = Config::load(&Overrides::default()).expect("config loads");
+            assert_eq!(c.import_chunk_rows, 20_000);
             let c = Config::load(&Overrides {
                 workspace: Some("from-flag".into()),
                 ..Default::default()

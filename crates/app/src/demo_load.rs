@@ -217,6 +217,7 @@ pub async fn load(
             actor: ondo_store::Actor::system("demo"),
             progress: None,
             chunk_rows: ondo_jobs::import::CHUNK_ROWS,
+            preview_rows: None,
         },
     )
     .await?;

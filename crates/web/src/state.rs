@@ -22,6 +22,9 @@ pub struct WebConfig {
     pub smtp_url: Option<String>,
     /// The sender of outgoing mail (`ONDO_SMTP_FROM`).
     pub smtp_from: Option<String>,
+    /// Data rows an import from the wizard reads, matches and writes at a time, and its
+    /// preview plans (`ONDO_IMPORT_CHUNK_ROWS`).
+    pub import_chunk_rows: usize,
 }
 
 // The SMTP URL may carry a password: it never reaches logs.
@@ -40,6 +43,7 @@ impl std::fmt::Debug for WebConfig {
                     .map(ondo_jobs::notify::mail::redact),
             )
             .field("smtp_from", &self.smtp_from)
+            .field("import_chunk_rows", &self.import_chunk_rows)
             .finish()
     }
 }
@@ -53,6 +57,7 @@ impl Default for WebConfig {
             public_url: None,
             smtp_url: None,
             smtp_from: None,
+            import_chunk_rows: ondo_jobs::import::CHUNK_ROWS,
         }
     }
 }

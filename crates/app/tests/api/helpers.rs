@@ -27,15 +27,20 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ondo_web::WebConfig {
+        fast_password_hashing: true,
+        ..Default::default()
+    })
+    .await
+}
+
+/// [`spawn_app`] with a configuration of its own.
+pub async fn spawn_app_with(web: ondo_web::WebConfig) -> TestApp {
     let db_url = ondo_store::testing::fresh_url().await;
     let db = Db::connect(&db_url).await.expect("test database");
     let workspace = ondo_store::workspaces::ensure(&db, "default")
         .await
         .expect("workspace");
-    let web = ondo_web::WebConfig {
-        fast_password_hashing: true,
-        ..Default::default()
-    };
     let app = Application::build(db.clone(), workspace.clone(), "127.0.0.1:0", web)
         .await
         .expect("app builds");

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, hidden_value, json, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, hidden_value, json, spawn_app, spawn_app_with};
 
 fn cp932(text: &str) -> Vec<u8> {
     encoding_rs::SHIFT_JIS.encode(text).0.into_owned()
@@ -201,6 +201,60 @@ async fn the_wizard_previews_lets_the_mapping_change_and_runs() {
     assert_eq!(lead["touchpoints"][0]["source"], "展示会 2026秋");
     let index = app.page("/imports").await;
     assert!(index.contains("tenjikai.csv"), "the import is listed");
+}
+
+#[tokio::test]
+async fn a_large_file_is_previewed_by_its_first_chunk_and_imported_a_chunk_at_a_time() {
+    // A server configured (ONDO_IMPORT_CHUNK_ROWS) for chunks of 2 rows.
+    let app = spawn_app_with(ondo_web::WebConfig {
+        fast_password_hashing: true,
+        import_chunk_rows: 2,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Row 5 is row 2's person again (same email): in another chunk, it joins row 2's lead.
+    // Row 6 has no name.
+    let csv = "会社名,氏名,メールアドレス\r\n\
+               株式会社サカタのタネ,山田 太郎,t.yamada@example.co.jp\r\n\
+               カネコ種苗株式会社,佐藤 花子,h.sato@example.co.jp\r\n\
+               株式会社タキイ,鈴木 一郎,i.suzuki@example.co.jp\r\n\
+               株式会社サカタのタネ,山田 太郎,T.Yamada@example.co.jp\r\n\
+               株式会社タキイ,,nobody@example.co.jp\r\n";
+    let resp = upload(&app, "big.csv", cp932(csv), "展示会").await;
+    let preview_url = location(&resp);
+    let page = app.page(&preview_url).await;
+    assert!(
+        page.contains("id=\"import-preview-limited\"")
+            && page.contains("このプレビューはファイルの先頭"),
+        "the preview says it plans only the first rows"
+    );
+    assert!(
+        page.contains("<span>行数</span><strong>2</strong>"),
+        "it plans the first chunk: {page}"
+    );
+
+    let job_url = run(
+        &app,
+        &preview_url,
+        &[("source", "展示会"), ("mode", "upsert")],
+    )
+    .await;
+    let job = wait_for(&app, &job_url).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let report = app
+        .page(job["report_url"].as_str().expect("report url"))
+        .await;
+    assert!(
+        report.contains("<span>新規</span><strong>3</strong>")
+            && report.contains("<span>統合</span><strong>1</strong>")
+            && report.contains("<span>エラー</span><strong>1</strong>"),
+        "every row is imported, and the repeat in a later chunk joins its lead: {report}"
+    );
+    assert_eq!(lead_count(&app).await, 3);
 }
 
 #[tokio::test]

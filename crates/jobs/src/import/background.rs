@@ -39,6 +39,14 @@ pub struct JobOptions {
     pub encoding: Option<String>,
     /// The wizard's column choices: column index → a lead field key, `custom` or `ignore`.
     pub mapping: BTreeMap<usize, String>,
+    /// Data rows read, matched and written at a time (the server's `ONDO_IMPORT_CHUNK_ROWS`);
+    /// [`super::CHUNK_ROWS`] for jobs queued before it was recorded.
+    #[serde(default = "default_chunk_rows")]
+    pub chunk_rows: usize,
+}
+
+fn default_chunk_rows() -> usize {
+    super::CHUNK_ROWS
 }
 
 /// The column targets `chosen` asks for, for the file's columns; unknown choices are
@@ -292,7 +300,8 @@ async fn execute(
             None => Actor::system("web"),
         },
         progress: Some(progress),
-        chunk_rows: super::CHUNK_ROWS,
+        chunk_rows: options.chunk_rows.max(1),
+        preview_rows: None,
     };
     super::run(&db, ws, file, &opts).await.map_err(|e| match e {
         e @ (ImportError::Busy | ImportError::File(_)) => format!("{e}; nothing was imported"),

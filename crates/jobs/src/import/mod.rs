@@ -87,6 +87,9 @@ pub struct ImportOptions {
     /// Data rows held in memory at once ([`CHUNK_ROWS`] unless a small server needs
     /// fewer); a dry run reads the whole file at once.
     pub chunk_rows: usize,
+    /// A dry run plans only the first this many data rows (the wizard's preview of a large
+    /// file), and says so in [`ImportReport::preview_limited`]; `None`: the whole file.
+    pub preview_rows: Option<usize>,
 }
 
 /// A problem with one row.
@@ -116,6 +119,10 @@ pub struct ImportReport {
     pub encoding: Option<String>,
     pub dry_run: bool,
     pub import_id: Option<i64>,
+    /// A dry run stopped at [`ImportOptions::preview_rows`] rows: more rows follow, and
+    /// the counts are those of the rows read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub preview_limited: bool,
 }
 
 /// Why an import did not run; nothing was written.
@@ -190,7 +197,7 @@ pub async fn run(
         )
     };
     let chunk_rows = if opts.dry_run {
-        usize::MAX
+        opts.preview_rows.unwrap_or(usize::MAX).max(1)
     } else {
         opts.chunk_rows.max(1)
     };
@@ -208,6 +215,7 @@ pub async fn run(
         encoding: file.encoding.clone(),
         dry_run: opts.dry_run,
         import_id: None,
+        preview_limited: false,
     };
     let cx = ChunkContext {
         ws,
@@ -231,6 +239,10 @@ pub async fn run(
         progress.set_stage(ImportStage::Reading);
         let chunk = read_chunk(&mut source_rows, chunk_rows, ws, &source, layout, &progress)?;
         if source_rows.peek().is_none() {
+            break chunk;
+        }
+        if opts.dry_run {
+            done.report.preview_limited = true;
             break chunk;
         }
         done.add(db, &cx, chunk).await?;

@@ -207,6 +207,7 @@ import-col-updated = Updated
 import-col-skipped = Skipped
 import-col-errors = Errors
 import-preview-title = Import preview
+import-preview-limited = This preview plans the first { $rows } rows of the file. The rest are read when the import runs, and its report covers every row.
 import-detected = Detected
 import-encoding = Encoding
 import-layout = Layout

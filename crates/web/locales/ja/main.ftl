@@ -207,6 +207,7 @@ import-col-updated = 更新
 import-col-skipped = スキップ
 import-col-errors = エラー
 import-preview-title = インポートのプレビュー
+import-preview-limited = このプレビューはファイルの先頭 { $rows } 行の計画です。残りの行はインポートの実行時に読み込まれ、結果のレポートにすべての行が載ります。
 import-detected = 検出結果
 import-encoding = 文字コード
 import-layout = 形式

@@ -340,7 +340,9 @@ async fn preview_page(
         file_name: upload.name.clone(),
         actor: ondo_store::Actor::user(user.user.id, "web"),
         progress: None,
-        chunk_rows: ondo_jobs::import::CHUNK_ROWS,
+        chunk_rows: state.config.import_chunk_rows,
+        // A large file's preview plans its first chunk: in the memory and time of one.
+        preview_rows: Some(state.config.import_chunk_rows),
     };
     match ondo_jobs::import::run(&state.db, user.workspace, file, &options).await {
         Ok(report) => Ok(render(&page(mapping, Some(report), None, enc, layout))),
@@ -401,6 +403,7 @@ pub async fn submit(
         mode,
         encoding,
         mapping: mapping_from_form(&form),
+        chunk_rows: state.config.import_chunk_rows,
     };
     let job = background::queue(
         &state.db,
