@@ -49,34 +49,41 @@ def score(records):
     return (both / predicted if predicted else 1.0, both / true if true else 1.0, true)
 
 
-def offered_recall(records, data):
-    """Share of true pairs in one lead, or in two leads the imports offered as a pair."""
+def offered(records, data):
+    """(share of true pairs in one lead or in two leads the imports offered as a pair,
+    pairs offered, of which two leads of one person)."""
     db = sqlite3.connect(f"{data}/ondo.db")
-    offered = {(a, b) for a, b in db.execute(
+    pairs = {(a, b) for a, b in db.execute(
         "SELECT lead_a, lead_b FROM candidate_pairs WHERE status = 'open'")}
     db.close()
     by_person = defaultdict(list)
+    people_of = defaultdict(set)
     for p, g in records:
-        by_person[p].append(g[1] if g is not None else None)
+        lead = g[1] if g is not None else None
+        by_person[p].append(lead)
+        if lead is not None:
+            people_of[lead].add(p)
     true = found = 0
     for leads in by_person.values():
         for a, b in combinations(leads, 2):
             true += 1
-            if a is not None and b is not None and (a == b or (min(a, b), max(a, b)) in offered):
+            if a is not None and b is not None and (a == b or (min(a, b), max(a, b)) in pairs):
                 found += 1
-    return found / true if true else 1.0
+    right = sum(1 for a, b in pairs if people_of[a] & people_of[b])
+    return (found / true if true else 1.0, len(pairs), right)
 
 
 def line(label, imported, data, at_once=None):
     p, r, true = score(imported)
     ref = "— | —" if at_once is None else "{:.4f} | {:.4f}".format(*score(at_once)[:2])
-    offered = offered_recall(imported, data)
-    print(f"| {label} | {true:,} | {p:.4f} | {r:.4f} | {offered:.4f} | {ref} |")
+    found, pairs, right = offered(imported, data)
+    print(f"| {label} | {true:,} | {p:.4f} | {r:.4f} | {found:.4f} | {pairs:,} ({right:,}) | {ref} |")
 
 
 print("| scope | true pairs | precision, `ondo import` | recall, `ondo import` "
-      "| recall, found or offered for review | precision, all at once | recall, all at once |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+      "| recall, found or offered for review | pairs offered (of one person) "
+      "| precision, all at once | recall, all at once |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 work = f"{DIR}/data"
 shutil.rmtree(work, ignore_errors=True)
 imported, at_once = [], []
