@@ -17,8 +17,8 @@ mod variants;
 pub use cluster::{BLOCK_LIMIT, cluster_people, without_shared_lines};
 pub use company::{CompanyKeys, match_companies};
 pub use merge::merge_field;
-pub use people::{PersonKeys, is_shared_mailbox, match_people, name_key};
-pub use variants::{fold_variants, within_one_edit};
+pub use people::{PersonKeys, is_shared_mailbox, match_people, name_key, other_name_keys};
+pub use variants::{fold_variants, variant_spellings, within_one_edit};
 
 /// Why two records are the same (an automatic merge).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

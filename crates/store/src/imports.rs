@@ -49,6 +49,18 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    /// Adds a record's name at its company: under its name key, and under the keys an
+    /// earlier record of the person may have that the matching compares with it (the two
+    /// parts swapped, other forms of its variant kanji: see
+    /// [`ondo_domain::matching::other_name_keys`]).
+    pub fn add_name_at_company(&mut self, name: &str, company_key: &str) {
+        self.names_at_companies
+            .push((crate::leads::name_key_of(name), company_key.to_owned()));
+        for key in ondo_domain::matching::other_name_keys(name) {
+            self.names_at_companies.push((key, company_key.to_owned()));
+        }
+    }
+
     /// Adds a record's numbers (national format) to the lookup by what they reach.
     pub fn add_phones(&mut self, phone: Option<&str>, mobile: Option<&str>) {
         if let Some(m) = mobile.filter(|m| !m.is_empty()) {

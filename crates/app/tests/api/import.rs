@@ -444,6 +444,53 @@ async fn two_leads_one_row_matches_are_offered_for_review() {
 }
 
 #[tokio::test]
+async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let cards = cp932_csv(
+        &dir,
+        "cards.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,中川 拓也,,t.nakagawa@example.co.jp,,営業部,,2026/10/14",
+            "株式会社サカタのタネ,髙橋 一郎,,i.takahashi@example.co.jp,,総務部,,2026/10/14",
+        ],
+    );
+    // A webinar's sign-ups: the given name first, and the common form of 髙, each with a
+    // private address.
+    let webinar = cp932_csv(
+        &dir,
+        "webinar.csv",
+        &[
+            HEADER,
+            "株式会社サカタのタネ,拓也 中川,,nakagawa.t@gmail.com,,営業部,,2026/10/20",
+            "株式会社サカタのタネ,高橋 一郎,,ichiro.t@gmail.com,,,,2026/10/20",
+        ],
+    );
+    let (_, first) = import(&app, &cards, &["--source", "名刺"]);
+    let (ok, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
+    assert!(ok, "{second}");
+    // The same name in the other order, at the same company and department: the same
+    // person, as when both are in one file.
+    assert_eq!(
+        second["rows_to_leads"][0], first["rows_to_leads"][0],
+        "{second}"
+    );
+    // Another form of a kanji: a new lead, offered for review beside the first.
+    assert_eq!(second["created"], 1, "{second}");
+    assert_eq!(second["candidate_pairs"], 1, "{second}");
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let page = app.page("/leads/duplicates").await;
+    assert!(page.contains("異体字"), "{page}");
+    for id in [&first["rows_to_leads"][1], &second["rows_to_leads"][1]] {
+        assert!(page.contains(&format!("/leads/{id}\"")), "{id}");
+    }
+}
+
+#[tokio::test]
 async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");

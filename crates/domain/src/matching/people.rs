@@ -60,6 +60,34 @@ pub fn name_key(name: &str) -> String {
         .collect()
 }
 
+/// At most this many variant-kanji spellings of a name are looked up ([`other_name_keys`]).
+const MAX_SPELLINGS: usize = 8;
+
+/// Besides [`name_key`], the keys under which an earlier record of the same person may be
+/// stored that the matching compares with `name`: its two written parts swapped (`拓也 中川`
+/// and `中川 拓也`: the same name), and its spellings with other forms of its variant kanji
+/// (高/髙, 崎/﨑 …: a candidate pair). A look-up of leads by name and company asks for these
+/// too, so that it meets what matching everything at once would compare.
+pub fn other_name_keys(name: &str) -> Vec<String> {
+    let Ok(written) = PersonName::parse(name) else {
+        return Vec::new();
+    };
+    let key = name_key(written.as_str());
+    if key.is_empty() {
+        return Vec::new();
+    }
+    let swapped = swapped_name_key(written.as_str(), &key);
+    let mut out: Vec<String> = std::iter::once(&key)
+        .chain(swapped.as_ref())
+        .flat_map(|k| super::variants::variant_spellings(k, MAX_SPELLINGS))
+        .chain(swapped.clone())
+        .filter(|k| *k != key)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The name key with the two written parts swapped, or `None` unless the name has exactly two parts.
 ///
 /// The key is cut after as many characters as the first written part has: name keys map a
@@ -684,6 +712,16 @@ pub(super) fn match_people_except(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn other_name_keys_are_the_swapped_name_and_the_variant_spellings() {
+        assert_eq!(other_name_keys("拓也 中川"), ["中川拓也"]);
+        let mut keys = other_name_keys("高橋　一郎");
+        keys.sort();
+        assert_eq!(keys, ["一郎高橋", "一郎髙橋", "髙橋一郎"]);
+        assert!(other_name_keys("山田太郎").is_empty());
+        assert!(other_name_keys("").is_empty());
+    }
 
     #[test]
     fn organisation_domains() {

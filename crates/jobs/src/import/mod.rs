@@ -465,9 +465,7 @@ async fn import_chunk(
     for p in &parsed {
         lookup.emails.extend(p.fields.email.clone());
         if let Some(company) = &p.company {
-            lookup
-                .names_at_companies
-                .push((p.fields.name_key(), company.key()));
+            lookup.add_name_at_company(&p.fields.name, &company.key());
         }
         lookup.add_phones(p.fields.phone.as_deref(), p.fields.mobile.as_deref());
     }

@@ -585,14 +585,15 @@ async fn find_same_person(
     use ondo_domain::matching::{Match, PersonKeys, match_people};
     let mut lookup = ondo_store::imports::Lookup {
         emails: fields.email.iter().cloned().collect(),
-        names_at_companies: fields
-            .company_name
-            .as_deref()
-            .and_then(|c| CompanyName::parse(c).ok())
-            .map(|c| vec![(fields.name_key(), c.key())])
-            .unwrap_or_default(),
         ..Default::default()
     };
+    if let Some(company) = fields
+        .company_name
+        .as_deref()
+        .and_then(|c| CompanyName::parse(c).ok())
+    {
+        lookup.add_name_at_company(&fields.name, &company.key());
+    }
     lookup.add_phones(fields.phone.as_deref(), fields.mobile.as_deref());
     let mut tx = db.begin().await?;
     let mut existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
