@@ -43,6 +43,26 @@ fn cp932_csv(dir: &tempfile::TempDir, name: &str, rows: &[&str]) -> std::path::P
 
 const HEADER: &str = "会社名,氏名,フリガナ,メールアドレス,電話番号,部署,役職,名刺交換日";
 
+/// Imports `rows` (under [`HEADER`]) as a CP932 file with touchpoint `source`; the report.
+fn import_rows(app: &TestApp, dir: &tempfile::TempDir, source: &str, rows: &[&str]) -> Value {
+    let lines: Vec<&str> = std::iter::once(HEADER)
+        .chain(rows.iter().copied())
+        .collect();
+    let file = cp932_csv(dir, &format!("{source}.csv"), &lines);
+    let (ok, report) = import(app, &file, &["--source", source]);
+    assert!(ok, "{report}");
+    report
+}
+
+/// The candidate pairs page, as the workspace's admin sees it.
+async fn duplicates_page(app: &TestApp) -> String {
+    assert_eq!(
+        app.sign_in("admin@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.page("/leads/duplicates").await
+}
+
 fn trade_show(dir: &tempfile::TempDir) -> std::path::PathBuf {
     cp932_csv(
         dir,
@@ -368,50 +388,36 @@ async fn two_leads_one_row_matches_are_offered_for_review() {
     // A card without an email, then a webinar sign-up without a company: two leads, as
     // nothing ties them. A form row then has the card's company and department and the
     // webinar's address: it is the same person as both.
-    let card = cp932_csv(
+    let first = import_rows(
+        &app,
         &dir,
-        "card.csv",
-        &[
-            HEADER,
-            "株式会社サカタのタネ,山田 太郎,ヤマダ タロウ,,,営業部,部長,2026/10/14",
-        ],
+        "名刺",
+        &["株式会社サカタのタネ,山田 太郎,ヤマダ タロウ,,,営業部,部長,2026/10/14"],
     );
-    let webinar = cp932_csv(
+    let second = import_rows(
+        &app,
         &dir,
-        "webinar.csv",
-        &[HEADER, ",山田 太郎,,taro.yamada@gmail.com,,,,2026/10/20"],
+        "ウェビナー",
+        &[",山田 太郎,,taro.yamada@gmail.com,,,,2026/10/20"],
     );
-    let form = cp932_csv(
-        &dir,
-        "form.csv",
-        &[
-            HEADER,
-            "株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,,営業部,,2026/10/25",
-        ],
-    );
-    let (_, first) = import(&app, &card, &["--source", "名刺"]);
-    let (_, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
-    let (card_lead, webinar_lead) = (
-        first["rows_to_leads"][0].clone(),
-        second["rows_to_leads"][0].clone(),
-    );
+    let (card_lead, webinar_lead) = (&first["rows_to_leads"][0], &second["rows_to_leads"][0]);
     assert_ne!(card_lead, webinar_lead, "{first} {second}");
-    let (ok, third) = import(&app, &form, &["--source", "資料請求"]);
-    assert!(ok, "{third}");
+    let third = import_rows(
+        &app,
+        &dir,
+        "資料請求",
+        &["株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,,営業部,,2026/10/25"],
+    );
     assert_eq!(third["created"], 0, "{third}");
-    assert_eq!(third["rows_to_leads"][0], card_lead, "the older lead");
+    assert_eq!(&third["rows_to_leads"][0], card_lead, "the older lead");
     assert_eq!(third["candidate_pairs"], 1, "{third}");
 
-    assert_eq!(
-        app.sign_in("admin@example.com", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let page = app.page("/leads/duplicates").await;
+    let page = duplicates_page(&app).await;
     assert!(
         page.contains("取り込んだ1件（インポートの行・フォーム・API）が両方と同一人物と判定"),
         "the pair is offered with its reason in words"
     );
-    for id in [&card_lead, &webinar_lead] {
+    for id in [card_lead, webinar_lead] {
         assert!(page.contains(&format!("/leads/{id}\"")), "{id}");
     }
 
@@ -435,11 +441,7 @@ async fn two_leads_one_row_matches_are_offered_for_review() {
     .await;
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!(c["id"], a["id"], "the older lead");
-    assert_eq!(
-        app.sign_in("admin@example.com", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let page = app.page("/leads/duplicates").await;
+    let page = duplicates_page(&app).await;
     assert!(page.contains("両方と同一人物と判定"), "{page}");
 }
 
@@ -447,29 +449,26 @@ async fn two_leads_one_row_matches_are_offered_for_review() {
 async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let cards = cp932_csv(
+    let first = import_rows(
+        &app,
         &dir,
-        "cards.csv",
+        "名刺",
         &[
-            HEADER,
             "株式会社サカタのタネ,中川 拓也,,t.nakagawa@example.co.jp,,営業部,,2026/10/14",
             "株式会社サカタのタネ,髙橋 一郎,,i.takahashi@example.co.jp,,総務部,,2026/10/14",
         ],
     );
     // A webinar's sign-ups: the given name first, and the common form of 髙, each with a
     // private address.
-    let webinar = cp932_csv(
+    let second = import_rows(
+        &app,
         &dir,
-        "webinar.csv",
+        "ウェビナー",
         &[
-            HEADER,
             "株式会社サカタのタネ,拓也 中川,,nakagawa.t@gmail.com,,営業部,,2026/10/20",
             "株式会社サカタのタネ,高橋 一郎,,ichiro.t@gmail.com,,,,2026/10/20",
         ],
     );
-    let (_, first) = import(&app, &cards, &["--source", "名刺"]);
-    let (ok, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
-    assert!(ok, "{second}");
     // The same name in the other order, at the same company and department: the same
     // person, as when both are in one file.
     assert_eq!(
@@ -479,11 +478,7 @@ async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
     // Another form of a kanji: a new lead, offered for review beside the first.
     assert_eq!(second["created"], 1, "{second}");
     assert_eq!(second["candidate_pairs"], 1, "{second}");
-    assert_eq!(
-        app.sign_in("admin@example.com", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let page = app.page("/leads/duplicates").await;
+    let page = duplicates_page(&app).await;
     assert!(page.contains("異体字"), "{page}");
     for id in [&first["rows_to_leads"][1], &second["rows_to_leads"][1]] {
         assert!(page.contains(&format!("/leads/{id}\"")), "{id}");
