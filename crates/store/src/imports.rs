@@ -46,7 +46,14 @@ pub struct Lookup {
     /// a shared landline only counts together with the name at the same company, which
     /// `names_at_companies` finds.
     pub phones: Vec<String>,
+    /// Company name keys whose leads are all candidates ([`COLLEAGUES_PER_COMPANY`] at
+    /// most): a name written in romaji or kana (`Hinata Noda`, `まつお ゆうこ`) is the same
+    /// name as a kanji name read that way, which no name key finds.
+    pub colleagues_at: Vec<String>,
 }
+
+/// Leads of one company a name written in romaji or kana is compared with, at most.
+pub const COLLEAGUES_PER_COMPANY: i64 = 100;
 
 impl Lookup {
     /// Adds a record's name at its company: under its name key, and under the keys an
@@ -58,6 +65,9 @@ impl Lookup {
             .push((crate::leads::name_key_of(name), company_key.to_owned()));
         for key in ondo_domain::matching::other_name_keys(name) {
             self.names_at_companies.push((key, company_key.to_owned()));
+        }
+        if ondo_domain::romaji::script(name) != ondo_domain::romaji::Script::Other {
+            self.colleagues_at.push(company_key.to_owned());
         }
     }
 
@@ -88,6 +98,8 @@ impl Lookup {
         }
         self.names_at_companies.sort_unstable();
         self.names_at_companies.dedup();
+        self.colleagues_at.sort_unstable();
+        self.colleagues_at.dedup();
     }
 }
 
@@ -162,6 +174,33 @@ pub async fn find_existing(
                 " AND c.name_key = w.cn AND l.workspace_id = c.workspace_id \
                  AND l.company_id = c.id AND l.name_key = w.nk",
             );
+            qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
+        });
+        for r in rows {
+            found.entry(r.id).or_insert(r);
+        }
+    }
+    // Colleagues of names written in romaji or kana: a query per company, stopping at
+    // the cap, so that a company of many leads costs no more than one of a hundred.
+    let mut company_ids: Vec<i64> = Vec::new();
+    for chunk in lookup.colleagues_at.chunks(CHUNK) {
+        let ids: Vec<i64> = with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id FROM companies WHERE workspace_id = ");
+            qb.push_bind(ws.0).push(" AND name_key IN (");
+            let mut list = qb.separated(", ");
+            for key in chunk {
+                list.push_bind(key.as_str());
+            }
+            qb.push(")");
+            qb.build_query_scalar().fetch_all(&mut **conn).await?
+        });
+        company_ids.extend(ids);
+    }
+    for company in company_ids {
+        let rows = with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(EXISTING);
+            qb.push_bind(ws.0).push(" AND l.company_id = ").push_bind(company);
+            qb.push(" LIMIT ").push_bind(COLLEAGUES_PER_COMPANY);
             qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
         });
         for r in rows {

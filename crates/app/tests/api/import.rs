@@ -456,10 +456,11 @@ async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
         &[
             "株式会社サカタのタネ,中川 拓也,,t.nakagawa@example.co.jp,,営業部,,2026/10/14",
             "株式会社サカタのタネ,髙橋 一郎,,i.takahashi@example.co.jp,,総務部,,2026/10/14",
+            "株式会社サカタのタネ,野田 陽太,ノダ ヒナタ,h.noda@example.co.jp,,開発部,,2026/10/14",
         ],
     );
-    // A webinar's sign-ups: the given name first, and the common form of 髙, each with a
-    // private address.
+    // A webinar's sign-ups: the given name first, the common form of 髙, and a name in
+    // romaji, each with a private address.
     let second = import_rows(
         &app,
         &dir,
@@ -467,12 +468,17 @@ async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
         &[
             "株式会社サカタのタネ,拓也 中川,,nakagawa.t@gmail.com,,営業部,,2026/10/20",
             "株式会社サカタのタネ,高橋 一郎,,ichiro.t@gmail.com,,,,2026/10/20",
+            "株式会社サカタのタネ,Hinata Noda,,hinata.n@gmail.com,,開発部,,2026/10/20",
         ],
     );
-    // The same name in the other order, at the same company and department: the same
-    // person, as when both are in one file.
+    // The same name in the other order, or in romaji, at the same company and department:
+    // the same person, as when both are in one file.
     assert_eq!(
         second["rows_to_leads"][0], first["rows_to_leads"][0],
+        "{second}"
+    );
+    assert_eq!(
+        second["rows_to_leads"][2], first["rows_to_leads"][2],
         "{second}"
     );
     // Another form of a kanji: a new lead, offered for review beside the first.
