@@ -85,7 +85,7 @@ pub struct ImportOptions {
     /// Where to report how far the import has got (the wizard's progress bar).
     pub progress: Option<std::sync::Arc<ImportProgress>>,
     /// Data rows held in memory at once ([`CHUNK_ROWS`] unless a small server needs
-    /// fewer); a dry run reads the whole file at once.
+    /// fewer); a dry run reads the whole file at once (or [`ImportOptions::preview_rows`]).
     pub chunk_rows: usize,
     /// A dry run plans only the first this many data rows (the wizard's preview of a large
     /// file), and says so in [`ImportReport::preview_limited`]; `None`: the whole file.
@@ -168,7 +168,7 @@ pub const BRIDGED_REASON: &str = "both_match_one_record";
 /// workspace, those of the earlier chunks included, so a million-row file is never in
 /// memory as rows at once, and a row that repeats one of an earlier chunk joins its lead.
 /// A dry run writes nothing and so cannot show later chunks the leads of earlier ones: it
-/// reads the whole file as one chunk.
+/// reads the whole file as one chunk, or only its first [`ImportOptions::preview_rows`].
 pub async fn run(
     db: &Db,
     ws: WorkspaceId,
