@@ -181,7 +181,9 @@ pub async fn find_existing(
         }
     }
     // Colleagues of names written in romaji or kana: a query per company, stopping at
-    // the cap, so that a company of many leads costs no more than one of a hundred.
+    // the cap, so that a company of many leads costs no more than one of a hundred. The
+    // name index is walked from its end, where names in kanji sort (after Latin letters
+    // and kana): those are the ones a name written by sound can be the same as.
     let mut company_ids: Vec<i64> = Vec::new();
     for chunk in lookup.colleagues_at.chunks(CHUNK) {
         let ids: Vec<i64> = with_tx!(tx, conn => {
@@ -200,7 +202,7 @@ pub async fn find_existing(
         let rows = with_tx!(tx, conn => {
             let mut qb = sqlx::QueryBuilder::new(EXISTING);
             qb.push_bind(ws.0).push(" AND l.company_id = ").push_bind(company);
-            qb.push(" LIMIT ").push_bind(COLLEAGUES_PER_COMPANY);
+            qb.push(" ORDER BY l.name_key DESC LIMIT ").push_bind(COLLEAGUES_PER_COMPANY);
             qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
         });
         for r in rows {

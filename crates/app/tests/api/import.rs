@@ -449,16 +449,22 @@ async fn two_leads_one_row_matches_are_offered_for_review() {
 async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let first = import_rows(
-        &app,
-        &dir,
-        "名刺",
-        &[
-            "株式会社サカタのタネ,中川 拓也,,t.nakagawa@example.co.jp,,営業部,,2026/10/14",
-            "株式会社サカタのタネ,髙橋 一郎,,i.takahashi@example.co.jp,,総務部,,2026/10/14",
-            "株式会社サカタのタネ,野田 陽太,ノダ ヒナタ,h.noda@example.co.jp,,開発部,,2026/10/14",
-        ],
-    );
+    let mut cards = vec![
+        "株式会社サカタのタネ,中川 拓也,,t.nakagawa@example.co.jp,,営業部,,2026/10/14".to_owned(),
+        "株式会社サカタのタネ,髙橋 一郎,,i.takahashi@example.co.jp,,総務部,,2026/10/14".to_owned(),
+        "株式会社サカタのタネ,野田 陽太,ノダ ヒナタ,h.noda@example.co.jp,,開発部,,2026/10/14"
+            .to_owned(),
+    ];
+    // More colleagues than a name in romaji is compared with, all written in romaji: the
+    // kanji names are the ones compared.
+    let letters = "abcdefghijk";
+    for a in letters.chars() {
+        for b in letters.chars() {
+            cards.push(format!("株式会社サカタのタネ,K{a}{b} Sato{a}{b},,,,,,2026/10/14"));
+        }
+    }
+    let cards: Vec<&str> = cards.iter().map(String::as_str).collect();
+    let first = import_rows(&app, &dir, "名刺", &cards);
     // A webinar's sign-ups: the given name first, the common form of 髙, and a name in
     // romaji, each with a private address.
     let second = import_rows(

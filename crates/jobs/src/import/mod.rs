@@ -679,8 +679,12 @@ async fn import_chunk(
             group_lead.get(&groups[index]).copied()
         }
     };
+    // Only pairs a row of the file takes part in: two leads already there that the
+    // look-up brought along (a company's leads, for a name written in romaji) are not
+    // this import's to offer.
     let pairs: Vec<(i64, i64, String)> = candidates
         .iter()
+        .filter(|(a, b, _)| *a >= n_existing || *b >= n_existing)
         .filter_map(|(a, b, reason)| match (lead_of(*a), lead_of(*b)) {
             (Some(x), Some(y)) if x != y => Some((x.min(y), x.max(y), reason.key().to_string())),
             _ => None,
