@@ -99,6 +99,7 @@ pub fn detect(
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     let mut utf8 = Utf8Check::default();
     let mut non_ascii = 0;
+    let mut sample: Vec<u8> = Vec::new();
     let mut chunk = head;
     let mut next = vec![0u8; DETECT_BLOCK];
     loop {
@@ -107,6 +108,8 @@ pub fn detect(
         let last = n == 0 || non_ascii >= DETECT_NON_ASCII;
         utf8.feed(&chunk, n == 0);
         detector.feed(&chunk, last);
+        let room = CHECK_SAMPLE.saturating_sub(sample.len());
+        sample.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if last {
             break;
         }
@@ -117,7 +120,18 @@ pub fn detect(
     let encoding = if utf8.valid {
         UTF_8
     } else {
-        detector.guess(Some(b"jp"), chardetng::Utf8Detection::Allow)
+        // The guess can be wrong on repetitive text (a large EUC-JP list is taken for
+        // Shift_JIS from its first few hundred kilobytes): a guess that does not decode the
+        // start of the file gives way to the Japanese encoding that does.
+        let guess = detector.guess(Some(b"jp"), chardetng::Utf8Detection::Allow);
+        if decodes_cleanly(guess, &sample) {
+            guess
+        } else {
+            [SHIFT_JIS, EUC_JP]
+                .into_iter()
+                .find(|e| decodes_cleanly(e, &sample))
+                .unwrap_or(guess)
+        }
     };
     Ok(Detected {
         encoding,
@@ -127,6 +141,20 @@ pub fn detect(
 
 /// Bytes read at a time while detecting.
 const DETECT_BLOCK: usize = 64 * 1024;
+/// The start of a file a guessed encoding must decode without error.
+const CHECK_SAMPLE: usize = 4 << 20;
+
+/// Whether `bytes` (the start of a file, perhaps cut inside a character) decode without
+/// error in `encoding`.
+fn decodes_cleanly(encoding: &'static Encoding, bytes: &[u8]) -> bool {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 3 + 16);
+    let mut out = String::with_capacity(capacity);
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, &mut out, false);
+    matches!(result, encoding_rs::DecoderResult::InputEmpty)
+}
 
 /// Reads until `buf` is full or the input ends; the number of bytes read.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -406,6 +434,19 @@ mod tests {
         let d = decode(&bytes, None).unwrap();
         assert_eq!(d.encoding, EUC_JP);
         assert_eq!(d.text, src);
+    }
+
+    #[test]
+    fn a_large_euc_jp_list_is_not_taken_for_shift_jis() {
+        // chardetng takes the first 256 KiB of non-ASCII bytes of this repetitive list for
+        // Shift_JIS, which does not decode them.
+        let mut src = String::from("会社名,氏名,メール\r\n");
+        for i in 0..50_000 {
+            src.push_str(&format!("崎山商事{i},高橋 花子{i},h{i}@example.co.jp\r\n"));
+        }
+        let (bytes, _, _) = EUC_JP.encode(&src);
+        assert_eq!(detect(&bytes[..], None).unwrap().encoding, EUC_JP);
+        assert_eq!(decode(&bytes, None).unwrap().text, src);
     }
 
     #[test]

@@ -1666,6 +1666,48 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[test]
+    fn large_files_in_every_encoding_read_the_same_from_disk() {
+        let mut text = String::from("会社名,氏名,メール\r\n");
+        for i in 0..50_000 {
+            text.push_str(&format!("﨑山商事{i},髙橋 花子{i},h{i}@example.co.jp\r\n"));
+        }
+        let dir = std::env::temp_dir().join(format!("ondo-ingest-enc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let utf8_bom: Vec<u8> = [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect();
+        // EUC-JP has no 﨑 nor 髙 (they are CP932 and Unicode extensions).
+        let euc = encoding_rs::EUC_JP
+            .encode(&text.replace('﨑', "崎").replace('髙', "高"))
+            .0
+            .into_owned();
+        for (label, bytes, encoding) in [
+            ("utf16le", utf16le, "UTF-16LE"),
+            ("utf8bom", utf8_bom, "UTF-8"),
+            ("eucjp", euc, "EUC-JP"),
+        ] {
+            assert!(bytes.len() > 2 * PIECE_BYTES, "{label}");
+            let path = dir.join(format!("{label}.csv"));
+            std::fs::write(&path, &bytes).unwrap();
+            let mut f = SourceFile::open(&path, &OpenOptions::default())
+                .unwrap_or_else(|e| panic!("{label}: {e:?}"));
+            assert_eq!(f.encoding.as_deref(), Some(encoding), "{label}");
+            let rows = rows(&mut f);
+            let (name, company) = if label == "eucjp" {
+                ("高橋 花子49999", "崎山商事0")
+            } else {
+                ("髙橋 花子49999", "﨑山商事0")
+            };
+            assert_eq!(rows.len(), 50_000, "{label}");
+            assert_eq!(rows[49_999].get(LeadField::Name), Some(name), "{label}");
+            assert_eq!(rows[0].get(LeadField::Company), Some(company), "{label}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     mod pieces {
         use super::*;
         use proptest::prelude::*;

@@ -460,7 +460,9 @@ async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
     let letters = "abcdefghijk";
     for a in letters.chars() {
         for b in letters.chars() {
-            cards.push(format!("株式会社サカタのタネ,K{a}{b} Sato{a}{b},,,,,,2026/10/14"));
+            cards.push(format!(
+                "株式会社サカタのタネ,K{a}{b} Sato{a}{b},,,,,,2026/10/14"
+            ));
         }
     }
     let cards: Vec<&str> = cards.iter().map(String::as_str).collect();
