@@ -16,21 +16,11 @@ async fn the_cli_exports_cp932_csv_and_xlsx_with_formulas_neutralised() {
         let (s, _) = json(app.post_lead(&json!({"name": name, "company": company, "custom_fields": {"展示会ブース": "A-12"}})).await).await;
         assert_eq!(s, StatusCode::CREATED);
     }
-    let dir = tempfile::tempdir().expect("dir");
-    let csv = dir.path().join("leads.csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_ondo"))
-        .args(["export", "--format", "csv", "--encoding", "cp932", "-o"])
-        .arg(&csv)
-        .env("ONDO_DATABASE_URL", &app.db_url)
-        .env("ONDO_LOG", "warn")
-        .output()
-        .expect("ondo export runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let bytes = export_file(
+        &app,
+        "leads.csv",
+        &["--format", "csv", "--encoding", "cp932"],
     );
-    let bytes = std::fs::read(&csv).expect("the file exists");
     let (text, _, malformed) = encoding_rs::SHIFT_JIS.decode(&bytes);
     assert!(!malformed, "the file is valid CP932");
     let lines: Vec<&str> = text.lines().collect();
@@ -53,25 +43,8 @@ async fn the_cli_exports_cp932_csv_and_xlsx_with_formulas_neutralised() {
         !text.contains(",=") && !text.contains(",-2+3"),
         "no cell starts a formula: {text}"
     );
-    assert!(
-        std::fs::read_dir(dir.path()).expect("dir").count() == 1,
-        "no partial file is left"
-    );
 
-    let xlsx = dir.path().join("leads.xlsx");
-    let out = Command::new(env!("CARGO_BIN_EXE_ondo"))
-        .args(["export", "--format", "xlsx", "-o"])
-        .arg(&xlsx)
-        .env("ONDO_DATABASE_URL", &app.db_url)
-        .env("ONDO_LOG", "warn")
-        .output()
-        .expect("ondo export runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bytes = std::fs::read(&xlsx).expect("the file exists");
+    let bytes = export_file(&app, "leads.xlsx", &["--format", "xlsx"]);
     assert!(bytes.starts_with(b"PK"), "an xlsx is a zip file");
 }
 
@@ -154,6 +127,11 @@ fn export_file(app: &TestApp, name: &str, args: &[&str]) -> Vec<u8> {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no partial file is left"
     );
     std::fs::read(&path).expect("the file exists")
 }
