@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::{Db, Tx, WorkspaceId, with_db, with_tx};
 
 /// Rows per multi-row INSERT (4 values a row): under both engines' bind limits.
-const CHUNK: usize = 125;
+pub(crate) const CHUNK: usize = 125;
 /// Lead ids per `IN (…)` list.
 const IDS_PER_LOOKUP: usize = 1_000;
 
@@ -51,35 +51,50 @@ pub async fn add(
     source: &str,
     identities: &[(i64, &str, String)],
 ) -> Result<()> {
+    let now = Micros::now().0;
+    for chunk in to_insert(identities).chunks(CHUNK) {
+        with_tx!(tx, conn => insert_rows!(&mut **conn, ws, source, chunk, now));
+    }
+    Ok(())
+}
+
+/// The identities [`add`] keeps, each once: known kinds, non-empty values.
+pub(crate) fn to_insert<'a>(
+    identities: &'a [(i64, &'a str, String)],
+) -> Vec<&'a (i64, &'a str, String)> {
     let mut identities: Vec<&(i64, &str, String)> = identities
         .iter()
         .filter(|(_, kind, value)| KINDS.contains(kind) && !value.is_empty())
         .collect();
     identities.sort_unstable();
     identities.dedup();
-    let now = Micros::now().0;
-    for chunk in identities.chunks(CHUNK) {
-        with_tx!(tx, conn => {
-            let mut qb = sqlx::QueryBuilder::new("WITH v (lead_id, kind, value) AS (VALUES ");
-            let mut list = qb.separated(", ");
-            for (lead, kind, value) in chunk {
-                list.push("(").push_bind_unseparated(*lead).push_unseparated(", ");
-                list.push_bind_unseparated(*kind).push_unseparated(", ");
-                list.push_bind_unseparated(value.as_str()).push_unseparated(")");
-            }
-            qb.push(
-                ") INSERT INTO lead_identities (workspace_id, lead_id, kind, value, source, created_at) \
-                 SELECT ",
-            );
-            qb.push_bind(ws.0).push(", v.lead_id, v.kind, v.value, ");
-            qb.push_bind(source).push(", ").push_bind(now);
-            qb.push(" FROM v WHERE NOT EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = ");
-            qb.push_bind(ws.0).push(" AND i.kind = v.kind AND i.value = v.value AND i.lead_id = v.lead_id)");
-            qb.build().execute(&mut **conn).await?;
-        });
-    }
-    Ok(())
+    identities
 }
+
+/// Inserts a chunk (at most [`CHUNK`]) of [`to_insert`]'s identities through an executor
+/// of either engine, in whatever transaction it is: [`add`], and a lead's update that
+/// keeps the other address its new touchpoint brought.
+macro_rules! insert_rows {
+    ($exec:expr, $ws:expr, $source:expr, $chunk:expr, $now:expr) => {{
+        let mut qb = sqlx::QueryBuilder::new("WITH v (lead_id, kind, value) AS (VALUES ");
+        let mut list = qb.separated(", ");
+        for (lead, kind, value) in $chunk {
+            list.push("(").push_bind_unseparated(*lead).push_unseparated(", ");
+            list.push_bind_unseparated(*kind).push_unseparated(", ");
+            list.push_bind_unseparated(value.as_str()).push_unseparated(")");
+        }
+        qb.push(
+            ") INSERT INTO lead_identities (workspace_id, lead_id, kind, value, source, created_at) \
+             SELECT ",
+        );
+        qb.push_bind($ws.0).push(", v.lead_id, v.kind, v.value, ");
+        qb.push_bind($source).push(", ").push_bind($now);
+        qb.push(" FROM v WHERE NOT EXISTS (SELECT 1 FROM lead_identities i WHERE i.workspace_id = ");
+        qb.push_bind($ws.0).push(" AND i.kind = v.kind AND i.value = v.value AND i.lead_id = v.lead_id)");
+        qb.build().execute($exec).await?;
+    }};
+}
+pub(crate) use insert_rows;
 
 /// The emails and numbers a lead was seen with besides its own fields, oldest first:
 /// `(kind, value, source)`.

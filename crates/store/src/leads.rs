@@ -813,7 +813,7 @@ pub async fn update(
     status: Option<&StatusChange>,
     actor: &Actor,
 ) -> Result<Lead> {
-    update_inner(db, ws, id, fields, status, None, None, actor).await
+    update_inner(db, ws, id, fields, status, None, &[], None, actor).await
 }
 
 /// [`update`] for a change that may give the lead another owner: the owner change is
@@ -829,21 +829,39 @@ pub async fn update_with_reason(
     owner_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Lead> {
-    update_inner(db, ws, id, fields, status, None, owner_reason, actor).await
+    update_inner(db, ws, id, fields, status, None, &[], owner_reason, actor).await
 }
 
 /// [`update`], and a touchpoint added in the same transaction (a returning person's new
-/// form submission or API call): both are written, or neither.
+/// form submission or API call) with the emails and numbers it brought that the lead keeps
+/// beside its own (`(kind, value)`, see [`crate::identities::add`]; recorded with the
+/// touchpoint's source): all are written, or none.
 pub async fn update_with_touchpoint(
     db: &Db,
     ws: WorkspaceId,
     id: i64,
     fields: &LeadFields,
     status: Option<&StatusChange>,
-    touchpoint: Option<&NewTouchpoint>,
+    arrival: (&NewTouchpoint, &[(&str, String)]),
     actor: &Actor,
 ) -> Result<Lead> {
-    update_inner(db, ws, id, fields, status, touchpoint, None, actor).await
+    let (touchpoint, others) = arrival;
+    let others: Vec<(i64, &str, String)> = others
+        .iter()
+        .map(|(kind, value)| (id, *kind, value.clone()))
+        .collect();
+    update_inner(
+        db,
+        ws,
+        id,
+        fields,
+        status,
+        Some(touchpoint),
+        &others,
+        None,
+        actor,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -854,6 +872,7 @@ async fn update_inner(
     fields: &LeadFields,
     status: Option<&StatusChange>,
     touchpoint: Option<&NewTouchpoint>,
+    others: &[(i64, &str, String)],
     owner_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Lead> {
@@ -864,9 +883,21 @@ async fn update_inner(
             || s.lost_reason != current.lost_reason
             || s.renurture_on != current.renurture_on
     });
+    let others = crate::identities::to_insert(others);
+    let others_source = touchpoint.map(|tp| tp.source.as_str()).unwrap_or_default();
     if before_fields == *fields && !status_changes {
-        if let Some(tp) = touchpoint {
-            add_touchpoint(db, ws, id, tp).await?;
+        if touchpoint.is_some() || !others.is_empty() {
+            let now = Micros::now().0;
+            with_db!(db, pool => {
+                let mut tx = pool.begin().await?;
+                if let Some(tp) = touchpoint {
+                    insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
+                }
+                for chunk in others.chunks(crate::identities::CHUNK) {
+                    crate::identities::insert_rows!(&mut *tx, ws, others_source, chunk, now);
+                }
+                tx.commit().await?;
+            });
         }
         return Ok(current);
     }
@@ -928,6 +959,9 @@ async fn update_inner(
         }
         if let Some(tp) = touchpoint {
             insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
+        }
+        for chunk in others.chunks(crate::identities::CHUNK) {
+            crate::identities::insert_rows!(&mut *tx, ws, others_source, chunk, now);
         }
         tx.commit().await?;
     });

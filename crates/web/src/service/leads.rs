@@ -521,25 +521,16 @@ async fn unify(
         let mut merged = LeadFields::of(&existing);
         let conflicts = merged.fill_empty_from(&fields);
         // An address or number other than the lead's own is kept, and finds the lead later.
-        // Written first: should the update then fail, what stays is only the fact that
-        // this address was given for this person, and sending again merges the same way.
-        let others: Vec<(i64, &str, String)> = ondo_store::identities::other_values(conflicts)
-            .map(|(kind, value)| (existing.id, kind, value))
-            .collect();
-        if !others.is_empty() {
-            let mut tx = db.begin_write().await?;
-            ondo_store::identities::add(&mut tx, ws, &tp.source, &others).await?;
-            tx.commit().await?;
-        }
+        let others: Vec<(&str, String)> = ondo_store::identities::other_values(conflicts).collect();
         let status = status.filter(|s| s.to.key() != existing.status);
-        // The filled fields and the new touchpoint are written together.
+        // The filled fields, the new touchpoint and the other address are written together.
         let lead = ondo_store::leads::update_with_touchpoint(
             db,
             ws,
             existing.id,
             &merged,
             status.as_ref(),
-            Some(&tp),
+            (&tp, &others),
             actor,
         )
         .await?;
