@@ -298,33 +298,23 @@ async fn send_event(app: &TestApp, id: &str) -> Value {
 async fn a_second_address_is_kept_and_finds_the_lead_later() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().expect("dir");
-    let card = cp932_csv(
+    let first = import_rows(
+        &app,
         &dir,
-        "card.csv",
+        "名刺",
         &[
-            HEADER,
             "株式会社サカタのタネ,山田 太郎,ヤマダ タロウ,t.yamada@example.co.jp,090-1234-5678,営業部,部長,2026/10/14",
         ],
     );
-    let webinar = cp932_csv(
-        &dir,
-        "webinar.csv",
-        &[
-            HEADER,
-            "株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,090-1234-5678,,,2026/10/20",
-        ],
-    );
-    let form = cp932_csv(
-        &dir,
-        "form.csv",
-        &[HEADER, ",山田 太郎,,Taro.Yamada@gmail.com,,,,2026/10/25"],
-    );
-    let (ok, first) = import(&app, &card, &["--source", "名刺"]);
-    assert!(ok, "{first}");
     let id = first["rows_to_leads"][0].as_i64().expect("id");
     // Behaviour under the private address, before anyone knows whose it is: it waits.
     assert_eq!(send_event(&app, "before").await["waiting"], 1);
-    let (_, second) = import(&app, &webinar, &["--source", "ウェビナー"]);
+    let second = import_rows(
+        &app,
+        &dir,
+        "ウェビナー",
+        &["株式会社サカタのタネ,山田 太郎,,taro.yamada@gmail.com,090-1234-5678,,,2026/10/20"],
+    );
     assert_eq!(second["merged"], 1, "same name and mobile: {second}");
     // The import attached the waiting event (the lead's only one: the server's worker
     // scores it), and later ones go straight to the lead.
@@ -342,7 +332,12 @@ async fn a_second_address_is_kept_and_finds_the_lead_later() {
         "the waiting page view counts for the lead"
     );
     assert_eq!(send_event(&app, "after").await["waiting"], 0);
-    let (_, third) = import(&app, &form, &["--source", "資料請求"]);
+    let third = import_rows(
+        &app,
+        &dir,
+        "資料請求",
+        &[",山田 太郎,,Taro.Yamada@gmail.com,,,,2026/10/25"],
+    );
     assert_eq!(third["created"], 0, "{third}");
     assert_eq!(
         third["rows_to_leads"][0], id,

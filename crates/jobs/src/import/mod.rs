@@ -247,8 +247,8 @@ pub async fn run(
         }
         done.add(db, &cx, chunk).await?;
     };
-    // The file's text is not needed for the last chunk (the only one of most files):
-    // freed before its database work.
+    // The file is not read again for the last chunk (the only one of most files): its
+    // reader and its piece of text are freed before the database work.
     drop(source_rows);
     drop(file);
     progress.set_total(done.report.rows + last.row_order.len());
