@@ -77,7 +77,8 @@ enum Command {
     },
     /// Write a CP932 CSV to import into a workspace made by `seed`.
     GenImport {
-        /// The CSV to write; FILE.truth records which person each row describes
+        /// The CSV to write (an Excel workbook when it ends in .xlsx); FILE.truth records which
+        /// person each row describes
         #[arg(long)]
         out: PathBuf,
         /// Data rows

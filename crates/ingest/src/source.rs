@@ -122,6 +122,15 @@ enum Body {
         /// Excel row number of the range's first row.
         first_row: usize,
     },
+    /// An .xlsx sheet, read again from the file each time its rows are read.
+    Xlsx {
+        bytes: Bytes,
+        sheet: String,
+        /// Excel row number of the header.
+        header_row: usize,
+        /// Sheet column of the file's first column.
+        first_col: usize,
+    },
     VCard {
         text: String,
     },
@@ -205,7 +214,7 @@ impl SourceFile {
         let mut magic = Vec::with_capacity(8);
         std::fs::File::open(path)?.take(8).read_to_end(&mut magic)?;
         if is_spreadsheet(&magic) {
-            return open_sheet(&std::fs::read(path)?, opts);
+            return open_sheet(Bytes::File(path.to_owned()), opts);
         }
         let name = path
             .file_name()
@@ -223,7 +232,7 @@ impl SourceFile {
         opts: &OpenOptions,
     ) -> Result<SourceFile, IngestError> {
         if is_spreadsheet(&bytes) {
-            return open_sheet(&bytes, opts);
+            return open_sheet(Bytes::Memory(Arc::new(bytes)), opts);
         }
         open_text(name, Bytes::Memory(Arc::new(bytes)), opts, PIECE_BYTES)
     }
@@ -276,6 +285,16 @@ impl SourceFile {
                 range,
                 next: header_index + 1,
                 first_row: *first_row,
+            },
+            Body::Xlsx {
+                bytes,
+                sheet,
+                header_row,
+                first_col,
+            } => RawIter::Xlsx {
+                rows: xlsx::SheetRows::start(bytes.opener(), Some(sheet.clone())),
+                header_row: *header_row,
+                first_col: *first_col,
             },
             Body::VCard { text } => RawIter::VCard(Cards::new(text)),
         }
@@ -662,10 +681,22 @@ impl<T: AsRef<[u8]>> AsRef<[u8]> for Shared<T> {
 
 impl Bytes {
     fn open(&self) -> Result<Box<dyn Read + Send>, IngestError> {
+        Ok(self.open_seekable()?)
+    }
+
+    fn open_seekable(&self) -> Result<Box<dyn xlsx::WorkbookSource>, IngestError> {
         Ok(match self {
             Bytes::File(path) => Box::new(std::io::BufReader::new(std::fs::File::open(path)?)),
             Bytes::Memory(bytes) => Box::new(std::io::Cursor::new(Shared(bytes.clone()))),
         })
+    }
+
+    /// Opens the bytes from the start, on another thread.
+    fn opener(
+        &self,
+    ) -> impl FnOnce() -> Result<Box<dyn xlsx::WorkbookSource>, IngestError> + Send + 'static {
+        let bytes = self.clone();
+        move || bytes.open_seekable()
     }
 }
 
@@ -1029,7 +1060,126 @@ fn find_header(
 // ---------------------------------------------------------------------------------------
 // Spreadsheets and vCard
 
-fn open_sheet(bytes: &[u8], opts: &OpenOptions) -> Result<SourceFile, IngestError> {
+/// Rows read ahead to find the first column of a sheet that declares none.
+const FIRST_COLUMN_SCAN_ROWS: usize = 1_000;
+
+fn open_sheet(bytes: Bytes, opts: &OpenOptions) -> Result<SourceFile, IngestError> {
+    let mut rows = xlsx::SheetRows::start(bytes.opener(), opts.sheet.clone());
+    if let Some(streamed) = rows.opened()? {
+        return open_streamed_sheet(bytes, streamed, rows, opts);
+    }
+    drop(rows);
+    let whole = match &bytes {
+        Bytes::File(path) => std::fs::read(path)?,
+        Bytes::Memory(b) => b.to_vec(),
+    };
+    open_loaded_sheet(&whole, opts)
+}
+
+/// An .xlsx sheet: the header is searched for in the first rows; the rows are read again,
+/// a batch at a time, whenever they are wanted.
+fn open_streamed_sheet(
+    bytes: Bytes,
+    streamed: xlsx::Streamed,
+    mut rows: xlsx::SheetRows,
+    opts: &OpenOptions,
+) -> Result<SourceFile, IngestError> {
+    // The first column: the leftmost cell of the first rows, or the sheet's declared
+    // dimension if that starts further left.
+    let mut head: Vec<xlsx::SheetRow> = Vec::new();
+    let mut failed = None;
+    for row in rows.by_ref() {
+        match row {
+            Ok(r) => head.push(r),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+        if head.len() == FIRST_COLUMN_SCAN_ROWS {
+            break;
+        }
+    }
+    let first_col = head
+        .iter()
+        .flat_map(|(_, cells)| cells.first().map(|(c, _)| *c))
+        .chain(streamed.declared_first_column)
+        .min()
+        .unwrap_or(0);
+    let candidates = head
+        .into_iter()
+        .map(Ok)
+        .chain(failed.map(Err))
+        .chain(rows)
+        .map(|row| {
+            let (row, cells) = row?;
+            Ok(Candidate {
+                row,
+                pos: row,
+                cells: dense_cells(row, cells, first_col)?,
+            })
+        });
+    let (header, zoom_section) = find_header(candidates, first_col)?;
+    let body = Body::Xlsx {
+        bytes,
+        sheet: streamed.sheet,
+        header_row: header.row,
+        first_col,
+    };
+    SourceFile::assemble(
+        None,
+        streamed.sheet_names,
+        body,
+        header.row,
+        header.cells,
+        zoom_section,
+        first_col,
+        opts,
+    )
+}
+
+/// A streamed sheet row's cells, by column from `first_col`.
+fn sheet_cells(
+    row: usize,
+    cells: Vec<(usize, String)>,
+    first_col: usize,
+) -> Result<Vec<(usize, String)>, IngestError> {
+    cells
+        .into_iter()
+        .map(|(col, text)| {
+            if col < first_col {
+                return Err(IngestError::Row {
+                    row,
+                    column: Some(unnamed_column(col)),
+                    message: format!(
+                        "the cell is left of the sheet's first column ({}); save the workbook \
+                         again in Excel and retry",
+                        mapping::column_letter(first_col)
+                    ),
+                });
+            }
+            Ok((col - first_col, text))
+        })
+        .collect()
+}
+
+/// A streamed sheet row as one cell per column from `first_col`, empty ones included.
+fn dense_cells(
+    row: usize,
+    cells: Vec<(usize, String)>,
+    first_col: usize,
+) -> Result<Vec<String>, IngestError> {
+    let cells = sheet_cells(row, cells, first_col)?;
+    let width = cells.last().map_or(0, |(c, _)| c + 1);
+    let mut out = vec![String::new(); width];
+    for (c, text) in cells {
+        out[c] = text;
+    }
+    Ok(out)
+}
+
+/// A workbook calamine reads only whole (.xls, .xlsb, .ods): the sheet is loaded.
+fn open_loaded_sheet(bytes: &[u8], opts: &OpenOptions) -> Result<SourceFile, IngestError> {
     let sheet = xlsx::load(bytes, opts.sheet.as_deref())?;
     let range = sheet.range;
     let Some((start_row, start_col)) = range.start() else {
@@ -1100,6 +1250,11 @@ enum RawIter<'a> {
         next: usize,
         first_row: usize,
     },
+    Xlsx {
+        rows: xlsx::SheetRows,
+        header_row: usize,
+        first_col: usize,
+    },
     VCard(Cards<'a>),
     /// Reopening the file failed: the error, once.
     Failed(Option<IngestError>),
@@ -1141,6 +1296,26 @@ impl RawIter<'_> {
                     cells,
                 }
             }
+            RawIter::Xlsx {
+                rows,
+                header_row,
+                first_col,
+            } => loop {
+                match rows.next()? {
+                    Ok((row, _)) if row <= *header_row => {}
+                    Ok((row, cells)) => match sheet_cells(row, cells, *first_col) {
+                        Ok(cells) => break RawRow { row, cells },
+                        Err(e) => {
+                            self.stop();
+                            return Some(Err(e));
+                        }
+                    },
+                    Err(e) => {
+                        self.stop();
+                        return Some(Err(e));
+                    }
+                }
+            },
             RawIter::VCard(cards) => match cards.next()? {
                 Ok((row, cells)) => RawRow { row, cells },
                 Err(e) => return Some(Err(e)),

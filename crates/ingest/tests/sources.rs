@@ -405,6 +405,74 @@ fn xlsx_workbook() {
     assert!(err.to_string().contains("リード"), "{err}");
 }
 
+/// A workbook as Excel writes a long list: shared strings, a date column, data from
+/// column B, gaps of empty rows and cells.
+fn long_workbook(rows: usize) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let date = Format::new().set_num_format("yyyy/mm/dd");
+    let ws = wb.add_worksheet();
+    for (i, h) in ["会社名", "氏名", "メールアドレス", "名刺交換日", "紹介元"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, 1 + i as u16, *h).unwrap();
+    }
+    for i in 0..rows {
+        // Every 7th row is left empty; every 5th lead has no email.
+        let r = 1 + i as u32 + (i / 6) as u32;
+        ws.write_string(r, 1, format!("株式会社テスト{}", i % 300))
+            .unwrap();
+        ws.write_string(r, 2, format!("山田 {i}郎")).unwrap();
+        if i % 5 != 0 {
+            ws.write_string(r, 3, format!("user{i}@example.co.jp"))
+                .unwrap();
+        }
+        let day = ExcelDateTime::from_ymd(2025, 1 + (i % 12) as u8, 1 + (i % 28) as u8).unwrap();
+        ws.write_datetime_with_format(r, 4, day, &date).unwrap();
+        ws.write_number(r, 5, i as f64).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+fn check_long_rows(rows: &[SourceRow], n: usize) {
+    assert_eq!(rows.len(), n);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.row, 2 + i + i / 6, "row of lead {i}");
+        assert_eq!(r.get(LeadField::Name), Some(format!("山田 {i}郎").as_str()));
+        let company = format!("株式会社テスト{}", i % 300);
+        assert_eq!(r.get(LeadField::Company), Some(company.as_str()));
+        let email = format!("user{i}@example.co.jp");
+        let want = (i % 5 != 0).then_some(email.as_str());
+        assert_eq!(r.get(LeadField::Email), want, "row {}", r.row);
+        let day = format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
+        assert_eq!(r.get(LeadField::ContactedOn), Some(day.as_str()));
+        assert_eq!(r.custom, [("紹介元".to_owned(), i.to_string())]);
+    }
+}
+
+#[test]
+fn a_long_workbook_is_read_row_by_row_from_disk_and_again() {
+    let n = 5_000;
+    let bytes = long_workbook(n);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut f = SourceFile::open(&path, &OpenOptions::default()).unwrap();
+    assert_eq!(f.header_row, 1);
+    assert_eq!(f.columns[0].header, "会社名");
+    assert_eq!(f.columns[0].samples[0], "株式会社テスト0");
+    check_long_rows(&all_rows(&mut f), n);
+    // Stopping early leaves nothing behind: the next read starts over and reads all.
+    let first: Vec<_> = f.rows().take(3).collect::<Result<_, _>>().unwrap();
+    assert_eq!(first[2].row, 4);
+    check_long_rows(&all_rows(&mut f), n);
+    // An upload held in memory reads the same.
+    let mut f = SourceFile::from_bytes("long.xlsx", bytes, &OpenOptions::default()).unwrap();
+    check_long_rows(&all_rows(&mut f), n);
+}
+
 #[test]
 fn xlsx_empty_sheet_and_corrupt_zip() {
     let mut wb = rust_xlsxwriter::Workbook::new();
