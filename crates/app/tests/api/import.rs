@@ -201,6 +201,36 @@ async fn a_file_imported_a_chunk_at_a_time_gives_what_the_whole_file_gives() {
     );
     let (ok, at_once) = import(&whole, &file, &["--source", "展示会 2026秋"]);
     assert!(ok, "{at_once}");
+    // A dry run a chunk at a time plans what the import will do, and writes nothing.
+    let (ok, planned) = import(
+        &chunked,
+        &file,
+        &[
+            "--source",
+            "展示会 2026秋",
+            "--chunk-rows",
+            "2",
+            "--dry-run",
+        ],
+    );
+    assert!(ok, "{planned}");
+    for field in [
+        "rows",
+        "created",
+        "merged",
+        "updated",
+        "skipped",
+        "errors",
+        "candidate_pairs",
+    ] {
+        assert_eq!(planned[field], at_once[field], "{field}: {planned}");
+    }
+    assert_eq!(
+        planned["rows_to_leads"],
+        json!(["new-1", "new-2", null, "new-1", "new-3"]),
+        "row 5 joins the lead row 2 would create in the first chunk"
+    );
+    assert_eq!(lead_count(&chunked).await, 0, "a dry run writes nothing");
     let (ok, by_chunks) = import(
         &chunked,
         &file,

@@ -7,7 +7,8 @@ mod companies;
 mod parse;
 pub mod progress;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ondo_domain::matching::{PersonKeys, cluster_people};
 use ondo_domain::{LeadStatus, Phone};
@@ -85,7 +86,7 @@ pub struct ImportOptions {
     /// Where to report how far the import has got (the wizard's progress bar).
     pub progress: Option<std::sync::Arc<ImportProgress>>,
     /// Data rows held in memory at once ([`CHUNK_ROWS`] unless a small server needs
-    /// fewer); a dry run reads the whole file at once (or [`ImportOptions::preview_rows`]).
+    /// fewer), in a dry run too (unless [`ImportOptions::preview_rows`] is set).
     pub chunk_rows: usize,
     /// A dry run plans only the first this many data rows (the wizard's preview of a large
     /// file), and says so in [`ImportReport::preview_limited`]; `None`: the whole file.
@@ -167,8 +168,10 @@ pub const BRIDGED_REASON: &str = "both_match_one_record";
 /// time, all in one transaction: a chunk is matched against the leads already in the
 /// workspace, those of the earlier chunks included, so a million-row file is never in
 /// memory as rows at once, and a row that repeats one of an earlier chunk joins its lead.
-/// A dry run writes nothing and so cannot show later chunks the leads of earlier ones: it
-/// reads the whole file as one chunk, or only its first [`ImportOptions::preview_rows`].
+/// A dry run of a file of one chunk only reads. A dry run of a larger file runs the import
+/// in its transaction and rolls it back (later chunks meet the leads of earlier ones, as
+/// they will in the import), holding the write lock as an import does; with
+/// [`ImportOptions::preview_rows`] it plans only the first rows instead.
 pub async fn run(
     db: &Db,
     ws: WorkspaceId,
@@ -196,11 +199,11 @@ pub async fn run(
             "import"
         )
     };
-    let chunk_rows = if opts.dry_run {
-        opts.preview_rows.unwrap_or(usize::MAX).max(1)
-    } else {
-        opts.chunk_rows.max(1)
-    };
+    let chunk_rows = match opts.preview_rows {
+        Some(preview) if opts.dry_run => preview,
+        _ => opts.chunk_rows,
+    }
+    .max(1);
     let report = ImportReport {
         rows: 0,
         created: 0,
@@ -224,12 +227,14 @@ pub async fn run(
         touch_kind,
         progress: &progress,
         lap: &lap,
+        write: AtomicBool::new(!opts.dry_run),
     };
     let mut done = Chunks {
         report,
         tx: None,
         pairs: Vec::new(),
         touched: Vec::new(),
+        created: HashSet::new(),
     };
     let mut source_rows = file.rows().peekable();
     // 1. Read and parse a chunk of rows, then match and write it. A broken file stops
@@ -241,10 +246,13 @@ pub async fn run(
         if source_rows.peek().is_none() {
             break chunk;
         }
-        if opts.dry_run {
+        if opts.dry_run && opts.preview_rows.is_some() {
             done.report.preview_limited = true;
             break chunk;
         }
+        // A dry run of more than one chunk writes (and rolls back), so that later chunks
+        // meet the leads of earlier ones.
+        cx.write.store(true, Ordering::Relaxed);
         done.add(db, &cx, chunk).await?;
     };
     // The file is not read again for the last chunk (the only one of most files): its
@@ -258,6 +266,7 @@ pub async fn run(
         tx,
         mut pairs,
         touched,
+        created: done_created,
     } = done;
     let Some(mut tx) = tx else {
         return Err(ImportError::File(IngestError::HeaderOnly));
@@ -269,6 +278,9 @@ pub async fn run(
     report.candidate_pairs = pairs.len();
     if opts.dry_run {
         tx.rollback().await?;
+        if cx.write.load(Ordering::Relaxed) {
+            provisional_keys(&mut report.rows_to_leads, &done_created);
+        }
         return Ok(report);
     }
     ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
@@ -314,6 +326,8 @@ struct Chunks {
     tx: Option<Tx>,
     pairs: Vec<(i64, i64, String)>,
     touched: Vec<i64>,
+    /// The leads the import created (for a dry run's provisional keys).
+    created: HashSet<i64>,
 }
 
 impl Chunks {
@@ -335,7 +349,7 @@ impl Chunks {
             Some(tx) => tx,
             // A dry run only reads; a real import holds the write lock from its first
             // read, so nothing it matched against changes before it commits.
-            None if cx.opts.dry_run => self.tx.insert(db.begin().await?),
+            None if !cx.write.load(Ordering::Relaxed) => self.tx.insert(db.begin().await?),
             None => match db.begin_write_waiting(WRITE_PATIENCE).await {
                 Err(e) if e.is_busy() => return Err(ImportError::Busy),
                 begun => self.tx.insert(begun?),
@@ -350,7 +364,13 @@ impl Chunks {
                 None => serde_json::Value::Null,
             });
         }
-        for o in written.outcome {
+        for (o, key) in written.outcome.iter().zip(&written.lead_key) {
+            if cx.opts.dry_run
+                && *o == Outcome::Created
+                && let Some(id) = key.as_i64()
+            {
+                self.created.insert(id);
+            }
             *match o {
                 Outcome::Created => &mut report.created,
                 Outcome::Merged => &mut report.merged,
@@ -438,6 +458,26 @@ struct ChunkContext<'a> {
     touch_kind: &'a str,
     progress: &'a ImportProgress,
     lap: &'a (dyn Fn(&str) + Sync),
+    /// Whether the chunks are written: always in an import, and in a dry run of more than
+    /// one chunk (rolled back at the end).
+    write: AtomicBool,
+}
+
+/// A dry run that wrote: the ids of the leads it created (rolled back) become provisional
+/// keys, "new-1", "new-2"… in the order of their first rows, as a dry run that only reads
+/// numbers them.
+fn provisional_keys(rows_to_leads: &mut [serde_json::Value], created: &HashSet<i64>) {
+    let mut keys: HashMap<i64, serde_json::Value> = HashMap::new();
+    for key in rows_to_leads {
+        let Some(id) = key.as_i64().filter(|id| created.contains(id)) else {
+            continue;
+        };
+        let n = keys.len() + 1;
+        *key = keys
+            .entry(id)
+            .or_insert_with(|| format!("new-{n}").into())
+            .clone();
+    }
 }
 
 /// What one chunk did.
@@ -459,6 +499,7 @@ async fn import_chunk(
     mut parsed: Vec<ParsedRow>,
 ) -> Result<ChunkWritten, ImportError> {
     let (ws, opts, lap) = (cx.ws, cx.opts, cx.lap);
+    let plan_only = !cx.write.load(Ordering::Relaxed);
     cx.progress.set_stage(ImportStage::LookingUp);
     // 2. The existing leads the rows may match.
     let mut lookup = Lookup::default();
@@ -527,7 +568,7 @@ async fn import_chunk(
     let mut group_lead: HashMap<usize, i64> = HashMap::new();
     let mut companies = CompanyResolver::load(tx, ws, parsed.iter()).await?;
     lap("loaded companies");
-    let create = !opts.dry_run;
+    let create = !plan_only;
     // Each row's fields are used once, so they are moved out rather than copied.
     let mut with_company = |row: &mut ParsedRow| {
         let mut fields = std::mem::take(&mut row.fields);
@@ -608,7 +649,7 @@ async fn import_chunk(
 
     // 5. Write: new companies, new leads, changed leads, in batches.
     let mut touchpoints = Vec::new();
-    if opts.dry_run {
+    if plan_only {
         for (provisional, (pos, _)) in creations.iter().enumerate() {
             let key = serde_json::Value::from(format!("new-{}", provisional + 1));
             for &j in &order[*pos].1 {
@@ -691,7 +732,7 @@ async fn import_chunk(
         })
         .chain(bridged)
         .collect();
-    if !opts.dry_run {
+    if !plan_only {
         cx.progress.set_stage(ImportStage::WritingTouchpoints);
     }
     // Built a batch at a time: a touchpoint each row is a lot of memory at once.
