@@ -5,7 +5,7 @@ use ondo_domain::{LeadStatus, Micros, fold_variants, search_fold, search_key};
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::{Actor, Db, DbKind, WorkspaceId, with_db, with_tx};
+use crate::{Actor, Db, DbKind, Tx, WorkspaceId, with_db, with_tx};
 
 /// A lead as stored, with the display names of its company and owner.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, serde::Deserialize)]
@@ -421,6 +421,14 @@ pub async fn get(db: &Db, ws: WorkspaceId, id: i64) -> Result<Lead> {
     })
 }
 
+/// [`get`] inside a transaction.
+pub async fn get_in(tx: &mut Tx, ws: WorkspaceId, id: i64) -> Result<Lead> {
+    let sql = format!("{SELECT} WHERE l.workspace_id = $1 AND l.id = $2");
+    crate::with_tx!(tx, conn => {
+        Ok(sqlx::query_as(&sql).bind(ws.0).bind(id).fetch_one(&mut **conn).await?)
+    })
+}
+
 /// The oldest lead with this normalised email.
 pub async fn find_by_email(db: &Db, ws: WorkspaceId, email: &str) -> Result<Option<Lead>> {
     let sql = format!("{SELECT} WHERE l.workspace_id = $1 AND l.email = $2 ORDER BY l.id LIMIT 1");
@@ -760,14 +768,27 @@ pub async fn create(
     touchpoint: Option<&NewTouchpoint>,
     actor: &Actor,
 ) -> Result<Lead> {
+    let mut tx = db.begin().await?;
+    let id = create_in(&mut tx, ws, fields, touchpoint, actor).await?;
+    tx.commit().await?;
+    get(db, ws, id).await
+}
+
+/// [`create`] inside a transaction; returns the new lead's id.
+pub async fn create_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    fields: &LeadFields,
+    touchpoint: Option<&NewTouchpoint>,
+    actor: &Actor,
+) -> Result<i64> {
     let now = Micros::now().0;
     let after = serde_json::to_string(fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let status = LeadStatus::New.key();
-    let id = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let id = crate::insert_lead_row!(&mut *tx, ws, fields, status, None::<String>, now, now);
+    let id = crate::with_tx!(tx, conn => {
+        let id = crate::insert_lead_row!(&mut **conn, ws, fields, status, None::<String>, now, now);
         if let Some(tp) = touchpoint {
-            insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
+            insert_touchpoint_row!(&mut **conn, ws, id, tp, now);
         }
         sqlx::query(
             "INSERT INTO status_history (workspace_id, lead_id, from_status, to_status, reason, changed_by, changed_at) \
@@ -779,13 +800,12 @@ pub async fn create(
         .bind("")
         .bind(actor.user_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **conn)
         .await?;
-        crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "create", None::<&str>, Some(after.as_str()), now);
-        tx.commit().await?;
+        crate::insert_audit!(&mut **conn, ws, actor, "lead", Some(id), "create", None::<&str>, Some(after.as_str()), now);
         id
     });
-    get(db, ws, id).await
+    Ok(id)
 }
 
 /// Adds a touchpoint to an existing lead (a repeated form submission, an import row).
@@ -864,6 +884,7 @@ pub async fn update_with_touchpoint(
     .await
 }
 
+/// [`update`] and its kin: the change in a transaction of its own, then the lead read again.
 #[allow(clippy::too_many_arguments)]
 async fn update_inner(
     db: &Db,
@@ -876,7 +897,89 @@ async fn update_inner(
     owner_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Lead> {
-    let current = get(db, ws, id).await?;
+    let mut tx = db.begin().await?;
+    let change = Change {
+        status,
+        touchpoint,
+        others,
+        owner_reason,
+    };
+    let unchanged = update_in(&mut tx, ws, id, fields, change, actor).await?;
+    tx.commit().await?;
+    match unchanged {
+        Some(lead) => Ok(lead),
+        None => get(db, ws, id).await,
+    }
+}
+
+/// What an update brings besides the fields (see [`update_with_touchpoint_in`]).
+#[derive(Default, Clone, Copy)]
+struct Change<'a> {
+    status: Option<&'a StatusChange>,
+    touchpoint: Option<&'a NewTouchpoint>,
+    others: &'a [(i64, &'a str, String)],
+    owner_reason: Option<&'a str>,
+}
+
+/// [`update_with_touchpoint`] inside a transaction.
+pub async fn update_with_touchpoint_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    arrival: (&NewTouchpoint, &[(&str, String)]),
+    actor: &Actor,
+) -> Result<()> {
+    let (touchpoint, others) = arrival;
+    let others: Vec<(i64, &str, String)> = others
+        .iter()
+        .map(|(kind, value)| (id, *kind, value.clone()))
+        .collect();
+    let change = Change {
+        status,
+        touchpoint: Some(touchpoint),
+        others: &others,
+        owner_reason: None,
+    };
+    update_in(tx, ws, id, fields, change, actor).await?;
+    Ok(())
+}
+
+/// [`update`] inside a transaction (no owner reason, no touchpoint).
+pub async fn update_status_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    status: Option<&StatusChange>,
+    actor: &Actor,
+) -> Result<()> {
+    let change = Change {
+        status,
+        ..Change::default()
+    };
+    update_in(tx, ws, id, fields, change, actor).await?;
+    Ok(())
+}
+
+/// Writes an update in `tx`; returns the lead as it was when nothing but a touchpoint or
+/// other addresses changed (the lead's row is then as read).
+async fn update_in(
+    tx: &mut Tx,
+    ws: WorkspaceId,
+    id: i64,
+    fields: &LeadFields,
+    change: Change<'_>,
+    actor: &Actor,
+) -> Result<Option<Lead>> {
+    let Change {
+        status,
+        touchpoint,
+        others,
+        owner_reason,
+    } = change;
+    let current = get_in(tx, ws, id).await?;
     let before_fields = LeadFields::of(&current);
     let status_changes = status.is_some_and(|s| {
         s.to.key() != current.status
@@ -888,19 +991,18 @@ async fn update_inner(
     if before_fields == *fields && !status_changes {
         if touchpoint.is_some() || !others.is_empty() {
             let now = Micros::now().0;
-            with_db!(db, pool => {
-                let mut tx = pool.begin().await?;
+            crate::with_tx!(tx, conn => {
                 if let Some(tp) = touchpoint {
-                    insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
+                    insert_touchpoint_row!(&mut **conn, ws, id, tp, now);
                 }
                 for chunk in others.chunks(crate::identities::CHUNK) {
-                    crate::identities::insert_rows!(&mut *tx, ws, others_source, chunk, now);
+                    crate::identities::insert_rows!(&mut **conn, ws, others_source, chunk, now);
                 }
-                tx.commit().await?;
             });
         }
-        return Ok(current);
+        return Ok(Some(current));
     }
+
     let (before, after) = diff_json(&before_fields, fields, &current, status);
     let now = Micros::now().0;
     let (new_status, lost_reason, renurture_on) = match status {
@@ -915,16 +1017,15 @@ async fn update_inner(
             current.renurture_on,
         ),
     };
-    with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let updated = crate::update_lead_fields!(&mut *tx, ws, id, fields, now);
+    crate::with_tx!(tx, conn => {
+        let updated = crate::update_lead_fields!(&mut **conn, ws, id, fields, now);
         sqlx::query("UPDATE leads SET status = $3, lost_reason = $4, renurture_on = $5 WHERE workspace_id = $1 AND id = $2")
             .bind(ws.0)
             .bind(id)
             .bind(&new_status)
             .bind(&lost_reason)
             .bind(renurture_on)
-            .execute(&mut *tx)
+            .execute(&mut **conn)
             .await?;
         if updated == 0 {
             return Err(StoreError::NotFound);
@@ -941,31 +1042,30 @@ async fn update_inner(
             .bind(&s.reason)
             .bind(actor.user_id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **conn)
             .await?;
         }
-        crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
+        crate::insert_audit!(&mut **conn, ws, actor, "lead", Some(id), "update", Some(before.as_str()), Some(after.as_str()), now);
         if fields.owner_id != current.owner_id {
             let new_owner: Option<String> = match fields.owner_id {
                 Some(owner) => sqlx::query_scalar("SELECT display_name FROM users WHERE workspace_id = $1 AND id = $2")
                     .bind(ws.0)
                     .bind(owner)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **conn)
                     .await?,
                 None => None,
             };
             let (before, after) = reassignment_json(&current, fields.owner_id, new_owner, owner_reason);
-            crate::insert_audit!(&mut *tx, ws, actor, "lead", Some(id), "reassign", Some(before.as_str()), Some(after.as_str()), now);
+            crate::insert_audit!(&mut **conn, ws, actor, "lead", Some(id), "reassign", Some(before.as_str()), Some(after.as_str()), now);
         }
         if let Some(tp) = touchpoint {
-            insert_touchpoint_row!(&mut *tx, ws, id, tp, now);
+            insert_touchpoint_row!(&mut **conn, ws, id, tp, now);
         }
         for chunk in others.chunks(crate::identities::CHUNK) {
-            crate::identities::insert_rows!(&mut *tx, ws, others_source, chunk, now);
+            crate::identities::insert_rows!(&mut **conn, ws, others_source, chunk, now);
         }
-        tx.commit().await?;
     });
-    get(db, ws, id).await
+    Ok(None)
 }
 
 /// The before and after of an owner change, as JSON text: owner id and name, and after,

@@ -79,3 +79,40 @@ impl Tx {
         Ok(())
     }
 }
+
+/// The first key of the PostgreSQL advisory lock [`Tx::lock_people`] takes ("ONDO").
+const PEOPLE_LOCK: i32 = 0x4F4E_444F;
+
+impl Tx {
+    /// Serialises the matching of incoming people in a workspace (an import, a form, the
+    /// API): the look-up of who a record may be and the lead it creates or joins are then
+    /// one step, and two submissions of the same new person make one lead. On SQLite a
+    /// transaction begun with [`Db::begin_write`] already holds the write lock; on
+    /// PostgreSQL this takes a transaction-level advisory lock for the workspace, trying
+    /// until `patience` has passed (then [`crate::StoreError::Busy`]).
+    pub async fn lock_people(
+        &mut self,
+        ws: crate::WorkspaceId,
+        patience: std::time::Duration,
+    ) -> Result<()> {
+        let Tx::Postgres(conn) = self else {
+            return Ok(());
+        };
+        let key = i32::try_from(ws.0).unwrap_or(i32::MAX);
+        let started = std::time::Instant::now();
+        loop {
+            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
+                .bind(PEOPLE_LOCK)
+                .bind(key)
+                .fetch_one(&mut **conn)
+                .await?;
+            if got {
+                return Ok(());
+            }
+            if started.elapsed() >= patience {
+                return Err(crate::StoreError::Busy);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -89,6 +89,55 @@ async fn the_same_email_unifies_into_one_lead_and_keeps_every_touchpoint() {
     assert!(sources.contains(&"ウェビナー 2026-09") && sources.contains(&"資料請求"));
 }
 
+/// A form sent twice at once (a double click, a retry) and two systems posting the same
+/// new person: one lead, every submission a touchpoint of it. Before, each request looked
+/// the person up before any of them had written, and each created a lead.
+#[tokio::test]
+async fn the_same_new_person_sent_at_once_becomes_one_lead() {
+    let app = spawn_app().await;
+    for round in 0..3 {
+        let email = format!("k.tanaka{round}@example.co.jp");
+        let body = json!({"name": "田中 健", "email": email, "company": "株式会社テスト", "source": "資料請求"});
+        let mut sent = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let request = app
+                .client
+                .post(app.url("/api/v1/leads"))
+                .bearer_auth(&app.token)
+                .json(&body);
+            sent.spawn(async move { json(request.send().await.expect("request")).await });
+        }
+        let answers = sent.join_all().await;
+        let mut ids: Vec<i64> = answers
+            .iter()
+            .map(|(status, lead)| {
+                assert!(
+                    *status == StatusCode::CREATED || *status == StatusCode::OK,
+                    "{status} {lead}"
+                );
+                lead["id"].as_i64().expect("id")
+            })
+            .collect();
+        let created = answers
+            .iter()
+            .filter(|(status, _)| *status == StatusCode::CREATED)
+            .count();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            1,
+            "round {round}: one lead for eight submissions"
+        );
+        assert_eq!(created, 1, "round {round}: one answer says created");
+        let (_, lead) = json(app.get_lead(&app.token, ids[0]).await).await;
+        assert_eq!(
+            lead["touchpoints"].as_array().map(Vec::len),
+            Some(8),
+            "every submission is kept: {lead}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_with_a_message_naming_the_field() {
     let app = spawn_app().await;

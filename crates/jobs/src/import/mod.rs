@@ -350,10 +350,18 @@ impl Chunks {
             // A dry run only reads; a real import holds the write lock from its first
             // read, so nothing it matched against changes before it commits.
             None if !cx.write.load(Ordering::Relaxed) => self.tx.insert(db.begin().await?),
-            None => match db.begin_write_waiting(WRITE_PATIENCE).await {
-                Err(e) if e.is_busy() => return Err(ImportError::Busy),
-                begun => self.tx.insert(begun?),
-            },
+            None => {
+                let mut tx = match db.begin_write_waiting(WRITE_PATIENCE).await {
+                    Err(e) if e.is_busy() => return Err(ImportError::Busy),
+                    begun => begun?,
+                };
+                // On PostgreSQL, forms and the API do not match people meanwhile.
+                match tx.lock_people(cx.ws, WRITE_PATIENCE).await {
+                    Err(e) if e.is_busy() => return Err(ImportError::Busy),
+                    locked => locked?,
+                }
+                self.tx.insert(tx)
+            }
         };
         let rows = chunk.row_order.len();
         let written = import_chunk(tx, cx, chunk.parsed).await?;

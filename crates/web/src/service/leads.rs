@@ -514,62 +514,61 @@ async fn unify(
     if let Some(owner) = fields.owner_id {
         ensure_may_reassign(db, ws, actor, None, Some(owner)).await?;
     }
-    let (same, candidates) = find_same_person(db, ws, &fields).await?;
-    if let Some(existing_id) = same {
-        insert_pairs(db, ws, existing_id, candidates).await?;
-        let existing = ondo_store::leads::get(db, ws, existing_id).await?;
-        let mut merged = LeadFields::of(&existing);
-        let conflicts = merged.fill_empty_from(&fields);
-        // An address or number other than the lead's own is kept, and finds the lead later.
-        let others: Vec<(&str, String)> = ondo_store::identities::other_values(conflicts).collect();
-        let status = status.filter(|s| s.to.key() != existing.status);
-        // The filled fields, the new touchpoint and the other address are written together.
-        let lead = ondo_store::leads::update_with_touchpoint(
-            db,
-            ws,
-            existing.id,
-            &merged,
-            status.as_ref(),
-            (&tp, &others),
-            actor,
-        )
-        .await?;
-        return Ok((lead, false));
-    }
-    let lead = ondo_store::leads::create(db, ws, &fields, Some(&tp), actor).await?;
-    let lead = match status {
-        Some(s) => ondo_store::leads::update(db, ws, lead.id, &fields, Some(&s), actor).await?,
-        None => lead,
+    // The look-up and the write are one transaction that holds the write lock (and, on
+    // PostgreSQL, the workspace's lock on people), so that two submissions of the same
+    // new person at once make one lead, and nothing is half-written.
+    let mut tx = db.begin_write().await?;
+    tx.lock_people(ws, PEOPLE_PATIENCE).await?;
+    let (same, candidates) = find_same_person(&mut tx, ws, &fields).await?;
+    let (id, created) = match same {
+        Some(existing_id) => {
+            let existing = ondo_store::leads::get_in(&mut tx, ws, existing_id).await?;
+            let mut merged = LeadFields::of(&existing);
+            let conflicts = merged.fill_empty_from(&fields);
+            // An address or number other than the lead's own is kept, and finds the lead
+            // later.
+            let others: Vec<(&str, String)> =
+                ondo_store::identities::other_values(conflicts).collect();
+            let status = status.filter(|s| s.to.key() != existing.status);
+            ondo_store::leads::update_with_touchpoint_in(
+                &mut tx,
+                ws,
+                existing.id,
+                &merged,
+                status.as_ref(),
+                (&tp, &others),
+                actor,
+            )
+            .await?;
+            (existing_id, false)
+        }
+        None => {
+            let id = ondo_store::leads::create_in(&mut tx, ws, &fields, Some(&tp), actor).await?;
+            if let Some(s) = status {
+                ondo_store::leads::update_status_in(&mut tx, ws, id, &fields, Some(&s), actor)
+                    .await?;
+            }
+            (id, true)
+        }
     };
-    insert_pairs(db, ws, lead.id, candidates).await?;
-    Ok((lead, true))
-}
-
-/// Records candidate pairs of `lead` and each of `others`, with their reasons.
-async fn insert_pairs(
-    db: &Db,
-    ws: WorkspaceId,
-    lead: i64,
-    others: Vec<(i64, &'static str)>,
-) -> Result<(), ServiceError> {
-    if others.is_empty() {
-        return Ok(());
-    }
-    let pairs: Vec<(i64, i64, String)> = others
+    let pairs: Vec<(i64, i64, String)> = candidates
         .into_iter()
-        .map(|(id, reason)| (id, lead, reason.to_owned()))
+        .map(|(other, reason)| (other, id, reason.to_owned()))
         .collect();
-    let mut tx = db.begin().await?;
     ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
     tx.commit().await?;
-    Ok(())
+    Ok((ondo_store::leads::get(db, ws, id).await?, created))
 }
+
+/// How long a form or API submission waits for an import (or another submission) that
+/// holds the workspace's people on PostgreSQL; SQLite's busy timeout plays that part there.
+const PEOPLE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The oldest lead the matching rules call the same person as `fields` and the other
 /// leads they call so too; or, when there is none, the leads that may be (candidate
 /// pairs). Each with the reason of its pair. The same rules as imports.
 async fn find_same_person(
-    db: &Db,
+    tx: &mut ondo_store::Tx,
     ws: WorkspaceId,
     fields: &LeadFields,
 ) -> Result<(Option<i64>, Vec<(i64, &'static str)>), ServiceError> {
@@ -586,9 +585,7 @@ async fn find_same_person(
         lookup.add_name_at_company(&fields.name, &company.key());
     }
     lookup.add_phones(fields.phone.as_deref(), fields.mobile.as_deref());
-    let mut tx = db.begin().await?;
-    let mut existing = ondo_store::imports::find_existing(&mut tx, ws, &lookup).await?;
-    tx.rollback().await?;
+    let mut existing = ondo_store::imports::find_existing(tx, ws, &lookup).await?;
     existing.sort_by_key(|e| e.id);
     let phone: Vec<&str> = fields.phone.iter().map(String::as_str).collect();
     let mobile: Vec<&str> = fields.mobile.iter().map(String::as_str).collect();
