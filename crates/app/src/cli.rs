@@ -81,6 +81,10 @@ pub enum Command {
         #[arg(long, env = "ONDO_IMPORT_CHUNK_ROWS", default_value_t = ondo_jobs::import::CHUNK_ROWS,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         chunk_rows: usize,
+        /// Print how far the import has got on stderr, every second (the default when
+        /// stderr is a terminal)
+        #[arg(long)]
+        progress: bool,
     },
     /// Export leads as CSV (UTF-8 with BOM, or CP932) or .xlsx.
     Export {
@@ -242,11 +246,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             encoding,
             sheet,
             chunk_rows,
+            progress,
         } => {
-            import(
-                &config, &file, source, &mode, dry_run, json, encoding, sheet, chunk_rows,
-            )
-            .await
+            let how = ImportRun {
+                source,
+                mode,
+                dry_run,
+                json,
+                chunk_rows,
+                progress,
+            };
+            import(&config, &file, encoding, sheet, how).await
         }
         Command::User {
             command: UserCommand::Add { email, role, name },
@@ -372,19 +382,34 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How `ondo import` runs (its options besides the file and how to read it).
+struct ImportRun {
+    source: Option<String>,
+    mode: String,
+    dry_run: bool,
+    json: bool,
+    chunk_rows: usize,
+    progress: bool,
+}
+
 async fn import(
     config: &Config,
     file: &std::path::Path,
-    source: Option<String>,
-    mode: &str,
-    dry_run: bool,
-    json: bool,
     encoding: Option<String>,
     sheet: Option<String>,
-    chunk_rows: usize,
+    how: ImportRun,
 ) -> anyhow::Result<()> {
-    use ondo_jobs::import::{ImportMode, ImportOptions};
+    use ondo_jobs::import::{ImportMode, ImportOptions, ImportProgress};
+    use std::io::IsTerminal;
+    let ImportRun {
+        source,
+        mode,
+        dry_run,
+        json,
+        chunk_rows,
+        progress,
+    } = how;
+    let mode = mode.as_str();
     let fail = |error: &str, message: String| -> anyhow::Result<()> {
         if json {
             println!(
@@ -415,17 +440,29 @@ async fn import(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let watched = (progress || std::io::stderr().is_terminal()).then(|| {
+        let p = std::sync::Arc::new(ImportProgress::default());
+        p.set_total(ondo_jobs::import::background::estimate_file_rows(file).unwrap_or(0));
+        p
+    });
     let options = ImportOptions {
         source,
         mode,
         dry_run,
         file_name,
         actor: ondo_store::Actor::system("cli"),
-        progress: None,
+        progress: watched.clone(),
         chunk_rows,
         preview_rows: None,
     };
-    let report = match ondo_jobs::import::run(&db, ws.id(), source_file, &options).await {
+    let ticker = watched.clone().map(|p| tokio::spawn(print_progress(p)));
+    let result = ondo_jobs::import::run(&db, ws.id(), source_file, &options).await;
+    if let (Some(ticker), Some(p)) = (ticker, &watched) {
+        ticker.abort();
+        let _ = ticker.await;
+        progress_line(&p.snapshot(), true);
+    }
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             db.close().await;
@@ -464,6 +501,46 @@ async fn import(
         }
     }
     Ok(())
+}
+
+/// Prints the import's progress on stderr every second until aborted.
+async fn print_progress(p: std::sync::Arc<ondo_jobs::import::ImportProgress>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        progress_line(&p.snapshot(), false);
+    }
+}
+
+/// One line of progress: on a terminal it replaces the previous one.
+fn progress_line(s: &ondo_jobs::import::progress::ProgressSnapshot, last: bool) {
+    use ondo_jobs::import::ImportStage;
+    use std::io::{IsTerminal, Write};
+    let stage = match s.stage {
+        ImportStage::Queued => "starting",
+        ImportStage::Reading => "reading rows",
+        ImportStage::LookingUp => "looking up existing leads",
+        ImportStage::Matching => "matching",
+        ImportStage::WritingLeads => "writing leads",
+        ImportStage::WritingTouchpoints => "writing touchpoints",
+        ImportStage::Committing => "committing",
+        ImportStage::Done => "done",
+    };
+    let total = s.rows_total.max(s.rows_done);
+    let line = format!(
+        "import: {stage}, {} of {}{} rows read, {}%",
+        s.rows_done,
+        if s.rows_done < total { "about " } else { "" },
+        total,
+        s.permille() / 10
+    );
+    let mut err = std::io::stderr().lock();
+    let _ = if err.is_terminal() {
+        write!(err, "\r\x1b[2K{line}{}", if last { "\n" } else { "" })
+    } else {
+        writeln!(err, "{line}")
+    };
+    let _ = err.flush();
 }
 
 async fn export(

@@ -277,6 +277,33 @@ async fn a_file_imported_a_chunk_at_a_time_gives_what_the_whole_file_gives() {
     assert!(page.contains("同じ会社の同姓同名"), "the reason in words");
 }
 
+/// `--progress` (the default on a terminal) says on stderr how far the import has got,
+/// ending with the rows read and "done"; stdout keeps the one JSON object.
+#[tokio::test]
+async fn the_cli_prints_its_progress_on_stderr() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut rows = vec![HEADER.to_owned()];
+    rows.extend((0..30).map(|i| format!("株式会社テスト,山田 {i}郎,,y{i}@example.co.jp,,,,")));
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let file = cp932_csv(&dir, "progress.csv", &rows);
+    let out = Command::new(env!("CARGO_BIN_EXE_ondo"))
+        .arg("import")
+        .arg(&file)
+        .args(["--progress", "--chunk-rows", "10", "--json"])
+        .env("ONDO_DATABASE_URL", &app.db_url)
+        .env("ONDO_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ondo import runs");
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(report["created"], 30);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or("");
+    assert_eq!(last, "import: done, 30 of 30 rows read, 100%", "{stderr}");
+}
+
 /// A broken row in a later chunk, after earlier chunks were written, still leaves the
 /// database as it was.
 #[tokio::test]

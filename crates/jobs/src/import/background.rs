@@ -90,17 +90,69 @@ pub fn open(path: &Path, options: &JobOptions) -> Result<SourceFile, IngestError
 /// About how many data rows a file has, for the progress bar before it is read: its
 /// lines (or vCards) less the header. Zero for spreadsheets, which must be unpacked first.
 pub fn estimate_rows(bytes: &[u8]) -> usize {
-    const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE) {
-        return 0;
+    let mut count = RowEstimate::default();
+    count.add(bytes);
+    count.rows()
+}
+
+/// [`estimate_rows`] of a file, read a block at a time (the file is never in memory).
+pub fn estimate_file_rows(path: &std::path::Path) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut block = vec![0u8; 1 << 20];
+    let mut count = RowEstimate::default();
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(count.rows());
+        }
+        count.add(&block[..n]);
     }
-    let cards = bytes.windows(9).filter(|w| w == b"END:VCARD").count();
-    if cards > 0 {
-        return cards;
+}
+
+const CARD_END: &[u8] = b"END:VCARD";
+
+/// Lines and vCard ends counted over a file's blocks.
+#[derive(Default)]
+struct RowEstimate {
+    /// The first bytes of the file (its kind).
+    head: Vec<u8>,
+    lines: usize,
+    cards: usize,
+    /// The last bytes seen, fewer than a card end: one may begin in them.
+    tail: Vec<u8>,
+}
+
+impl RowEstimate {
+    fn add(&mut self, block: &[u8]) {
+        if self.head.len() < 8 {
+            let take = (8 - self.head.len()).min(block.len());
+            self.head.extend_from_slice(&block[..take]);
+        }
+        self.lines += block.iter().filter(|&&b| b == b'\n').count();
+        // Every card end that ends in this block lies in the tail (fewer bytes than a card
+        // end) and the block; those that ended earlier were counted then.
+        let mut joined = std::mem::take(&mut self.tail);
+        joined.extend_from_slice(block);
+        self.cards += joined
+            .windows(CARD_END.len())
+            .filter(|w| *w == CARD_END)
+            .count();
+        let from = joined.len().saturating_sub(CARD_END.len() - 1);
+        self.tail = joined.split_off(from);
     }
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count()
-        + usize::from(bytes.last().is_some_and(|&b| b != b'\n'));
-    lines.saturating_sub(1)
+
+    fn rows(&self) -> usize {
+        const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        if self.head.starts_with(b"PK\x03\x04") || self.head.starts_with(&OLE) {
+            return 0;
+        }
+        if self.cards > 0 {
+            return self.cards;
+        }
+        let last = self.tail.last();
+        (self.lines + usize::from(last.is_some_and(|&b| b != b'\n'))).saturating_sub(1)
+    }
 }
 
 /// Queues an import of the upload at `upload_path` and starts it in the background.
@@ -209,10 +261,14 @@ pub async fn run_job(db: Db, ws: WorkspaceId, id: i64) {
     }
     progress.set_stage(ImportStage::Reading);
     let path = PathBuf::from(&job.upload_path);
-    let estimate = tokio::fs::read(&path)
-        .await
-        .map(|b| estimate_rows(&b))
-        .unwrap_or(0);
+    let estimate = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || estimate_file_rows(&path))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(0)
+    };
     progress.set_total(estimate);
     copy_progress(&db, ws, id, &progress).await;
 
@@ -432,5 +488,28 @@ mod tests {
         );
         assert_eq!(estimate_rows(b"PK\x03\x04rest"), 0);
         assert_eq!(estimate_rows(b""), 0);
+    }
+
+    #[test]
+    fn a_file_is_estimated_a_block_at_a_time_as_a_whole() {
+        let cards = "BEGIN:VCARD\nFN:A\nEND:VCARD\n".repeat(5);
+        for text in [cards.as_str(), "a,b\n1,2\n3,4\n5,6", "a,b\r\n1,2\r\n"] {
+            for size in 1..=text.len() {
+                let mut count = RowEstimate::default();
+                for block in text.as_bytes().chunks(size) {
+                    count.add(block);
+                }
+                assert_eq!(
+                    count.rows(),
+                    estimate_rows(text.as_bytes()),
+                    "{text:?} by {size}"
+                );
+            }
+        }
+        assert_eq!(estimate_rows(cards.as_bytes()), 5);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(&path, "h\n".to_owned() + &"x\n".repeat(3_000_000)).unwrap();
+        assert_eq!(estimate_file_rows(&path).unwrap(), 3_000_000);
     }
 }

@@ -281,6 +281,7 @@ pub async fn run(
         if cx.write.load(Ordering::Relaxed) {
             provisional_keys(&mut report.rows_to_leads, &done_created);
         }
+        progress.set_stage(ImportStage::Done);
         return Ok(report);
     }
     ondo_store::imports::insert_candidate_pairs(&mut tx, ws, &pairs).await?;
