@@ -132,7 +132,10 @@ enum Body {
         first_col: usize,
     },
     VCard {
-        text: String,
+        /// The file, decoded again each time its cards are read.
+        bytes: Bytes,
+        detected: Detected,
+        piece_bytes: usize,
     },
 }
 
@@ -296,7 +299,14 @@ impl SourceFile {
                 header_row: *header_row,
                 first_col: *first_col,
             },
-            Body::VCard { text } => RawIter::VCard(Cards::new(text)),
+            Body::VCard {
+                bytes,
+                detected,
+                piece_bytes,
+            } => match CsvText::open(bytes, *detected, *piece_bytes) {
+                Ok(text) => RawIter::VCard(Box::new(CardStream::new(text))),
+                Err(e) => RawIter::Failed(Some(e)),
+            },
         }
     }
 
@@ -749,14 +759,6 @@ impl CsvText {
         Ok(())
     }
 
-    /// All of the text that is left.
-    fn read_all(mut self) -> Result<String, IngestError> {
-        while !self.eof {
-            self.read_more()?;
-        }
-        Ok(self.pending)
-    }
-
     /// The next piece: at least `piece_bytes` long up to the line end that closes a record
     /// (or the rest of the text); `None` at the end.
     fn next_piece(&mut self) -> Result<Option<String>, IngestError> {
@@ -786,6 +788,96 @@ impl CsvText {
                 return Ok(Some(std::mem::take(&mut self.pending)));
             }
             self.read_more()?;
+        }
+    }
+}
+
+impl CsvText {
+    /// The next piece of a vCard file: at least `piece_bytes` long up to the end of an
+    /// `END:VCARD` line (or the rest of the text); `None` at the end.
+    fn next_card_piece(&mut self) -> Result<Option<String>, IngestError> {
+        let mut i = 0;
+        let mut line_start = 0;
+        // A quoted-printable soft break ("=" at the end of a line) joins the next line.
+        let mut soft_break = false;
+        loop {
+            let bytes = self.pending.as_bytes();
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b == b'\r' && i + 1 == bytes.len() && !self.eof {
+                    // A CR may be the first half of a CRLF: wait for the next byte.
+                    break;
+                }
+                i += 1;
+                if b == b'\n' || b == b'\r' && bytes.get(i) != Some(&b'\n') {
+                    let line = self.pending[line_start..i].trim_end_matches(['\r', '\n']);
+                    let closes = !soft_break && line.trim().eq_ignore_ascii_case("END:VCARD");
+                    soft_break = line.ends_with('=');
+                    line_start = i;
+                    if closes && i >= self.piece_bytes {
+                        let rest = self.pending.split_off(i);
+                        return Ok(Some(std::mem::replace(&mut self.pending, rest)));
+                    }
+                }
+            }
+            if self.eof || self.pending.len() >= MAX_PIECE_BYTES {
+                if self.pending.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(std::mem::take(&mut self.pending)));
+            }
+            self.read_more()?;
+        }
+    }
+}
+
+/// The cards of a vCard file, parsed a piece of the text at a time.
+struct CardStream {
+    text: CsvText,
+    cards: std::vec::IntoIter<Result<vcard::Card, IngestError>>,
+    /// Cards and physical lines of the pieces already parsed.
+    cards_before: usize,
+    lines_before: usize,
+    done: bool,
+}
+
+impl CardStream {
+    fn new(text: CsvText) -> Self {
+        CardStream {
+            text,
+            cards: Vec::new().into_iter(),
+            cards_before: 0,
+            lines_before: 0,
+            done: false,
+        }
+    }
+
+    fn next_card(&mut self) -> Option<Result<vcard::Card, IngestError>> {
+        loop {
+            if let Some(card) = self.cards.next() {
+                return Some(card);
+            }
+            if self.done {
+                return None;
+            }
+            let piece = match self.text.next_card_piece() {
+                Ok(Some(piece)) => piece,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            let mut cards = Cards::continuing(&piece, self.cards_before, self.lines_before);
+            let parsed: Vec<_> = cards.by_ref().collect();
+            // Reading ends at a broken card.
+            self.done = parsed.last().is_some_and(Result::is_err);
+            self.cards_before = cards.cards_read();
+            self.lines_before += count_breaks(&piece);
+            self.cards = parsed.into_iter();
         }
     }
 }
@@ -944,7 +1036,13 @@ fn open_text(
             head.to_ascii_uppercase().contains("BEGIN:VCARD")
         });
     if is_vcard {
-        return open_vcard(text.read_all()?, encoding, opts);
+        drop(text);
+        let body = Body::VCard {
+            bytes,
+            detected,
+            piece_bytes,
+        };
+        return open_vcard(body, encoding, opts);
     }
     let delimiter = detect_delimiter(head, ext == "tsv");
     let (header, zoom_section) = {
@@ -1215,26 +1313,13 @@ fn open_loaded_sheet(bytes: &[u8], opts: &OpenOptions) -> Result<SourceFile, Ing
 }
 
 fn open_vcard(
-    text: String,
+    body: Body,
     encoding: Option<String>,
     opts: &OpenOptions,
 ) -> Result<SourceFile, IngestError> {
-    let has_card = Cards::new(&text).next().is_some();
-    if !has_card {
-        return Err(IngestError::Empty);
-    }
     let headers: Vec<String> = vcard::COLUMNS.iter().map(|(h, _)| h.to_string()).collect();
-    match SourceFile::assemble(
-        encoding,
-        Vec::new(),
-        Body::VCard { text },
-        0,
-        headers,
-        false,
-        0,
-        opts,
-    ) {
-        // Every card was empty.
+    match SourceFile::assemble(encoding, Vec::new(), body, 0, headers, false, 0, opts) {
+        // No card, or every card was empty.
         Err(IngestError::HeaderOnly) => Err(IngestError::Empty),
         other => other,
     }
@@ -1255,7 +1340,7 @@ enum RawIter<'a> {
         header_row: usize,
         first_col: usize,
     },
-    VCard(Cards<'a>),
+    VCard(Box<CardStream>),
     /// Reopening the file failed: the error, once.
     Failed(Option<IngestError>),
     Done,
@@ -1316,7 +1401,7 @@ impl RawIter<'_> {
                     }
                 }
             },
-            RawIter::VCard(cards) => match cards.next()? {
+            RawIter::VCard(cards) => match cards.next_card()? {
                 Ok((row, cells)) => RawRow { row, cells },
                 Err(e) => return Some(Err(e)),
             },
@@ -1755,6 +1840,39 @@ mod tests {
     fn open_in_pieces(name: &str, bytes: &[u8], piece_bytes: usize) -> String {
         let bytes = Bytes::Memory(Arc::new(bytes.to_vec()));
         seen(open_text(name, bytes, &OpenOptions::default(), piece_bytes))
+    }
+
+    #[test]
+    fn vcards_read_in_pieces_read_as_the_whole_file() {
+        // Text before the first card, folded lines, a quoted-printable value whose soft
+        // break is followed by an END:VCARD that belongs to the value, lone CRs, and a
+        // last card that is never closed: every piece size reads the same cards and
+        // names the same card and line.
+        let mut text = String::from("exported by ScanApp\r\n");
+        for i in 0..40 {
+            let end = if i % 3 == 0 { "\r" } else { "\r\n" };
+            text += &format!(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\nN:山田;{i}郎;;;\r\nFN:山田 {i}郎\r\nORG:株式会社\r\n テスト{i}\r\n\
+                 NOTE;ENCODING=QUOTED-PRINTABLE:memo=\r\nEND:VCARD\r\nEMAIL:y{i}@example.co.jp\r\nEND:VCARD{end}"
+            );
+        }
+        text += "BEGIN:VCARD\r\nFN:閉じていない\r\n";
+        let whole = open_in_pieces("cards.vcf", text.as_bytes(), PIECE_BYTES);
+        assert!(
+            whole.contains("テスト39") && whole.contains("y39@example.co.jp"),
+            "{whole}"
+        );
+        assert!(
+            whole.contains("vCard card 41: the card that begins on line"),
+            "{whole}"
+        );
+        for piece in [1, 2, 7, 64, 300, 1000] {
+            assert_eq!(
+                open_in_pieces("cards.vcf", text.as_bytes(), piece),
+                whole,
+                "pieces of {piece} bytes"
+            );
+        }
     }
 
     #[test]

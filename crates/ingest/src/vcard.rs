@@ -108,17 +108,28 @@ pub(crate) struct Cards<'a> {
 }
 
 impl<'a> Cards<'a> {
+    #[cfg(test)]
     pub(crate) fn new(text: &'a str) -> Self {
+        Cards::continuing(text, 0, 0)
+    }
+
+    /// The cards of a piece of a file that follows `cards` cards on `lines` lines.
+    pub(crate) fn continuing(text: &'a str, cards: usize, lines: usize) -> Self {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         Cards {
             lines: PhysicalLines {
                 rest: text,
-                line: 0,
+                line: lines,
             }
             .peekable(),
-            card: 0,
+            card: cards,
             done: false,
         }
+    }
+
+    /// Cards read so far, those of earlier pieces included.
+    pub(crate) fn cards_read(&self) -> usize {
+        self.card
     }
 
     /// The next unfolded (logical) line and the number of its first physical line.
