@@ -112,7 +112,7 @@ pub async fn find_or_create(
     ws: WorkspaceId,
     input: &CompanyInput,
 ) -> Result<Option<Company>> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_matching(db, ws).await?;
     let company = find_or_create_in(&mut tx, ws, input).await?;
     tx.commit().await?;
     Ok(company)
@@ -125,7 +125,7 @@ pub async fn find_or_create_by(
     input: &CompanyInput,
     actor: &Actor,
 ) -> Result<Option<Company>> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_matching(db, ws).await?;
     if let Some(found) = find_matching_in(&mut tx, ws, input).await? {
         tx.rollback().await?;
         return Ok(Some(found));
@@ -145,6 +145,17 @@ pub async fn find_or_create_by(
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// A transaction that may create a company after looking for it: it holds the write lock
+/// from the start (a read that then writes could be refused at once by SQLite when another
+/// connection wrote meanwhile) and, on PostgreSQL, the workspace's matching lock, so that
+/// two requests naming a new company at once create it once.
+async fn begin_matching(db: &Db, ws: WorkspaceId) -> Result<Tx> {
+    let mut tx = db.begin_write().await?;
+    tx.lock_matching(ws, std::time::Duration::from_secs(10))
+        .await?;
+    Ok(tx)
 }
 
 /// `find_or_create` inside a transaction.

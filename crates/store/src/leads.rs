@@ -897,7 +897,9 @@ async fn update_inner(
     owner_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<Lead> {
-    let mut tx = db.begin().await?;
+    // It reads the lead, then writes: the write lock is taken first, or SQLite may refuse
+    // the write at once when another connection wrote since the read.
+    let mut tx = db.begin_write().await?;
     let change = Change {
         status,
         touchpoint,

@@ -122,7 +122,8 @@ pub async fn merge(
         ));
     }
     let now = Micros::now().0;
-    let mut tx = db.begin().await?;
+    // It reads, then writes: the write lock is taken first (see `Db::begin_write`).
+    let mut tx = db.begin_write().await?;
     let target = lead_in(&mut tx, ws, target_id).await?;
     let source = lead_in(&mut tx, ws, source_id).await?;
     let before = LeadFields::of(&target);
@@ -249,7 +250,7 @@ pub async fn get_record(db: &Db, ws: WorkspaceId, merge_id: i64) -> Result<Optio
 /// (later ones build on it). Returns the restored lead's id.
 pub async fn undo(db: &Db, ws: WorkspaceId, merge_id: i64, actor: &Actor) -> Result<i64> {
     let now = Micros::now().0;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     let record: MergeRecord = with_tx!(&mut tx, conn => {
         sqlx::query_as::<_, MergeRecord>(
             "SELECT id, target_id, source_id, source_snapshot, target_before, moved, conflicts, merged_by, merged_at, \

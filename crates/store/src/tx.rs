@@ -35,7 +35,10 @@ impl Db {
 impl Db {
     /// Begins a transaction that writes: on SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so what it reads stays true until it commits and the ids it
-    /// reserves (see `imports::reserve_ids`) are its own; other writers wait.
+    /// reserves (see `imports::reserve_ids`) are its own; other writers wait. A transaction
+    /// that reads and then writes must begin so: begun with [`Db::begin`], its first write
+    /// fails at once with `SQLITE_BUSY` when another connection has written since its read
+    /// (waiting cannot help: its snapshot is stale).
     pub async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
@@ -80,17 +83,18 @@ impl Tx {
     }
 }
 
-/// The first key of the PostgreSQL advisory lock [`Tx::lock_people`] takes ("ONDO").
-const PEOPLE_LOCK: i32 = 0x4F4E_444F;
+/// The first key of the PostgreSQL advisory lock [`Tx::lock_matching`] takes ("ONDO").
+const MATCHING_LOCK: i32 = 0x4F4E_444F;
 
 impl Tx {
-    /// Serialises the matching of incoming people in a workspace (an import, a form, the
-    /// API): the look-up of who a record may be and the lead it creates or joins are then
-    /// one step, and two submissions of the same new person make one lead. On SQLite a
-    /// transaction begun with [`Db::begin_write`] already holds the write lock; on
-    /// PostgreSQL this takes a transaction-level advisory lock for the workspace, trying
-    /// until `patience` has passed (then [`crate::StoreError::Busy`]).
-    pub async fn lock_people(
+    /// Serialises the matching of incoming people and companies in a workspace (an import,
+    /// a form, the API, a company typed on a lead): the look-up of who or which company a
+    /// record may be and the lead or company it creates or joins are then one step, and
+    /// two submissions of the same new person make one lead. On SQLite a transaction begun
+    /// with [`Db::begin_write`] already holds the write lock; on PostgreSQL this takes a
+    /// transaction-level advisory lock for the workspace, trying until `patience` has
+    /// passed (then [`crate::StoreError::Busy`]).
+    pub async fn lock_matching(
         &mut self,
         ws: crate::WorkspaceId,
         patience: std::time::Duration,
@@ -102,7 +106,7 @@ impl Tx {
         let started = std::time::Instant::now();
         loop {
             let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, $2)")
-                .bind(PEOPLE_LOCK)
+                .bind(MATCHING_LOCK)
                 .bind(key)
                 .fetch_one(&mut **conn)
                 .await?;

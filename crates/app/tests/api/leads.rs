@@ -90,11 +90,13 @@ async fn the_same_email_unifies_into_one_lead_and_keeps_every_touchpoint() {
 }
 
 /// A form sent twice at once (a double click, a retry) and two systems posting the same
-/// new person: one lead, every submission a touchpoint of it. Before, each request looked
-/// the person up before any of them had written, and each created a lead.
+/// new person: one lead, every submission a touchpoint of it, and one company. Before, each
+/// request looked the person up before any of them had written, and each created a lead;
+/// or the company's look-up-then-insert was refused at once with 503 busy.
 #[tokio::test]
 async fn the_same_new_person_sent_at_once_becomes_one_lead() {
     let app = spawn_app().await;
+    let mut companies = Vec::new();
     for round in 0..3 {
         let email = format!("k.tanaka{round}@example.co.jp");
         let body = json!({"name": "田中 健", "email": email, "company": "株式会社テスト", "source": "資料請求"});
@@ -135,7 +137,13 @@ async fn the_same_new_person_sent_at_once_becomes_one_lead() {
             Some(8),
             "every submission is kept: {lead}"
         );
+        companies.push(lead["company"]["id"].clone());
     }
+    assert!(companies[0].is_i64(), "{companies:?}");
+    assert!(
+        companies.iter().all(|c| *c == companies[0]),
+        "the company the first eight named at once was created once: {companies:?}"
+    );
 }
 
 #[tokio::test]

@@ -357,7 +357,7 @@ impl Chunks {
                     begun => begun?,
                 };
                 // On PostgreSQL, forms and the API do not match people meanwhile.
-                match tx.lock_people(cx.ws, WRITE_PATIENCE).await {
+                match tx.lock_matching(cx.ws, WRITE_PATIENCE).await {
                     Err(e) if e.is_busy() => return Err(ImportError::Busy),
                     locked => locked?,
                 }

@@ -518,7 +518,7 @@ async fn unify(
     // PostgreSQL, the workspace's lock on people), so that two submissions of the same
     // new person at once make one lead, and nothing is half-written.
     let mut tx = db.begin_write().await?;
-    tx.lock_people(ws, PEOPLE_PATIENCE).await?;
+    tx.lock_matching(ws, MATCHING_PATIENCE).await?;
     let (same, candidates) = find_same_person(&mut tx, ws, &fields).await?;
     let (id, created) = match same {
         Some(existing_id) => {
@@ -562,7 +562,7 @@ async fn unify(
 
 /// How long a form or API submission waits for an import (or another submission) that
 /// holds the workspace's people on PostgreSQL; SQLite's busy timeout plays that part there.
-const PEOPLE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+const MATCHING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The oldest lead the matching rules call the same person as `fields` and the other
 /// leads they call so too; or, when there is none, the leads that may be (candidate
