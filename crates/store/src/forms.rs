@@ -170,8 +170,9 @@ pub async fn set_active(
 /// person could swap their messages, never lose one.
 pub async fn record_submission(db: &Db, ws: WorkspaceId, s: &NewSubmission) -> Result<i64> {
     let now = Micros::now().0;
-    with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
+    // It reads, then writes: the write lock is taken first (see `Db::begin_write`).
+    let mut tx = db.begin_write().await?;
+    let id = crate::with_tx!(&mut tx, conn => {
         // The touchpoint was written with the lead (details included); link the newest.
         let touchpoint_id: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(id) FROM touchpoints WHERE workspace_id = $1 AND lead_id = $2 AND source = $3 \
@@ -180,7 +181,7 @@ pub async fn record_submission(db: &Db, ws: WorkspaceId, s: &NewSubmission) -> R
         .bind(ws.0)
         .bind(s.lead_id)
         .bind(&s.source)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **conn)
         .await?;
         sqlx::query(
             "INSERT INTO events (workspace_id, lead_id, type, occurred_at, url, properties, created_at) \
@@ -192,7 +193,7 @@ pub async fn record_submission(db: &Db, ws: WorkspaceId, s: &NewSubmission) -> R
         .bind(&s.page_url)
         .bind(s.event_properties.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **conn)
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO form_submissions (workspace_id, form_id, touchpoint_id, lead_created, submitted_at) \
@@ -203,11 +204,12 @@ pub async fn record_submission(db: &Db, ws: WorkspaceId, s: &NewSubmission) -> R
         .bind(touchpoint_id)
         .bind(s.lead_created)
         .bind(s.at.0)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **conn)
         .await?;
-        tx.commit().await?;
-        Ok(id)
-    })
+        id
+    });
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// A form's most recent submissions, newest first, with the lead each one reached.

@@ -380,6 +380,34 @@ async fn a_second_submission_with_the_same_email_unifies_into_one_lead() {
     assert!(form_page.contains("既存に統合") && form_page.contains("資料もください"));
 }
 
+/// A visitor who clicks "send" several times: every submission is accepted and kept, and
+/// they make one lead. Before, the submissions raced: the second and later got 503 busy.
+#[tokio::test]
+async fn a_form_sent_several_times_at_once_makes_one_lead() {
+    let app = spawn_app().await;
+    let (id, key) = inquiry_form(&app).await;
+    let mut sent = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let request = visitor()
+            .post(app.url(&format!("/f/{key}")))
+            .header("origin", "https://www.customer.example")
+            .header("sec-fetch-site", "cross-site")
+            .header("referer", "https://www.customer.example/contact")
+            .form(&YAMADA);
+        sent.spawn(async move { request.send().await.expect("request").status() });
+    }
+    for status in sent.join_all().await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(lead_count(&app).await, 1, "one person, one lead");
+    let lead = lead_by_email(&app, "taro.yamada@sample.co.jp")
+        .await
+        .expect("the lead exists");
+    assert_eq!(lead["touchpoints"].as_array().map(Vec::len), Some(4));
+    let form_page = app.page(&format!("/forms/{id}")).await;
+    assert!(form_page.contains("<dd id=\"submission-count\">4</dd>"));
+}
+
 #[tokio::test]
 async fn a_filled_honeypot_is_thanked_and_stores_nothing() {
     let app = spawn_app().await;
