@@ -29,8 +29,16 @@ pub(super) struct CompanyResolver {
     by_domain: HashMap<String, CompanyRef>,
     /// Companies to create, in the order rows first named them.
     pub(super) new: Vec<CompanyInput>,
-    cache: HashMap<String, Option<CompanyRef>>,
+    cache: HashMap<CacheKey, Option<CompanyRef>>,
 }
+
+/// What decides a row's company: name key, legal form, 法人番号 and email domain.
+type CacheKey = (
+    Option<String>,
+    Option<ondo_domain::LegalForm>,
+    Option<String>,
+    Option<String>,
+);
 
 impl CompanyResolver {
     /// Loads the existing companies any of `rows` may name.
@@ -78,12 +86,11 @@ impl CompanyResolver {
         if row.company.is_none() && row.corporate_number.is_none() {
             return None;
         }
-        let cache_key = format!(
-            "{:?}|{:?}|{:?}|{:?}",
+        let cache_key = (
             row.company.as_ref().map(|c| c.key()),
             row.company.as_ref().and_then(|c| c.legal_form),
-            row.corporate_number,
-            row.company_domain
+            row.corporate_number.clone(),
+            row.company_domain.clone(),
         );
         if let Some(found) = self.cache.get(&cache_key) {
             return *found;
