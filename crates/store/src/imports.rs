@@ -50,6 +50,9 @@ pub struct Lookup {
     /// most): a name written in romaji or kana (`Hinata Noda`, `まつお ゆうこ`) is the same
     /// name as a kanji name read that way, which no name key finds.
     pub colleagues_at: Vec<String>,
+    /// Company name keys of names written in kanji: the leads there whose names are
+    /// written by sound (romaji or kana) are candidates, the other way round.
+    pub sound_colleagues_at: Vec<String>,
 }
 
 /// Leads of one company a name written in romaji or kana is compared with, at most.
@@ -66,7 +69,9 @@ impl Lookup {
         for key in ondo_domain::matching::other_name_keys(name) {
             self.names_at_companies.push((key, company_key.to_owned()));
         }
-        if ondo_domain::romaji::script(name) != ondo_domain::romaji::Script::Other {
+        if ondo_domain::romaji::script(name) == ondo_domain::romaji::Script::Other {
+            self.sound_colleagues_at.push(company_key.to_owned());
+        } else {
             self.colleagues_at.push(company_key.to_owned());
         }
     }
@@ -98,8 +103,10 @@ impl Lookup {
         }
         self.names_at_companies.sort_unstable();
         self.names_at_companies.dedup();
-        self.colleagues_at.sort_unstable();
-        self.colleagues_at.dedup();
+        for v in [&mut self.colleagues_at, &mut self.sound_colleagues_at] {
+            v.sort_unstable();
+            v.dedup();
+        }
     }
 }
 
@@ -184,21 +191,7 @@ pub async fn find_existing(
     // the cap, so that a company of many leads costs no more than one of a hundred. The
     // name index is walked from its end, where names in kanji sort (after Latin letters
     // and kana): those are the ones a name written by sound can be the same as.
-    let mut company_ids: Vec<i64> = Vec::new();
-    for chunk in lookup.colleagues_at.chunks(CHUNK) {
-        let ids: Vec<i64> = with_tx!(tx, conn => {
-            let mut qb = sqlx::QueryBuilder::new("SELECT id FROM companies WHERE workspace_id = ");
-            qb.push_bind(ws.0).push(" AND name_key IN (");
-            let mut list = qb.separated(", ");
-            for key in chunk {
-                list.push_bind(key.as_str());
-            }
-            qb.push(")");
-            qb.build_query_scalar().fetch_all(&mut **conn).await?
-        });
-        company_ids.extend(ids);
-    }
-    for company in company_ids {
+    for company in company_ids(tx, ws, &lookup.colleagues_at).await? {
         let rows = with_tx!(tx, conn => {
             let mut qb = sqlx::QueryBuilder::new(EXISTING);
             qb.push_bind(ws.0).push(" AND l.company_id = ").push_bind(company);
@@ -209,9 +202,55 @@ pub async fn find_existing(
             found.entry(r.id).or_insert(r);
         }
     }
+    // The other way round: leads written by sound at the companies of names written in
+    // kanji. Their name keys (Latin letters, katakana) sort before every kanji, so each
+    // company's part of the name index is walked only up to its first kanji name.
+    let by_sound = match tx {
+        Tx::Sqlite(_) => " AND l.name_key < ",
+        // Byte order, whatever the database's collation.
+        Tx::Postgres(_) => " AND l.name_key COLLATE \"C\" < ",
+    };
+    let companies = company_ids(tx, ws, &lookup.sound_colleagues_at).await?;
+    for chunk in companies.chunks(CHUNK) {
+        let rows = with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new(EXISTING);
+            qb.push_bind(ws.0).push(" AND l.company_id IN (");
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")").push(by_sound).push_bind(FIRST_KANJI);
+            qb.build_query_as::<ExistingLead>().fetch_all(&mut **conn).await?
+        });
+        for r in rows {
+            found.entry(r.id).or_insert(r);
+        }
+    }
     let alternates = find_by_identities(tx, ws, &emails, &personal, &mobiles).await?;
     let mut out: Vec<ExistingLead> = found.into_values().collect();
     out.extend(alternates);
+    Ok(out)
+}
+
+/// The first CJK unified ideograph: name keys below it are written by sound.
+const FIRST_KANJI: &str = "\u{4E00}";
+
+/// The ids of the companies with these name keys.
+async fn company_ids(tx: &mut Tx, ws: WorkspaceId, keys: &[String]) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let ids: Vec<i64> = with_tx!(tx, conn => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id FROM companies WHERE workspace_id = ");
+            qb.push_bind(ws.0).push(" AND name_key IN (");
+            let mut list = qb.separated(", ");
+            for key in chunk {
+                list.push_bind(key.as_str());
+            }
+            qb.push(")");
+            qb.build_query_scalar().fetch_all(&mut **conn).await?
+        });
+        out.extend(ids);
+    }
     Ok(out)
 }
 

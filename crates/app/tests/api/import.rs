@@ -551,6 +551,43 @@ async fn a_name_written_another_way_meets_its_earlier_lead_in_a_later_file() {
     }
 }
 
+/// The other way round: a lead written in romaji (a webinar sign-up) met by a later row
+/// in kanji with its reading, at the same company and department, among many colleagues.
+#[tokio::test]
+async fn a_name_in_kanji_meets_its_earlier_lead_written_in_romaji() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut webinar = vec![
+        "株式会社サカタのタネ,Hinata Noda,,hinata.n@gmail.com,,開発部,,2026/10/20".to_owned(),
+        "株式会社サカタのタネ,まつお ゆうこ,,yuko.m@gmail.com,,総務部,,2026/10/20".to_owned(),
+    ];
+    for i in 0..120 {
+        webinar.push(format!(
+            "株式会社サカタのタネ,佐藤 {i}郎,,s{i}@example.co.jp,,営業部,,2026/10/20"
+        ));
+    }
+    let webinar: Vec<&str> = webinar.iter().map(String::as_str).collect();
+    let first = import_rows(&app, &dir, "ウェビナー", &webinar);
+    let cards = import_rows(
+        &app,
+        &dir,
+        "名刺",
+        &[
+            "株式会社サカタのタネ,野田 陽太,ノダ ヒナタ,h.noda@example.co.jp,,開発部,,2026/11/02",
+            "株式会社サカタのタネ,松尾 優子,マツオ ユウコ,y-matsuo@example.co.jp,,総務部,,2026/11/02",
+        ],
+    );
+    assert_eq!(
+        cards["rows_to_leads"][0], first["rows_to_leads"][0],
+        "{cards}"
+    );
+    assert_eq!(
+        cards["rows_to_leads"][1], first["rows_to_leads"][1],
+        "{cards}"
+    );
+    assert_eq!(cards["created"], 0, "{cards}");
+}
+
 #[tokio::test]
 async fn a_dry_run_writes_nothing_and_gives_provisional_keys() {
     let app = spawn_app().await;
