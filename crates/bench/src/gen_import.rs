@@ -115,17 +115,10 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     let mut line = String::new();
     write_record(&mut line, HEADER.iter().map(|s| s.to_string()));
     encode_into(&mut out, &line, 0)?;
-    let reference = Date::from_calendar_date(2026, Month::November, 20)?;
-    for (k, &(j, repeat)) in plan.rows.iter().enumerate() {
-        let person = world.person(j);
-        let mut rng = ChaCha8Rng::seed_from_u64(o.seed ^ 0x5EED_F11E);
-        rng.set_stream(k as u64);
-        let fields = render(&world, &person, j < o.existing, repeat, reference, &mut rng);
+    for (k, fields) in rendered(o, &world, &plan, &mut truth)? {
         line.clear();
         write_record(&mut line, fields.into_iter());
         encode_into(&mut out, &line, k + 1)?;
-        truth.push_str(&j.to_string());
-        truth.push('\n');
     }
     let mut f = std::io::BufWriter::new(
         std::fs::File::create(&o.out)
@@ -159,19 +152,12 @@ fn run_xlsx(o: &Options) -> anyhow::Result<()> {
         ws.write_string(0, c as u16, *h)?;
     }
     let mut truth = truth_header(o, plan.rows.len());
-    let reference = Date::from_calendar_date(2026, Month::November, 20)?;
-    for (k, &(j, repeat)) in plan.rows.iter().enumerate() {
-        let person = world.person(j);
-        let mut rng = ChaCha8Rng::seed_from_u64(o.seed ^ 0x5EED_F11E);
-        rng.set_stream(k as u64);
-        let fields = render(&world, &person, j < o.existing, repeat, reference, &mut rng);
+    for (k, fields) in rendered(o, &world, &plan, &mut truth)? {
         for (c, f) in fields.iter().enumerate() {
             if !f.is_empty() {
                 ws.write_string(k as u32 + 1, c as u16, f)?;
             }
         }
-        truth.push_str(&j.to_string());
-        truth.push('\n');
     }
     wb.save(&o.out)
         .with_context(|| format!("cannot write {}", o.out.display()))?;
@@ -188,6 +174,28 @@ fn run_xlsx(o: &Options) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The planned rows' cells, in file order with their index, each row's person recorded
+/// in `truth` as it is rendered.
+fn rendered<'a>(
+    o: &'a Options,
+    world: &'a World,
+    plan: &'a Plan,
+    truth: &'a mut String,
+) -> anyhow::Result<impl Iterator<Item = (usize, Vec<String>)> + 'a> {
+    let reference = Date::from_calendar_date(2026, Month::November, 20)?;
+    Ok(plan.rows.iter().enumerate().map(move |(k, &(j, repeat))| {
+        let person = world.person(j);
+        let mut rng = ChaCha8Rng::seed_from_u64(o.seed ^ 0x5EED_F11E);
+        rng.set_stream(k as u64);
+        truth.push_str(&j.to_string());
+        truth.push('\n');
+        (
+            k,
+            render(world, &person, j < o.existing, repeat, reference, &mut rng),
+        )
+    }))
 }
 
 fn truth_header(o: &Options, rows: usize) -> String {

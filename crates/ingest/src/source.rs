@@ -762,21 +762,52 @@ impl CsvText {
     /// The next piece: at least `piece_bytes` long up to the line end that closes a record
     /// (or the rest of the text); `None` at the end.
     fn next_piece(&mut self) -> Result<Option<String>, IngestError> {
+        let delimiter = self.delimiter;
         let mut st = Quoting::FieldStart;
+        self.next_piece_by(|text, i| {
+            let b = text.as_bytes()[i - 1];
+            let outside = st != Quoting::Quoted;
+            st = st.step(b, delimiter);
+            outside && is_line_end(text, i)
+        })
+    }
+
+    /// The next piece of a vCard file: at least `piece_bytes` long up to the end of an
+    /// `END:VCARD` line (or the rest of the text); `None` at the end.
+    fn next_card_piece(&mut self) -> Result<Option<String>, IngestError> {
+        let mut line_start = 0;
+        // A quoted-printable soft break ("=" at the end of a line) joins the next line.
+        let mut soft_break = false;
+        self.next_piece_by(|text, i| {
+            if !is_line_end(text, i) {
+                return false;
+            }
+            let line = text[line_start..i].trim_end_matches(['\r', '\n']);
+            let closes = !soft_break && line.trim().eq_ignore_ascii_case("END:VCARD");
+            soft_break = line.ends_with('=');
+            line_start = i;
+            closes
+        })
+    }
+
+    /// The next piece, at least `piece_bytes` long, up to the first place after that
+    /// where `may_end(text, i)` says a piece may end (after byte `i - 1`; it is asked
+    /// about every byte once, in order, so it may keep state), or the rest of the text;
+    /// `None` at the end. A CR at the end of the decoded text waits for the next byte.
+    fn next_piece_by(
+        &mut self,
+        mut may_end: impl FnMut(&str, usize) -> bool,
+    ) -> Result<Option<String>, IngestError> {
         let mut i = 0;
         loop {
-            let bytes = self.pending.as_bytes();
-            while i < bytes.len() {
-                let b = bytes[i];
-                let outside = st != Quoting::Quoted;
-                if outside && b == b'\r' && i + 1 == bytes.len() && !self.eof {
+            while i < self.pending.len() {
+                let b = self.pending.as_bytes()[i];
+                if b == b'\r' && i + 1 == self.pending.len() && !self.eof {
                     // A CR may be the first half of a CRLF: wait for the next byte.
                     break;
                 }
-                st = st.step(b, self.delimiter);
                 i += 1;
-                let record_end = b == b'\n' || b == b'\r' && bytes.get(i) != Some(&b'\n');
-                if outside && record_end && i >= self.piece_bytes {
+                if may_end(&self.pending, i) && i >= self.piece_bytes {
                     let rest = self.pending.split_off(i);
                     return Ok(Some(std::mem::replace(&mut self.pending, rest)));
                 }
@@ -792,43 +823,10 @@ impl CsvText {
     }
 }
 
-impl CsvText {
-    /// The next piece of a vCard file: at least `piece_bytes` long up to the end of an
-    /// `END:VCARD` line (or the rest of the text); `None` at the end.
-    fn next_card_piece(&mut self) -> Result<Option<String>, IngestError> {
-        let mut i = 0;
-        let mut line_start = 0;
-        // A quoted-printable soft break ("=" at the end of a line) joins the next line.
-        let mut soft_break = false;
-        loop {
-            let bytes = self.pending.as_bytes();
-            while i < bytes.len() {
-                let b = bytes[i];
-                if b == b'\r' && i + 1 == bytes.len() && !self.eof {
-                    // A CR may be the first half of a CRLF: wait for the next byte.
-                    break;
-                }
-                i += 1;
-                if b == b'\n' || b == b'\r' && bytes.get(i) != Some(&b'\n') {
-                    let line = self.pending[line_start..i].trim_end_matches(['\r', '\n']);
-                    let closes = !soft_break && line.trim().eq_ignore_ascii_case("END:VCARD");
-                    soft_break = line.ends_with('=');
-                    line_start = i;
-                    if closes && i >= self.piece_bytes {
-                        let rest = self.pending.split_off(i);
-                        return Ok(Some(std::mem::replace(&mut self.pending, rest)));
-                    }
-                }
-            }
-            if self.eof || self.pending.len() >= MAX_PIECE_BYTES {
-                if self.pending.is_empty() {
-                    return Ok(None);
-                }
-                return Ok(Some(std::mem::take(&mut self.pending)));
-            }
-            self.read_more()?;
-        }
-    }
+/// Whether byte `i - 1` of `text` ends a line: an LF, or a CR not followed by an LF.
+fn is_line_end(text: &str, i: usize) -> bool {
+    let b = text.as_bytes();
+    b[i - 1] == b'\n' || b[i - 1] == b'\r' && b.get(i) != Some(&b'\n')
 }
 
 /// The cards of a vCard file, parsed a piece of the text at a time.

@@ -852,38 +852,6 @@ pub async fn update_with_reason(
     update_inner(db, ws, id, fields, status, None, &[], owner_reason, actor).await
 }
 
-/// [`update`], and a touchpoint added in the same transaction (a returning person's new
-/// form submission or API call) with the emails and numbers it brought that the lead keeps
-/// beside its own (`(kind, value)`, see [`crate::identities::add`]; recorded with the
-/// touchpoint's source): all are written, or none.
-pub async fn update_with_touchpoint(
-    db: &Db,
-    ws: WorkspaceId,
-    id: i64,
-    fields: &LeadFields,
-    status: Option<&StatusChange>,
-    arrival: (&NewTouchpoint, &[(&str, String)]),
-    actor: &Actor,
-) -> Result<Lead> {
-    let (touchpoint, others) = arrival;
-    let others: Vec<(i64, &str, String)> = others
-        .iter()
-        .map(|(kind, value)| (id, *kind, value.clone()))
-        .collect();
-    update_inner(
-        db,
-        ws,
-        id,
-        fields,
-        status,
-        Some(touchpoint),
-        &others,
-        None,
-        actor,
-    )
-    .await
-}
-
 /// [`update`] and its kin: the change in a transaction of its own, then the lead read again.
 #[allow(clippy::too_many_arguments)]
 async fn update_inner(
@@ -923,7 +891,10 @@ struct Change<'a> {
     owner_reason: Option<&'a str>,
 }
 
-/// [`update_with_touchpoint`] inside a transaction.
+/// [`update`] inside a transaction, and a touchpoint added with it (a returning person's
+/// new form submission or API call) with the emails and numbers it brought that the lead
+/// keeps beside its own (`(kind, value)`, see [`crate::identities::add`]; recorded with the
+/// touchpoint's source): all are written, or none.
 pub async fn update_with_touchpoint_in(
     tx: &mut Tx,
     ws: WorkspaceId,
