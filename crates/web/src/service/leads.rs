@@ -515,7 +515,7 @@ async fn unify(
         ensure_may_reassign(db, ws, actor, None, Some(owner)).await?;
     }
     // The look-up and the write are one transaction that holds the write lock (and, on
-    // PostgreSQL, the workspace's lock on people), so that two submissions of the same
+    // PostgreSQL, the workspace's matching lock), so that two submissions of the same
     // new person at once make one lead, and nothing is half-written.
     let mut tx = db.begin_write().await?;
     tx.lock_matching(ws, MATCHING_PATIENCE).await?;
@@ -561,7 +561,8 @@ async fn unify(
 }
 
 /// How long a form or API submission waits for an import (or another submission) that
-/// holds the workspace's people on PostgreSQL; SQLite's busy timeout plays that part there.
+/// holds the workspace's matching lock on PostgreSQL; SQLite's busy timeout plays that part
+/// there.
 const MATCHING_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The oldest lead the matching rules call the same person as `fields` and the other
