@@ -442,7 +442,10 @@ async fn import(
         .unwrap_or_default();
     let watched = (progress || std::io::stderr().is_terminal()).then(|| {
         let p = std::sync::Arc::new(ImportProgress::default());
-        p.set_total(ondo_jobs::import::background::estimate_file_rows(file).unwrap_or(0));
+        let estimate = source_file.estimated_rows.unwrap_or_else(|| {
+            ondo_jobs::import::background::estimate_file_rows(file).unwrap_or(0)
+        });
+        p.set_total(estimate);
         p
     });
     let options = ImportOptions {

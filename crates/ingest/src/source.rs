@@ -166,6 +166,9 @@ pub struct SourceFile {
     pub header_row: usize,
     /// Sheet names of a workbook (empty for other files).
     pub sheets: Vec<String>,
+    /// About how many data rows an `.xlsx` sheet has (from the dimension it declares), for
+    /// a progress bar before the rows are read; `None` for other files.
+    pub estimated_rows: Option<usize>,
     body: Body,
     plan: Plan,
 }
@@ -403,6 +406,7 @@ impl SourceFile {
                 .collect(),
             header_row,
             sheets,
+            estimated_rows: None,
             body,
             plan: Plan {
                 letter_offset,
@@ -1222,7 +1226,7 @@ fn open_streamed_sheet(
         header_row: header.row,
         first_col,
     };
-    SourceFile::assemble(
+    let mut file = SourceFile::assemble(
         None,
         streamed.sheet_names,
         body,
@@ -1231,7 +1235,11 @@ fn open_streamed_sheet(
         zoom_section,
         first_col,
         opts,
-    )
+    )?;
+    file.estimated_rows = streamed
+        .declared_last_row
+        .map(|last| last.saturating_sub(header.row));
+    Ok(file)
 }
 
 /// A streamed sheet row's cells, by column from `first_col`.

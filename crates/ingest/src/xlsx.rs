@@ -92,6 +92,8 @@ pub(crate) struct Streamed {
     pub sheet_names: Vec<String>,
     /// The first column of the `<dimension>` the sheet declares, when it declares one.
     pub declared_first_column: Option<usize>,
+    /// The last row (Excel's number) of that dimension.
+    pub declared_last_row: Option<usize>,
 }
 
 enum Message {
@@ -201,6 +203,7 @@ fn send_rows(
         sheet: sheet.clone(),
         sheet_names,
         declared_first_column: (dim.len() > 0).then_some(dim.start.1 as usize),
+        declared_last_row: (dim.len() > 0).then_some(dim.end.0 as usize + 1),
     };
     if tx.send(Message::Opened(Some(opened))).is_err() {
         return Ok(());

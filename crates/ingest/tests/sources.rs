@@ -461,6 +461,8 @@ fn a_long_workbook_is_read_row_by_row_from_disk_and_again() {
 
     let mut f = SourceFile::open(&path, &OpenOptions::default()).unwrap();
     assert_eq!(f.header_row, 1);
+    // The rows below the header up to the last the sheet declares, the empty ones too.
+    assert_eq!(f.estimated_rows, Some(n + (n - 1) / 6));
     assert_eq!(f.columns[0].header, "会社名");
     assert_eq!(f.columns[0].samples[0], "株式会社テスト0");
     check_long_rows(&all_rows(&mut f), n);

@@ -346,6 +346,10 @@ async fn execute(
     let mode = ImportMode::parse(&options.mode)
         .ok_or_else(|| format!("unknown import mode \"{}\"", options.mode))?;
     let file = open(Path::new(&job.upload_path), &options).map_err(|e| e.to_string())?;
+    // A workbook's rows are not counted from its bytes; its sheet says how many it has.
+    if let Some(rows) = file.estimated_rows {
+        progress.set_total(rows);
+    }
     let opts = ImportOptions {
         source: Some(options.source),
         mode,
