@@ -375,6 +375,8 @@ impl SourceFile {
     }
 
     /// Assemble a file from a header and its body: mapping, layout, overrides, samples.
+    /// The samples come from `read_ahead` when the opening already read the first data
+    /// rows (at least [`SAMPLE_ROWS`] of them, or all), and from the body otherwise.
     #[allow(clippy::too_many_arguments)]
     fn assemble(
         encoding: Option<String>,
@@ -385,6 +387,7 @@ impl SourceFile {
         zoom_section: bool,
         letter_offset: usize,
         opts: &OpenOptions,
+        read_ahead: Option<Vec<RawRow>>,
     ) -> Result<SourceFile, IngestError> {
         let layout = if matches!(body, Body::VCard { .. }) {
             Layout::VCard
@@ -420,7 +423,10 @@ impl SourceFile {
         let mut samples: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
         let mut data_rows = 0;
         {
-            let mut raw = file.raw_rows();
+            let mut raw = match read_ahead {
+                Some(rows) => RawIter::Rows(rows.into_iter()),
+                None => file.raw_rows(),
+            };
             while data_rows < SAMPLE_ROWS {
                 let r = match raw.next_raw(&file) {
                     None => break,
@@ -1076,6 +1082,7 @@ fn open_text(
         zoom_section,
         0,
         opts,
+        None,
     )
 }
 
@@ -1206,8 +1213,10 @@ fn open_streamed_sheet(
         .chain(streamed.declared_first_column)
         .min()
         .unwrap_or(0);
+    let read_whole = head.len() < FIRST_COLUMN_SCAN_ROWS && failed.is_none();
     let candidates = head
-        .into_iter()
+        .iter()
+        .cloned()
         .map(Ok)
         .chain(failed.map(Err))
         .chain(rows)
@@ -1220,6 +1229,19 @@ fn open_streamed_sheet(
             })
         });
     let (header, zoom_section) = find_header(candidates, first_col)?;
+    // The rows read after the header serve as the samples, sparing a second opening of
+    // the workbook (its shared strings take about a second per million rows to read).
+    let read_ahead: Vec<RawRow> = head
+        .into_iter()
+        .filter(|(row, _)| *row > header.row)
+        .map(|(row, cells)| {
+            Ok(RawRow {
+                row,
+                cells: sheet_cells(row, cells, first_col)?,
+            })
+        })
+        .collect::<Result<_, IngestError>>()?;
+    let read_ahead = (read_whole || read_ahead.len() >= SAMPLE_ROWS).then_some(read_ahead);
     let body = Body::Xlsx {
         bytes,
         sheet: streamed.sheet,
@@ -1235,6 +1257,7 @@ fn open_streamed_sheet(
         zoom_section,
         first_col,
         opts,
+        read_ahead,
     )?;
     file.estimated_rows = streamed
         .declared_last_row
@@ -1315,6 +1338,7 @@ fn open_loaded_sheet(bytes: &[u8], opts: &OpenOptions) -> Result<SourceFile, Ing
         zoom_section,
         letter_offset,
         opts,
+        None,
     )
 }
 
@@ -1324,7 +1348,7 @@ fn open_vcard(
     opts: &OpenOptions,
 ) -> Result<SourceFile, IngestError> {
     let headers: Vec<String> = vcard::COLUMNS.iter().map(|(h, _)| h.to_string()).collect();
-    match SourceFile::assemble(encoding, Vec::new(), body, 0, headers, false, 0, opts) {
+    match SourceFile::assemble(encoding, Vec::new(), body, 0, headers, false, 0, opts, None) {
         // No card, or every card was empty.
         Err(IngestError::HeaderOnly) => Err(IngestError::Empty),
         other => other,
@@ -1347,6 +1371,8 @@ enum RawIter<'a> {
         first_col: usize,
     },
     VCard(Box<CardStream>),
+    /// Rows already read.
+    Rows(std::vec::IntoIter<RawRow>),
     /// Reopening the file failed: the error, once.
     Failed(Option<IngestError>),
     Done,
@@ -1411,6 +1437,7 @@ impl RawIter<'_> {
                 Ok((row, cells)) => RawRow { row, cells },
                 Err(e) => return Some(Err(e)),
             },
+            RawIter::Rows(rows) => rows.next()?,
             RawIter::Failed(e) => return e.take().map(Err),
             RawIter::Done => return None,
         };
