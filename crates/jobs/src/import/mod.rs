@@ -8,7 +8,6 @@ mod parse;
 pub mod progress;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use ondo_domain::matching::{PersonKeys, cluster_people};
 use ondo_domain::{LeadStatus, Phone};
@@ -227,7 +226,6 @@ pub async fn run(
         touch_kind,
         progress: &progress,
         lap: &lap,
-        write: AtomicBool::new(!opts.dry_run),
     };
     let mut done = Chunks {
         report,
@@ -235,6 +233,7 @@ pub async fn run(
         pairs: Vec::new(),
         touched: Vec::new(),
         created: HashSet::new(),
+        write: !opts.dry_run,
     };
     let mut source_rows = file.rows().peekable();
     // 1. Read and parse a chunk of rows, then match and write it. A broken file stops
@@ -252,7 +251,7 @@ pub async fn run(
         }
         // A dry run of more than one chunk writes (and rolls back), so that later chunks
         // meet the leads of earlier ones.
-        cx.write.store(true, Ordering::Relaxed);
+        done.write = true;
         done.add(db, &cx, chunk).await?;
     };
     // The file is not read again for the last chunk (the only one of most files): its
@@ -267,6 +266,7 @@ pub async fn run(
         mut pairs,
         touched,
         created: done_created,
+        write: done_write,
     } = done;
     let Some(mut tx) = tx else {
         return Err(ImportError::File(IngestError::HeaderOnly));
@@ -278,7 +278,7 @@ pub async fn run(
     report.candidate_pairs = pairs.len();
     if opts.dry_run {
         tx.rollback().await?;
-        if cx.write.load(Ordering::Relaxed) {
+        if done_write {
             provisional_keys(&mut report.rows_to_leads, &done_created);
         }
         progress.set_stage(ImportStage::Done);
@@ -329,6 +329,9 @@ struct Chunks {
     touched: Vec<i64>,
     /// The leads the import created (for a dry run's provisional keys).
     created: HashSet<i64>,
+    /// Whether the chunks are written: always in an import, and in a dry run of more than
+    /// one chunk (rolled back at the end).
+    write: bool,
 }
 
 impl Chunks {
@@ -350,7 +353,7 @@ impl Chunks {
             Some(tx) => tx,
             // A dry run only reads; a real import holds the write lock from its first
             // read, so nothing it matched against changes before it commits.
-            None if !cx.write.load(Ordering::Relaxed) => self.tx.insert(db.begin().await?),
+            None if !self.write => self.tx.insert(db.begin().await?),
             None => {
                 let mut tx = match db.begin_write_waiting(WRITE_PATIENCE).await {
                     Err(e) if e.is_busy() => return Err(ImportError::Busy),
@@ -365,7 +368,7 @@ impl Chunks {
             }
         };
         let rows = chunk.row_order.len();
-        let written = import_chunk(tx, cx, chunk.parsed).await?;
+        let written = import_chunk(tx, cx, chunk.parsed, !self.write).await?;
         report.rows += rows;
         for (_, parsed) in &chunk.row_order {
             report.rows_to_leads.push(match parsed {
@@ -467,9 +470,6 @@ struct ChunkContext<'a> {
     touch_kind: &'a str,
     progress: &'a ImportProgress,
     lap: &'a (dyn Fn(&str) + Sync),
-    /// Whether the chunks are written: always in an import, and in a dry run of more than
-    /// one chunk (rolled back at the end).
-    write: AtomicBool,
 }
 
 /// A dry run that wrote: the ids of the leads it created (rolled back) become provisional
@@ -501,14 +501,15 @@ struct ChunkWritten {
 }
 
 /// Matches one chunk's rows against each other and against the workspace's leads (those
-/// of earlier chunks included), and writes its companies, leads and touchpoints.
+/// of earlier chunks included), and writes its companies, leads and touchpoints (with
+/// `plan_only`, writes nothing and gives the leads it would create provisional keys).
 async fn import_chunk(
     tx: &mut Tx,
     cx: &ChunkContext<'_>,
     mut parsed: Vec<ParsedRow>,
+    plan_only: bool,
 ) -> Result<ChunkWritten, ImportError> {
     let (ws, opts, lap) = (cx.ws, cx.opts, cx.lap);
-    let plan_only = !cx.write.load(Ordering::Relaxed);
     cx.progress.set_stage(ImportStage::LookingUp);
     // 2. The existing leads the rows may match.
     let mut lookup = Lookup::default();
